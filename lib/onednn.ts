@@ -1,0 +1,128 @@
+/**
+ * oneDNN safety for native TensorFlow on machines that hide their CPU caches.
+ *
+ * TF 2.21's oneDNN kernels die with SIGFPE creating some 1×1 convolutions
+ * (DenseNet121's pool4_conv, 14×14×1024 → 512) on VMs that expose no CPU
+ * cache sizes. The settings that avoid it must be in the environment before
+ * TensorFlow loads, so we probe once in a child process, fastest setting
+ * first, and remember the answer per machine.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export interface OneDnnSetting {
+  /** Short label for the backend line. */
+  label: string;
+  /** Environment variables to set before TensorFlow loads. */
+  env: Record<string, string>;
+}
+
+/** Fastest first: oneDNN on, then capped at AVX (~3× slower on small nets), then off (2–4×). */
+export const ONEDNN_SETTINGS: readonly OneDnnSetting[] = [
+  { label: "oneDNN on", env: {} },
+  { label: "oneDNN capped at AVX (full ISA crashes here)", env: { ONEDNN_MAX_CPU_ISA: "AVX" } },
+  { label: "oneDNN off (crashes here)", env: { TF_ENABLE_ONEDNN_OPTS: "0" } },
+];
+
+interface ProbeRecord {
+  fingerprint: string;
+  label: string;
+  env: Record<string, string>;
+  probedAt: string;
+}
+
+/** Convolutions of the study's backbones that exercise the crashing oneDNN paths, forward and backward. */
+const PROBE_SCRIPT = `
+const tf = require(process.argv[1]);
+const shapes = [[14, 1024, 512], [28, 512, 256], [56, 256, 128], [7, 320, 1280]];
+for (const [size, cin, cout] of shapes) {
+  const x = tf.ones([2, size, size, cin]);
+  const w = tf.ones([1, 1, cin, cout]);
+  const g = tf.grads((a, b) => tf.conv2d(a, b, 1, "same").sum());
+  const [dx, dw] = g([x, w]);
+  dx.dataSync(); dw.dataSync();
+  tf.dispose([x, w, dx, dw]);
+}
+process.stdout.write("probe-ok");
+`;
+
+function cacheFile(): string {
+  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
+  return path.join(base, "kdlab", "onednn.json");
+}
+
+/** What decides the answer: the CPU, whether caches are visible, and the TensorFlow library. */
+function machineFingerprint(tfjsNodeEntry: string): string {
+  const cpu = os.cpus()[0]?.model ?? "unknown";
+  const cachesVisible = fs.existsSync("/sys/devices/system/cpu/cpu0/cache/index0");
+  let libStamp = "none";
+  const lib = path.join(path.dirname(tfjsNodeEntry), "..", "deps", "lib", "libtensorflow_cc.so.2");
+  try {
+    const stat = fs.statSync(lib);
+    libStamp = `${stat.size}`;
+  } catch {
+    // no native library yet: the fingerprint still distinguishes machines
+  }
+  return createHash("sha256").update([cpu, os.cpus().length, cachesVisible, libStamp, os.hostname()].join("|")).digest("hex").slice(0, 16);
+}
+
+function userChoseSetting(): boolean {
+  return process.env.TF_ENABLE_ONEDNN_OPTS !== undefined || process.env.ONEDNN_MAX_CPU_ISA !== undefined;
+}
+
+function readRecord(fingerprint: string): ProbeRecord | undefined {
+  try {
+    const record = JSON.parse(fs.readFileSync(cacheFile(), "utf8")) as ProbeRecord;
+    return record.fingerprint === fingerprint ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function probe(tfjsNodeEntry: string, setting: OneDnnSetting): { ok: boolean; detail: string } {
+  const result = spawnSync(process.execPath, ["-e", PROBE_SCRIPT, tfjsNodeEntry], {
+    env: { ...process.env, ...setting.env, TF_CPP_MIN_LOG_LEVEL: "3" },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  const ok = result.status === 0 && result.stdout.includes("probe-ok");
+  const detail = result.signal ? `signal ${result.signal}` : `exit ${result.status}`;
+  return { ok, detail };
+}
+
+/**
+ * Sets the fastest safe oneDNN environment for this machine in process.env
+ * (TensorFlow reads it when it loads) and returns its label.
+ */
+export function applySafeOneDnnSetting(tfjsNodeEntry: string): string {
+  if (userChoseSetting()) {
+    const chosen = process.env.TF_ENABLE_ONEDNN_OPTS === "0" ? "oneDNN off" : `oneDNN ISA ${process.env.ONEDNN_MAX_CPU_ISA ?? "default"}`;
+    return `${chosen} (set by user)`;
+  }
+  const fingerprint = machineFingerprint(tfjsNodeEntry);
+  const known = readRecord(fingerprint);
+  if (known) {
+    Object.assign(process.env, known.env);
+    return known.label;
+  }
+  const failures: string[] = [];
+  for (const setting of ONEDNN_SETTINGS) {
+    const outcome = probe(tfjsNodeEntry, setting);
+    if (outcome.ok) {
+      const record: ProbeRecord = { fingerprint, label: setting.label, env: setting.env, probedAt: new Date().toISOString() };
+      try {
+        fs.mkdirSync(path.dirname(cacheFile()), { recursive: true });
+        fs.writeFileSync(cacheFile(), JSON.stringify(record, null, 2));
+      } catch {
+        // an unwritable cache only costs a probe next time
+      }
+      Object.assign(process.env, setting.env);
+      return setting.label;
+    }
+    failures.push(`${setting.label}: ${outcome.detail}`);
+  }
+  throw new Error(`native TensorFlow failed the convolution probe under every oneDNN setting (${failures.join("; ")})`);
+}
