@@ -267,7 +267,7 @@ function setupNativeGpu(env) {
 function setupKernel(env) {
   const kernelDir = path.join(env.prefix, "share", "jupyter", "kernels", "kdlab");
   const spec = {
-    argv: [process.execPath, path.join(ROOT, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"],
+    argv: [process.execPath, path.join(ROOT, "lib", "notebook", "kernel-launcher.js"), "kernel", "--config-path", "{connection_file}"],
     display_name: "TypeScript (kdlab)",
     language: "typescript",
     env: {

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The `kdlab` command: runs lib/cli.ts through tsx, so no build step is needed.
+"use strict";
+const path = require("node:path");
+const { register } = require(require.resolve("tsx/cjs/api", { paths: [path.join(__dirname, "..")] }));
+register();
+require(path.join(__dirname, "..", "lib", "cli.ts"))
+  .main(process.argv.slice(2))
+  .then((code) => process.exit(code))
+  .catch((error) => {
+    console.error(`kdlab: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });

@@ -1,0 +1,41 @@
+/**
+ * The `kdlab` command line. Each subcommand lives in lib/commands/<name>.ts
+ * and is listed here once.
+ */
+import { Command, UsageError } from "./commands/command";
+import { doctorCommand } from "./commands/doctor";
+import { runCommand } from "./commands/run";
+
+const COMMANDS: Command[] = [doctorCommand, runCommand];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `usage: kdlab <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n\`kdlab <command> --help\` shows a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    console.log(help());
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    console.error(`kdlab: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`kdlab ${name}: ${error.message}\n\n${command.usage}`);
+      return 2;
+    }
+    throw error;
+  }
+}
