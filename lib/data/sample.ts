@@ -1,0 +1,29 @@
+/**
+ * One labelled image on disk, whatever its format. Loaders list samples
+ * without decoding them; the pipeline decodes them batch by batch.
+ */
+export type SampleFormat = "cifar10" | "image" | "dicom";
+
+export interface Sample {
+  format: SampleFormat;
+  /** The file holding the image (for CIFAR-10, the batch file). */
+  file: string;
+  /** Record index inside a CIFAR-10 batch file. */
+  record?: number;
+  /** Class index into the dataset's class names. */
+  label: number;
+  className: string;
+  /** Patient id, where the format tells it. */
+  patient?: string;
+}
+
+/** A file that a loader could not use, and why. Loaders never drop files silently. */
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+/** A readable name for a sample in errors and batch listings. */
+export function sampleName(sample: Sample): string {
+  return sample.record === undefined ? sample.file : `${sample.file}#${sample.record}`;
+}
