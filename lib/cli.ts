@@ -4,9 +4,10 @@
  */
 import { Command, UsageError } from "./commands/command";
 import { doctorCommand } from "./commands/doctor";
+import { reproduceCommand } from "./commands/reproduce";
 import { runCommand } from "./commands/run";
 
-const COMMANDS: Command[] = [doctorCommand, runCommand];
+const COMMANDS: Command[] = [reproduceCommand, runCommand, doctorCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, test } from "node:test";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+function kdlab(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [path.join(ROOT, "bin", "kdlab.js"), ...args], { cwd: ROOT, encoding: "utf8", env: process.env });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("setup and CLI", () => {
+  test("a second setup run is a no-op", () => {
+    // The test command has just run setup, so everything is in place.
+    const started = Date.now();
+    const result = spawnSync(process.execPath, [path.join(ROOT, "scripts", "setup.js")], { cwd: ROOT, encoding: "utf8" });
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /\[setup\] nothing to do/);
+    assert.doesNotMatch(result.stdout, /npm (ci|install)|pip install|node-pre-gyp/);
+    assert.ok(seconds < 30, `second setup took ${seconds} s`);
+  });
+
+  test("kdlab doctor --json reports backend, TensorFlow, node, tslab, jupyter and kernel", () => {
+    const result = kdlab(["doctor", "--json"]);
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as Record<string, unknown>;
+    for (const key of ["backend", "tfVersion", "node", "tslab", "jupyter", "kernel"]) assert.ok(key in report, `missing ${key}`);
+    assert.notEqual(report.backend, "js");
+    assert.equal(report.node, process.version);
+    const kernel = report.kernel as { displayName: string; argv: string[] };
+    assert.equal(kernel.displayName, "TypeScript (kdlab)");
+    assert.ok(kernel.argv.some((a) => a.startsWith(ROOT)), "the kernel points at the project's own tslab launcher");
+  });
+
+  test("an unknown command exits 2 with the command list", () => {
+    const result = kdlab(["frobnicate"]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /unknown command "frobnicate"/);
+    assert.match(result.stderr, /reproduce/);
+  });
+});
