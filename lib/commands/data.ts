@@ -1,0 +1,121 @@
+/**
+ * `kdlab data`: generate synthetic datasets in the real formats, inspect a
+ * dataset folder, download the published datasets.
+ */
+import { Command, UsageError, parseFlags } from "./command";
+import { downloadChestXray, downloadCifar10 } from "../data/dataset-download";
+import { inspectDataset } from "../data/inspect";
+import { terminalProgress } from "../data/progress";
+import { synthChestXray } from "../data/synth-chest-xray";
+import { synthCifar10 } from "../data/synth-cifar10";
+import { synthDicom } from "../data/synth-dicom";
+
+const USAGE = `usage:
+  kdlab data synth cifar10|chest-xray|dicom <dir> [--seed N]
+      write a small synthetic dataset in the real on-disk format (same seed, same bytes)
+  kdlab data inspect <dir> [--json] [--no-verify]
+      detect the format; count images per split, class and patient; list unusable files
+  kdlab data download cifar10 [--dir DIR] [--url U] [--archive PATH] [--md5 HEX|none]
+      the official binary archive, MD5-checked, resumable, extracted to DIR/cifar-10-batches-bin
+  kdlab data download chest-xray (--url U | --archive PATH) [--dir DIR] [--md5 HEX]
+      the Mendeley/Kaggle archive (.zip or .tar.gz) or an extracted folder, to DIR/chest_xray
+DIR defaults to the project's data/ folder (or KDLAB_DATA_DIR).`;
+
+function single(flags: Map<string, string[]>, name: string): string | undefined {
+  const values = flags.get(name);
+  if (values && values.length > 1) throw new UsageError(`--${name} given twice`);
+  return values?.[0];
+}
+
+function checkFlags(flags: Map<string, string[]>, allowed: string[]): void {
+  for (const key of flags.keys()) if (!allowed.includes(key)) throw new UsageError(`unknown option --${key}`);
+}
+
+async function synth(kind: string | undefined, dir: string | undefined, flags: Map<string, string[]>): Promise<number> {
+  checkFlags(flags, ["seed"]);
+  if (!dir) throw new UsageError("synth needs a target folder");
+  const seedText = single(flags, "seed") ?? "0";
+  const seed = Number(seedText);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${seedText}`);
+  switch (kind) {
+    case "cifar10":
+      console.log(`wrote ${synthCifar10(dir, { seed })}`);
+      return 0;
+    case "chest-xray": {
+      const bar = terminalProgress("chest-xray");
+      const { images } = await synthChestXray(dir, { seed, onProgress: (done, total) => bar({ done, total }) });
+      console.log(`wrote ${images} images to ${dir}`);
+      return 0;
+    }
+    case "dicom": {
+      const { images } = synthDicom(dir, { seed });
+      console.log(`wrote ${images} DICOM files to ${dir}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`synth: unknown dataset "${kind ?? ""}" (cifar10, chest-xray, dicom)`);
+  }
+}
+
+async function inspect(dir: string | undefined, flags: Map<string, string[]>): Promise<number> {
+  checkFlags(flags, ["json", "no-verify"]);
+  if (!dir) throw new UsageError("inspect needs a dataset folder");
+  const report = await inspectDataset(dir, { verify: !flags.has("no-verify") });
+  if (flags.has("json")) {
+    const { root: _root, ...printed } = report;
+    console.log(JSON.stringify(printed, null, 2));
+    return 0;
+  }
+  console.log(`${report.root}: ${report.format}`);
+  for (const [split, s] of Object.entries(report.splits)) {
+    const classes = Object.entries(s.classes).map(([c, n]) => `${c} ${n}`).join(", ");
+    console.log(`  ${split}: ${s.count} images (${classes})${s.patients !== undefined ? `, ${s.patients} patients` : ""}`);
+  }
+  console.log(`  skipped: ${report.skipped.length}`);
+  for (const s of report.skipped) console.log(`    ${s.file}: ${s.reason}`);
+  return 0;
+}
+
+async function download(kind: string | undefined, flags: Map<string, string[]>): Promise<number> {
+  checkFlags(flags, ["dir", "url", "archive", "md5"]);
+  const md5Flag = single(flags, "md5");
+  const options = {
+    dir: single(flags, "dir"),
+    url: single(flags, "url"),
+    archive: single(flags, "archive"),
+    md5: md5Flag === "none" ? null : md5Flag,
+    onProgress: terminalProgress(`download ${kind ?? ""}`, { bytes: true }),
+  };
+  if (options.url && options.archive) throw new UsageError("give --url or --archive, not both");
+  switch (kind) {
+    case "cifar10":
+      console.log(`CIFAR-10 ready in ${await downloadCifar10(options)}`);
+      return 0;
+    case "chest-xray":
+      if (!options.url && !options.archive) throw new UsageError("chest-xray needs --url or --archive (see data/README.md)");
+      console.log(`chest X-ray ready in ${await downloadChestXray(options)}`);
+      return 0;
+    default:
+      throw new UsageError(`download: unknown dataset "${kind ?? ""}" (cifar10, chest-xray)`);
+  }
+}
+
+export const dataCommand: Command = {
+  name: "data",
+  summary: "synthesise, inspect and download datasets (CIFAR-10, chest X-ray, DICOM)",
+  usage: USAGE,
+  async run(args: string[]): Promise<number> {
+    const { positional, flags } = parseFlags(args, ["json", "no-verify"]);
+    const [action, ...rest] = positional;
+    switch (action) {
+      case "synth":
+        return synth(rest[0], rest[1], flags);
+      case "inspect":
+        return inspect(rest[0], flags);
+      case "download":
+        return download(rest[0], flags);
+      default:
+        throw new UsageError(action ? `unknown action "${action}"` : "missing action (synth, inspect, download)");
+    }
+  },
+};

@@ -1,0 +1,6 @@
+/** Where datasets live: the project's data/ folder, or KDLAB_DATA_DIR when set. */
+import * as path from "node:path";
+
+export function projectDataDir(): string {
+  return path.resolve(process.env.KDLAB_DATA_DIR ?? path.join(__dirname, "..", "..", "data"));
+}
