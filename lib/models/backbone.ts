@@ -38,3 +38,23 @@ export function spatialSize(x: tf.SymbolicTensor): [number, number] {
   if (h == null || w == null) throw new Error(`expected a fixed spatial size, got shape [${x.shape.join(", ")}]`);
   return [h, w];
 }
+
+/**
+ * Keras's ending of both backbones: with the top, global average pooling and
+ * Dense(classes) named "predictions"; without it, optional global pooling.
+ * `poolNames` are Keras's names for the pooling layers of that backbone.
+ */
+export function topOrPooling(
+  x: tf.SymbolicTensor,
+  options: BackboneOptions,
+  poolNames: { avg: string; max: string },
+  dense: (x: tf.SymbolicTensor, units: number, activation: "softmax" | "linear", name: string) => tf.SymbolicTensor,
+): tf.SymbolicTensor {
+  if (options.includeTop ?? true) {
+    const pooled = tf.layers.globalAveragePooling2d({ name: poolNames.avg }).apply(x) as tf.SymbolicTensor;
+    return dense(pooled, options.classes ?? 1000, options.classifierActivation ?? "softmax", "predictions");
+  }
+  if (options.pooling === "avg") return tf.layers.globalAveragePooling2d({ name: poolNames.avg }).apply(x) as tf.SymbolicTensor;
+  if (options.pooling === "max") return tf.layers.globalMaxPooling2d({ name: poolNames.max }).apply(x) as tf.SymbolicTensor;
+  return x;
+}

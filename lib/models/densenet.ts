@@ -10,7 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { kerasBatchNorm } from "./batch-norm";
-import { BackboneOptions, checkInputShape, DEFAULT_INPUT_SHAPE } from "./backbone";
+import { BackboneOptions, checkInputShape, DEFAULT_INPUT_SHAPE, topOrPooling } from "./backbone";
 import { LayerSeeds, weightDecayRegularizer } from "./seeds";
 
 export { densenetPreprocess } from "./preprocessing";
@@ -87,7 +87,6 @@ class Builder {
  * rounded down at each stride).
  */
 export function denseNet121(options: BackboneOptions = {}): tf.LayersModel {
-  const includeTop = options.includeTop ?? true;
   const inputShape = checkInputShape(options.inputShape ?? DEFAULT_INPUT_SHAPE, "DenseNet121");
   const b = new Builder(new LayerSeeds(options.seed), options.weightDecay);
 
@@ -107,13 +106,6 @@ export function denseNet121(options: BackboneOptions = {}): tf.LayersModel {
   x = b.denseBlock(x, DENSENET121_BLOCKS[3], "conv5");
   x = b.relu(b.bn(x, "bn"), "relu");
 
-  if (includeTop) {
-    x = tf.layers.globalAveragePooling2d({ name: "avg_pool" }).apply(x) as S;
-    x = b.dense(x, options.classes ?? 1000, options.classifierActivation ?? "softmax", "predictions");
-  } else if (options.pooling === "avg") {
-    x = tf.layers.globalAveragePooling2d({ name: "avg_pool" }).apply(x) as S;
-  } else if (options.pooling === "max") {
-    x = tf.layers.globalMaxPooling2d({ name: "max_pool" }).apply(x) as S;
-  }
+  x = topOrPooling(x, options, { avg: "avg_pool", max: "max_pool" }, (y, units, activation, name) => b.dense(y, units, activation, name));
   return tf.model({ inputs: input, outputs: x, name: options.name ?? "densenet121" });
 }

@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { kerasBatchNorm } from "./batch-norm";
-import { BackboneOptions, checkInputShape, DEFAULT_INPUT_SHAPE, spatialSize } from "./backbone";
+import { BackboneOptions, checkInputShape, DEFAULT_INPUT_SHAPE, spatialSize, topOrPooling } from "./backbone";
 import { LayerSeeds, weightDecayRegularizer } from "./seeds";
 
 export { mobilenetV2Preprocess } from "./preprocessing";
@@ -118,7 +118,6 @@ class Builder {
  */
 export function mobileNetV2(options: MobileNetV2Options = {}): tf.LayersModel {
   const alpha = options.alpha ?? 1.0;
-  const includeTop = options.includeTop ?? true;
   const inputShape = checkInputShape(options.inputShape ?? DEFAULT_INPUT_SHAPE, "MobileNetV2");
   const b = new Builder(new LayerSeeds(options.seed), options.weightDecay);
 
@@ -132,15 +131,9 @@ export function mobileNetV2(options: MobileNetV2Options = {}): tf.LayersModel {
   x = b.conv(x, lastFilters, 1, "Conv_1", 1, "valid");
   x = b.relu6(b.bn(x, "Conv_1_bn"), "out_relu");
 
-  // Keras leaves the pooling layer unnamed; a fresh session calls it global_average_pooling2d.
-  if (includeTop) {
-    x = tf.layers.globalAveragePooling2d({ name: "global_average_pooling2d" }).apply(x) as S;
-    x = b.dense(x, options.classes ?? 1000, options.classifierActivation ?? "softmax", "predictions");
-  } else if (options.pooling === "avg") {
-    x = tf.layers.globalAveragePooling2d({ name: "global_average_pooling2d" }).apply(x) as S;
-  } else if (options.pooling === "max") {
-    x = tf.layers.globalMaxPooling2d({ name: "global_max_pooling2d" }).apply(x) as S;
-  }
+  // Keras leaves the pooling layers unnamed; a fresh session gives them these names.
+  const poolNames = { avg: "global_average_pooling2d", max: "global_max_pooling2d" };
+  x = topOrPooling(x, options, poolNames, (y, units, activation, name) => b.dense(y, units, activation, name));
   const rows = inputShape[0];
   return tf.model({ inputs: input, outputs: x, name: options.name ?? `mobilenetv2_${alpha.toFixed(2)}_${rows}` });
 }
