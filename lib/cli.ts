@@ -4,10 +4,11 @@
  */
 import { Command, UsageError } from "./commands/command";
 import { doctorCommand } from "./commands/doctor";
+import { labCommand } from "./commands/lab";
 import { reproduceCommand } from "./commands/reproduce";
 import { runCommand } from "./commands/run";
 
-const COMMANDS: Command[] = [reproduceCommand, runCommand, doctorCommand];
+const COMMANDS: Command[] = [reproduceCommand, runCommand, labCommand, doctorCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

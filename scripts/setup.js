@@ -11,9 +11,10 @@
  *  4. On a machine with an NVIDIA GPU: the same for tfjs-node-gpu against the
  *     CUDA-enabled `tensorflow` wheel.
  *  5. The "TypeScript (kdlab)" Jupyter kernel, pointing at our own tslab.
+ *  6. Debian's chromium for the JupyterLab browser test, when missing and root.
  *
  * Each step leaves a stamp; a second run whose stamps match does nothing.
- * Flags: --quiet (one summary line), --force (redo every step), --gpu / --no-gpu.
+ * Flags: --quiet (one summary line), --force (redo every step), --gpu / --no-gpu, --no-browser.
  */
 "use strict";
 const { spawnSync } = require("node:child_process");
@@ -44,7 +45,7 @@ function run(command, commandArgs, options = {}) {
   const result = spawnSync(command, commandArgs, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...(options.env ?? {}) },
-    stdio: options.capture ? ["ignore", "pipe", "pipe"] : ["ignore", QUIET ? "pipe" : "inherit", "inherit"],
+    stdio: options.capture || QUIET ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -75,16 +76,23 @@ function fileText(file) {
 }
 
 // 1. npm packages ----------------------------------------------------------
+/** What decides node_modules: the dependency fields (not scripts), the lock and Node's version. */
+function npmInputs() {
+  const pkg = JSON.parse(fileText(path.join(ROOT, "package.json")));
+  const deps = JSON.stringify([pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies, pkg.overrides]);
+  return hashOf(deps, fileText(path.join(ROOT, "package-lock.json")), process.version);
+}
+
 function setupNpm() {
   const lock = path.join(ROOT, "package-lock.json");
   const stampFile = path.join(ROOT, "node_modules", ".kdlab-npm-stamp");
-  const want = hashOf(fileText(path.join(ROOT, "package.json")), fileText(lock), process.version);
+  const want = npmInputs();
   if (!FORCE && readStamp(stampFile) === want) return;
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   const mode = fs.existsSync(lock) ? "ci" : "install";
   run(npm, [mode, "--ignore-scripts", "--no-audit", "--no-fund"]);
   // npm install may have rewritten the lock: stamp what is there now.
-  fs.writeFileSync(stampFile, hashOf(fileText(path.join(ROOT, "package.json")), fileText(lock), process.version));
+  fs.writeFileSync(stampFile, npmInputs());
   done.push(`npm ${mode}`);
 }
 
@@ -263,6 +271,22 @@ function setupNativeGpu(env) {
   buildAddon("@tensorflow/tfjs-node-gpu", tfDir, links);
 }
 
+// 6. Chromium for the JupyterLab browser test ------------------------------------
+/** Debian's chromium (playwright-core drives it; no browser download). Installed with apt when we are root. */
+function setupBrowser() {
+  if (process.env.KDLAB_SETUP_BROWSER === "0" || args.has("--no-browser")) return;
+  const candidates = [process.env.KDLAB_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean);
+  if (candidates.some((c) => fs.existsSync(c))) return;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!isRoot || !fs.existsSync("/usr/bin/apt-get")) {
+    console.warn("[setup] chromium not found: the JupyterLab browser test needs it (apt-get install chromium, or set KDLAB_CHROMIUM)");
+    return;
+  }
+  run("apt-get", ["update", "-qq"]);
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], { env: { DEBIAN_FRONTEND: "noninteractive" } });
+  done.push("apt-get install chromium");
+}
+
 // 5. Jupyter kernel -----------------------------------------------------------
 function setupKernel(env) {
   const kernelDir = path.join(env.prefix, "share", "jupyter", "kernels", "kdlab");
@@ -292,6 +316,7 @@ function main() {
   setupNativeCpu(env);
   if (gpuPresent()) setupNativeGpu(env);
   setupKernel(env);
+  setupBrowser();
   fs.writeFileSync(path.join(ROOT, "node_modules", ".kdlab-python"), env.python);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (done.length === 0) {
