@@ -4,6 +4,7 @@
  * The trainer disposes every batch's tensors after use.
  */
 import * as tf from "@tensorflow/tfjs";
+import { mixSeed } from "../data/random";
 
 export interface Batch {
   /** Images, NHWC float32, already preprocessed for the model. */
@@ -55,10 +56,7 @@ export function checkBatch(batch: Batch, where: string): void {
   }
 }
 
-/** Mixes the run seed and the epoch into one 32-bit seed (splitmix-style), so epochs get unrelated streams. */
+/** The seed of epoch `epoch` of a run: unrelated streams per epoch, the same on every resume. */
 export function epochSeed(seed: number, epoch: number): number {
-  let z = (Math.imul(seed | 0, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca6b)) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x7feb352d);
-  z = Math.imul(z ^ (z >>> 15), 0x846ca68b);
-  return (z ^ (z >>> 16)) >>> 0;
+  return mixSeed(seed, epoch);
 }

@@ -3,7 +3,7 @@
  * 3,875 pneumonia): class weights for the loss, or a balanced sampling order
  * for the data pipeline.
  */
-import { seededRandom } from "./random";
+import { seededRandom } from "../data/random";
 
 function countClasses(labels: ArrayLike<number>, numClasses: number): number[] {
   const counts = new Array<number>(numClasses).fill(0);

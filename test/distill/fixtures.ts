@@ -1,16 +1,17 @@
 /** Tiny models and an in-memory learnable task for the distillation tests (8×8 single-channel images). */
 import * as tf from "@tensorflow/tfjs";
 import { Batch, BatchSource } from "../../lib/distill/batch";
-import { seededRandom } from "../../lib/distill/random";
+import { seededRandom } from "../../lib/data/random";
 
 export const SIZE = 8;
 
 /** conv 3×3 → maxpool → dense logits; seeded initialisers so the same seed builds the same weights. */
-export function tinyConvNet(seed: number, numClasses = 2, filters = 4): tf.Sequential {
+export function tinyConvNet(seed: number, numClasses = 2, filters = 4, dropout = 0): tf.Sequential {
   const model = tf.sequential();
   model.add(tf.layers.conv2d({ inputShape: [SIZE, SIZE, 1], filters, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed }) }));
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   model.add(tf.layers.flatten());
+  if (dropout > 0) model.add(tf.layers.dropout({ rate: dropout }));
   model.add(tf.layers.dense({ units: numClasses, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }));
   return model;
 }

@@ -1,0 +1,159 @@
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { useNativeBackend } from "../helpers/native";
+import { trainModel, TrainerConfig } from "../../lib/distill/trainer";
+import { fillTeacherCache, TeacherLogitSource } from "../../lib/distill/cache";
+import { readTrainerState } from "../../lib/distill/checkpoint";
+import { maxAbsDifference, syntheticTask, taskSource, tinyConvNet, weightsOf } from "./fixtures";
+
+const task = syntheticTask(192, 11);
+const validation = syntheticTask(64, 12);
+const data = { train: taskSource(task, 32), validation: taskSource(validation, 64, false) };
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-trainer-"));
+}
+
+const base: TrainerConfig = { epochs: 4, seed: 5, optimizer: { kind: "sgd", lr: 0.05, momentum: 0.8 }, progress: "off" };
+
+describe("trainer", () => {
+  before(async () => {
+    await useNativeBackend();
+  });
+
+  test("reduces the loss on a learnable synthetic task", async () => {
+    const model = tinyConvNet(21);
+    const result = await trainModel(model, data, base);
+    const first = result.history[0];
+    const last = result.history[result.history.length - 1];
+    assert.equal(result.history.length, 4);
+    assert.ok(last.loss < 0.5 * first.loss, `loss ${first.loss} → ${last.loss}`);
+    assert.ok((last.val_accuracy ?? 0) > 0.9, `val_accuracy ${last.val_accuracy}`);
+    assert.ok(last.val_auc !== undefined && last.val_auc > 0.9);
+    tf.dispose(model.weights.map((w) => w.read()));
+  });
+
+  test("keeps the tensor count flat across epochs (distillation, cache, checkpoints, weight decay, plateau)", async () => {
+    const teacher = tinyConvNet(31, 2, 6);
+    const student = tinyConvNet(32, 2, 3, 0.25);
+    const before = tf.memory().numTensors;
+    const perEpoch: number[] = [];
+    const dir = tempDir();
+    await trainModel(student, data, {
+      ...base,
+      epochs: 4,
+      weightDecay: 1e-3,
+      classWeights: [1.5, 0.75],
+      schedule: { kind: "plateau", monitor: "val_loss", factor: 0.5, patience: 0 },
+      distillation: { teacher, temperature: 3, alpha: 0.4, cache: "memory" },
+      earlyStopping: { patience: 10, restoreBest: true },
+      checkpoint: { dir },
+      callbacks: { onEpochEnd: () => void perEpoch.push(tf.memory().numTensors) },
+    });
+    // Epoch 1 creates the optimizer's slots and the kept best weights; after that nothing may grow.
+    assert.deepEqual(perEpoch.slice(1), perEpoch.slice(1).map(() => perEpoch[1]), `tensors per epoch: ${perEpoch.join(", ")}`);
+    assert.equal(tf.memory().numTensors, before, "trainModel leaves no tensors behind");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a resumed run continues identically (2 epochs + resume 1 ≡ 3 straight), dropout and schedule included", async () => {
+    const config: TrainerConfig = { ...base, epochs: 3, optimizer: { kind: "adam", lr: 0.01 }, schedule: { kind: "step", everyEpochs: 1, gamma: 0.5 }, weightDecay: 1e-3 };
+    const straightDir = tempDir();
+    const straight = tinyConvNet(41, 2, 4, 0.3);
+    const straightResult = await trainModel(straight, data, { ...config, checkpoint: { dir: straightDir } });
+
+    const resumedDir = tempDir();
+    const firstPart = tinyConvNet(41, 2, 4, 0.3);
+    await trainModel(firstPart, data, { ...config, epochs: 2, checkpoint: { dir: resumedDir } });
+    assert.equal(readTrainerState(path.join(resumedDir, "last")).epochsDone, 2);
+    // A fresh process would build the model anew (different initial weights here on purpose).
+    const continued = tinyConvNet(99, 2, 4, 0.3);
+    const resumedResult = await trainModel(continued, data, { ...config, checkpoint: { dir: resumedDir, resume: true } });
+
+    assert.equal(resumedResult.resumedAt, 2);
+    assert.equal(resumedResult.epochsRun, 1);
+    assert.equal(resumedResult.history.length, 3);
+    resumedResult.history.forEach((record, i) => {
+      assert.ok(Math.abs(record.loss - straightResult.history[i].loss) < 1e-5, `epoch ${i + 1} loss`);
+      assert.equal(record.lr, straightResult.history[i].lr);
+    });
+    const difference = maxAbsDifference(weightsOf(continued), weightsOf(straight));
+    assert.ok(difference < 1e-5, `weights differ by ${difference}`);
+    assert.ok(maxAbsDifference(weightsOf(firstPart), weightsOf(straight)) > 1e-4, "the third epoch changed something");
+    for (const dir of [straightDir, resumedDir]) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("cached teacher logits give the same student update as live teacher logits", async () => {
+    const teacher = tinyConvNet(51, 2, 6);
+    await trainModel(teacher, { train: data.train }, { ...base, epochs: 2 });
+    const distill = (cache: "off" | "memory"): TrainerConfig => ({ ...base, epochs: 3, distillation: { teacher, temperature: 4, alpha: 0.3, cache } });
+    const live = tinyConvNet(52, 2, 3);
+    const cached = tinyConvNet(52, 2, 3);
+    const liveResult = await trainModel(live, data, distill("off"));
+    const cachedResult = await trainModel(cached, data, distill("memory"));
+    const batches = Math.ceil(task.count / 32);
+    assert.deepEqual(cachedResult.teacherCache, { hits: 2 * batches, misses: batches }, "epoch 1 fills the cache, epochs 2–3 read it");
+    const difference = maxAbsDifference(weightsOf(live), weightsOf(cached));
+    assert.ok(difference < 1e-5, `weights differ by ${difference}`);
+    cachedResult.history.forEach((record, i) => assert.ok(Math.abs(record.loss - liveResult.history[i].loss) < 1e-5));
+  });
+
+  test("a disk cache filled up front is read back for the same teacher only", async () => {
+    const teacher = tinyConvNet(61, 2, 4);
+    const dir = tempDir();
+    const source = new TeacherLogitSource(teacher, { dir }, 2);
+    await fillTeacherCache(source, taskSource(task, 64, false)({ epoch: 0, seed: 0 }));
+    assert.equal(source.cache?.size, task.count);
+    const reread = new TeacherLogitSource(teacher, { dir }, 2);
+    assert.equal(reread.cache?.size, task.count);
+    const other = new TeacherLogitSource(tinyConvNet(62, 2, 4), { dir }, 2);
+    assert.equal(other.cache?.size, 0, "a different teacher does not read these logits");
+    const student = tinyConvNet(63, 2, 3);
+    const result = await trainModel(student, { train: data.train }, { ...base, epochs: 1, distillation: { teacher, temperature: 2, alpha: 0.5, cache: { dir } } });
+    assert.deepEqual(result.teacherCache, { hits: Math.ceil(task.count / 32), misses: 0 });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("best and last checkpoints load with tf.loadLayersModel and predict like the model", async () => {
+    const dir = tempDir();
+    const model = tinyConvNet(71);
+    const result = await trainModel(model, data, { ...base, epochs: 2, checkpoint: { dir } });
+    const loaded = await tf.loadLayersModel(`file://${path.join(dir, "last", "model.json")}`);
+    const xs = tf.randomUniform([3, 8, 8, 1], 0, 1, "float32", 1);
+    const a = (model.predict(xs) as tf.Tensor).arraySync() as number[][];
+    const b = (loaded.predict(xs) as tf.Tensor).arraySync() as number[][];
+    a.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - b[i][j]) < 1e-6)));
+    assert.equal(readTrainerState(path.join(dir, "best")).bestEpoch, result.bestEpoch);
+    const history = fs.readFileSync(path.join(dir, "history.csv"), "utf8").trim().split("\n");
+    assert.equal(history.length, 3);
+    assert.ok(fs.existsSync(path.join(dir, "trainer.json")));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("early stopping stops after `patience` epochs without improvement", async () => {
+    const model = tinyConvNet(81);
+    const result = await trainModel(model, data, { ...base, epochs: 10, optimizer: { kind: "sgd", lr: 1e-9 }, monitor: { metric: "val_loss" }, earlyStopping: { patience: 2, minDelta: 0.01 } });
+    assert.equal(result.stoppedEarly, true);
+    assert.equal(result.history.length, 3);
+    assert.equal(result.bestEpoch, 1);
+  });
+
+  test("bad configs and bad batches fail with clear messages", async () => {
+    const model = tinyConvNet(91);
+    await assert.rejects(trainModel(model, data, { ...base, classWeights: [1, 2, 3] }), /classWeights has 3 entries, the model has 2 classes/);
+    await assert.rejects(trainModel(model, data, { ...base, monitor: { metric: "val_auroc" } }), /metric "val_auroc" is not recorded; available: .*val_auc/);
+    const softmaxModel = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [8, 8, 1] }), tf.layers.dense({ units: 2, activation: "softmax" })] });
+    await assert.rejects(trainModel(softmaxModel, data, base), /ends in softmax/);
+    const floatLabels = () => [{ xs: tf.zeros([2, 8, 8, 1]) as tf.Tensor4D, labels: tf.tensor1d([0, 1], "float32") }];
+    await assert.rejects(trainModel(model, { train: floatLabels }, base), /train epoch 1 batch 1: labels must be int32/);
+    const teacher = tinyConvNet(92);
+    const noIds = () => [{ xs: tf.zeros([2, 8, 8, 1]) as tf.Tensor4D, labels: tf.tensor1d([0, 1], "int32") }];
+    await assert.rejects(trainModel(model, { train: noIds }, { ...base, distillation: { teacher, temperature: 2, alpha: 0.5, cache: "memory" } }), /needs batch.ids/);
+    const augmented = () => [{ xs: tf.zeros([2, 8, 8, 1]) as tf.Tensor4D, labels: tf.tensor1d([0, 1], "int32"), ids: [0, 1], augmented: true }];
+    await assert.rejects(trainModel(model, { train: augmented }, { ...base, distillation: { teacher, temperature: 2, alpha: 0.5, cache: "memory" } }), /un-augmented/);
+  });
+});
