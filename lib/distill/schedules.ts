@@ -12,7 +12,7 @@ export type ScheduleConfig =
   | { kind: "step"; everyEpochs: number; gamma: number }
   /** Linear warm-up, then half-cosine from lr down to minLr over the remaining epochs. */
   | { kind: "cosine"; epochs: number; minLr?: number; warmupEpochs?: number }
-  /** Multiply by factor after `patience` epochs without improvement of `monitor`. */
+  /** Multiply by factor once more than `patience` epochs in a row failed to improve `monitor` (PyTorch semantics). */
   | { kind: "plateau"; monitor: string; mode?: MonitorMode; factor: number; patience: number; minDelta?: number; minLr?: number; cooldown?: number };
 
 export interface ScheduleState {
