@@ -1,0 +1,127 @@
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { useNativeBackend } from "../helpers/native";
+import { decodeGrayImage, listChestXray, verifyImages } from "../../lib/data/chest-xray";
+import { classCounts, classCountsFrame } from "../../lib/data/class-stats";
+import { patientIdFromFileName } from "../../lib/data/patients";
+import { Sample } from "../../lib/data/sample";
+import { splitByPatient } from "../../lib/data/split";
+import { kermanyCounts, synthChestXray } from "../../lib/data/synth-chest-xray";
+import { hashTree, tempDir } from "./helpers";
+
+const SMALL = { train: [30, 87], val: [2, 2], test: [8, 13] } as Record<string, [number, number]>;
+
+describe("chest X-ray folders", () => {
+  let root: string;
+  before(async () => {
+    await useNativeBackend();
+    root = tempDir("chest");
+    await synthChestXray(root, { seed: 11, size: 64, counts: SMALL });
+  });
+
+  test("patient ids come from Kermany-style file names", () => {
+    assert.equal(patientIdFromFileName("person1_bacteria_1.jpeg"), "person1");
+    assert.equal(patientIdFromFileName("/x/PNEUMONIA/person1532_virus_2667.jpeg"), "person1532");
+    assert.equal(patientIdFromFileName("IM-0001-0001.jpeg"), "IM-0001");
+    assert.equal(patientIdFromFileName("NORMAL2-IM-0007-0001.jpeg"), "NORMAL2-IM-0007");
+    assert.equal(patientIdFromFileName("scan.png"), undefined);
+  });
+
+  test("the generator writes the layout, Kermany names, several images per patient, the class imbalance", () => {
+    const listing = listChestXray(root);
+    assert.deepEqual(Object.keys(listing.splits), ["train", "val", "test"]);
+    const train = listing.splits.train;
+    assert.equal(train.length, 117);
+    assert.deepEqual(classCounts(train, listing.classNames).map((c) => c.count), [30, 87]);
+    assert.ok(train.every((s) => s.patient !== undefined), "every generated name parses to a patient");
+    const perPatient = new Map<string, number>();
+    for (const s of train) perPatient.set(s.patient ?? "", (perPatient.get(s.patient ?? "") ?? 0) + 1);
+    assert.ok([...perPatient.values()].some((n) => n >= 2), "some patients have several images");
+    assert.ok(perPatient.size < train.length);
+    assert.ok(train.some((s) => /^person\d+_(bacteria|virus)_\d+\.jpeg$/.test(path.basename(s.file))));
+    assert.ok(train.some((s) => /^IM-\d{4}-\d{4}\.jpeg$/.test(path.basename(s.file))));
+    const published = kermanyCounts(5216);
+    assert.deepEqual(published.train, [1341, 3875]);
+    assert.deepEqual(published.test, [234, 390]);
+  });
+
+  test("same seed gives the same bytes", async () => {
+    const again = tempDir("chest-again");
+    await synthChestXray(again, { seed: 11, size: 64, counts: SMALL });
+    assert.equal(hashTree(again), hashTree(root));
+  });
+
+  test("PNEUMONIA images are brighter in the lung fields than NORMAL ones (the learnable difference)", async () => {
+    const listing = listChestXray(root);
+    const lungMean = async (samples: Sample[]): Promise<number> => {
+      let sum = 0;
+      for (const s of samples) {
+        const px = await decodeGrayImage(s.file, { size: 64 });
+        // Both lung fields: rows 14–40, columns 10–24 and 40–54.
+        for (let y = 14; y < 40; y++) for (const x0 of [10, 40]) for (let x = x0; x < x0 + 14; x++) sum += px[y * 64 + x];
+      }
+      return sum / samples.length;
+    };
+    const train = listing.splits.train;
+    const normal = await lungMean(train.filter((s) => s.label === 0));
+    const pneumonia = await lungMean(train.filter((s) => s.label === 1));
+    assert.ok(pneumonia > normal * 1.05, `lungs: pneumonia ${pneumonia} vs normal ${normal}`);
+  });
+
+  test("decodes to one channel at the requested size", async () => {
+    const file = listChestXray(root).splits.test[0].file;
+    assert.equal((await decodeGrayImage(file)).length, 224 * 224);
+    assert.equal((await decodeGrayImage(file, { size: 40 })).length, 40 * 40);
+  });
+
+  test("re-split by patient: no patient on both sides, each class within one image of its share", () => {
+    const train = listChestXray(root).splits.train;
+    for (const seed of [1, 2, 3]) {
+      const { train: tr, val } = splitByPatient(train, { valFraction: 0.2, seed });
+      assert.equal(tr.length + val.length, train.length);
+      const trainPatients = new Set(tr.map((s) => s.patient));
+      assert.ok(val.every((s) => !trainPatients.has(s.patient)), "a patient is on both sides");
+      for (const label of [0, 1]) {
+        const total = train.filter((s) => s.label === label).length;
+        const inVal = val.filter((s) => s.label === label).length;
+        assert.ok(Math.abs(inVal - total * 0.2) <= 1, `class ${label}: ${inVal} of ${total} in val`);
+      }
+    }
+    const a = splitByPatient(train, { seed: 7 }).val.map((s) => s.file);
+    const b = splitByPatient(train, { seed: 7 }).val.map((s) => s.file);
+    const c = splitByPatient(train, { seed: 8 }).val.map((s) => s.file);
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+  });
+
+  test("class counts and balanced class weights as a danfojs DataFrame", () => {
+    const train = listChestXray(root).splits.train;
+    const frame = classCountsFrame(train, ["NORMAL", "PNEUMONIA"]);
+    assert.deepEqual(frame.columns, ["class", "count", "share", "weight"]);
+    assert.deepEqual(frame["class"].values, ["NORMAL", "PNEUMONIA"]);
+    assert.deepEqual(frame["count"].values, [30, 87]);
+    const weights = frame["weight"].values as number[];
+    assert.ok(Math.abs(weights[0] - 117 / 60) < 1e-9 && Math.abs(weights[1] - 117 / 174) < 1e-9);
+    // Weighted counts are equal across classes.
+    assert.ok(Math.abs(weights[0] * 30 - weights[1] * 87) < 1e-9);
+  });
+
+  test("a corrupt image and a stray file are skipped, counted and listed with the reason", async () => {
+    const dir = tempDir("chest-bad");
+    await synthChestXray(dir, { seed: 3, size: 32, counts: { train: [3, 4] } });
+    const bad = path.join(dir, "train", "PNEUMONIA", "person999_bacteria_9999.jpeg");
+    fs.writeFileSync(bad, Buffer.from("this is not a jpeg"));
+    const truncatedSource = listChestXray(dir).splits.train[0].file;
+    const truncated = path.join(dir, "train", "NORMAL", "IM-0999-0001.jpeg");
+    fs.writeFileSync(truncated, fs.readFileSync(truncatedSource).subarray(0, 200));
+    fs.writeFileSync(path.join(dir, "train", "NORMAL", "notes.txt"), "x");
+    const listing = listChestXray(dir);
+    assert.deepEqual(listing.skipped.map((s) => path.basename(s.file)), ["notes.txt"]);
+    const { ok, skipped } = await verifyImages(listing.splits.train);
+    assert.equal(ok.length, 7);
+    assert.deepEqual(skipped.map((s) => path.basename(s.file)).sort(), ["IM-0999-0001.jpeg", "person999_bacteria_9999.jpeg"]);
+    for (const s of skipped) assert.match(s.reason, /cannot decode|unsupported|corrupt|premature|input/i);
+  });
+});

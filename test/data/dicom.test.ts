@@ -1,0 +1,144 @@
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { useNativeBackend } from "../helpers/native";
+import { decodeDicomImage, readDicomImage } from "../../lib/data/dicom";
+import { listDicomDataset } from "../../lib/data/dicom-dataset";
+import { DicomImageSpec, writeDicom } from "../../lib/data/dicom-writer";
+import { synthDicom } from "../../lib/data/synth-dicom";
+import { hashTree, tempDir } from "./helpers";
+
+const PYTHON = path.resolve(__dirname, "../../.venv/bin/python");
+
+/** A 4×4 gradient image spec with stored values chosen by the caller. */
+function gradient(overrides: Partial<DicomImageSpec>, values: number[]): DicomImageSpec {
+  const bits = overrides.bitsAllocated ?? 16;
+  const pixels = bits === 8 ? Uint8Array.from(values) : overrides.signed ? Int16Array.from(values) : Uint16Array.from(values);
+  return { rows: 4, columns: 4, bitsAllocated: bits, pixels, sopInstanceUid: "1.2.3.4", ...overrides } as DicomImageSpec;
+}
+
+const RAMP = Array.from({ length: 16 }, (_, i) => i * 10);
+
+function close(a: ArrayLike<number>, b: ArrayLike<number>, tolerance = 1e-5): boolean {
+  return a.length === b.length && Array.from(a).every((v, i) => Math.abs(v - b[i]) <= tolerance);
+}
+
+describe("DICOM", () => {
+  let root: string;
+  let dir: string;
+  before(async () => {
+    await useNativeBackend();
+    root = tempDir("dicom");
+    synthDicom(root, { seed: 2, size: 48, counts: { train: [4, 6], test: [2, 2] } });
+    dir = tempDir("dicom-unit");
+  });
+
+  test("writes real Part-10 files: preamble, DICM, explicit VR little endian meta", () => {
+    const file = listDicomDataset(root).splits.train[0].file;
+    const bytes = fs.readFileSync(file);
+    assert.ok(bytes.subarray(0, 128).every((b) => b === 0));
+    assert.equal(bytes.subarray(128, 132).toString("latin1"), "DICM");
+    assert.equal(bytes.readUInt16LE(132), 2);
+    assert.equal(bytes.subarray(136, 138).toString("latin1"), "UL");
+  });
+
+  test("pydicom reads a generated file and agrees on tags and pixels", () => {
+    const sample = listDicomDataset(root).splits.train[1];
+    const script = [
+      "import sys, json, pydicom",
+      "ds = pydicom.dcmread(sys.argv[1])",
+      "a = ds.pixel_array",
+      "print(json.dumps({'ts': str(ds.file_meta.TransferSyntaxUID), 'rows': ds.Rows, 'cols': ds.Columns, 'bits': ds.BitsAllocated,",
+      " 'photo': ds.PhotometricInterpretation, 'patient': str(ds.PatientID), 'sum': int(a.astype('int64').sum()), 'first': int(a.flat[0]),",
+      " 'slope': float(getattr(ds, 'RescaleSlope', 1)), 'intercept': float(getattr(ds, 'RescaleIntercept', 0))}))",
+    ].join("\n");
+    const out = JSON.parse(execFileSync(PYTHON, ["-c", script, sample.file], { encoding: "utf8" })) as Record<string, number | string>;
+    assert.equal(out.ts, "1.2.840.10008.1.2.1");
+    assert.equal(out.rows, 48);
+    assert.equal(out.cols, 48);
+    assert.equal(out.patient, sample.patient);
+    // Our reader's display values, undone through the same rescale, give pydicom's stored sum.
+    const image = readDicomImage(sample.file);
+    assert.equal(out.bits, image.bitsAllocated);
+    assert.equal(out.photo, image.photometric);
+    const bytes = fs.readFileSync(sample.file);
+    const stored = image.bitsAllocated === 16 ? new Int16Array(bytes.buffer.slice(bytes.length - 48 * 48 * 2)) : new Uint8Array(bytes.buffer.slice(bytes.length - 48 * 48));
+    assert.equal(out.sum, stored.reduce((s, v) => s + v, 0));
+    assert.equal(out.first, stored[0]);
+  });
+
+  test("16-bit with a VOI window: DICOM's linear window function", () => {
+    const file = path.join(dir, "window.dcm");
+    writeDicom(file, gradient({ bitsStored: 12, windowCenter: 80, windowWidth: 101 }, RAMP));
+    const image = readDicomImage(file);
+    const expected = RAMP.map((x) => Math.min(1, Math.max(0, (x - 79.5) / 100 + 0.5)));
+    assert.ok(close(image.pixels, expected), `${Array.from(image.pixels)}`);
+  });
+
+  test("rescale slope/intercept on signed 16-bit, then the window in modality units", () => {
+    const file = path.join(dir, "rescale.dcm");
+    const stored = RAMP.map((v) => v - 80);
+    writeDicom(file, gradient({ signed: true, rescaleSlope: 2, rescaleIntercept: -100, windowCenter: -100, windowWidth: 201 }, stored));
+    const image = readDicomImage(file);
+    const expected = stored.map((s) => Math.min(1, Math.max(0, (2 * s - 100 - -100.5) / 200 + 0.5)));
+    assert.ok(close(image.pixels, expected), `${Array.from(image.pixels)}`);
+  });
+
+  test("8-bit without a window is scaled by its range; MONOCHROME1 is the inverse of MONOCHROME2", () => {
+    const mono2 = path.join(dir, "mono2.dcm");
+    const mono1 = path.join(dir, "mono1.dcm");
+    writeDicom(mono2, gradient({ bitsAllocated: 8, photometric: "MONOCHROME2" }, RAMP));
+    writeDicom(mono1, gradient({ bitsAllocated: 8, photometric: "MONOCHROME1" }, RAMP));
+    const a = readDicomImage(mono2).pixels;
+    const b = readDicomImage(mono1).pixels;
+    assert.ok(close(a, RAMP.map((x) => x / 150)));
+    assert.ok(close(b, Array.from(a).map((v) => 1 - v)));
+  });
+
+  test("the generated encodings all decode back to the same-looking radiograph", async () => {
+    const samples = listDicomDataset(root).splits.train;
+    const images = samples.slice(0, 4).map((s) => readDicomImage(s.file));
+    assert.deepEqual(images.map((i) => `${i.bitsAllocated}/${i.photometric}`), ["16/MONOCHROME2", "16/MONOCHROME2", "8/MONOCHROME1", "16/MONOCHROME1"]);
+    for (const image of images) {
+      // Bright spine down the middle column, dark lungs beside it, dark corners: not inverted.
+      const at = (x: number, y: number): number => image.pixels[y * 48 + x];
+      assert.ok(at(24, 24) > at(14, 20) + 0.1, `${image.file}: spine ${at(24, 24)} vs lung ${at(14, 20)}`);
+      assert.ok(at(1, 1) < 0.25, `${image.file}: corner ${at(1, 1)}`);
+    }
+    assert.equal((await decodeDicomImage(samples[0].file, { size: 32 })).length, 32 * 32);
+  });
+
+  test("a compressed transfer syntax gets an error naming it", () => {
+    const file = path.join(dir, "jpeg.dcm");
+    writeDicom(file, gradient({ bitsAllocated: 8, transferSyntax: "1.2.840.10008.1.2.4.50" }, RAMP));
+    assert.throws(() => readDicomImage(file), (e: Error) => e.message.includes(file) && e.message.includes("1.2.840.10008.1.2.4.50") && e.message.includes("JPEG Baseline"));
+  });
+
+  test("a folder plus labels.csv is a dataset; missing and unlisted files are reported", () => {
+    const listing = listDicomDataset(root);
+    assert.deepEqual(listing.classNames, ["NORMAL", "PNEUMONIA"]);
+    assert.deepEqual(Object.keys(listing.splits), ["test", "train"]);
+    assert.equal(listing.splits.train.length, 10);
+    assert.equal(listing.skipped.length, 0);
+    assert.ok(listing.splits.train.every((s) => s.patient && s.format === "dicom"));
+
+    const flat = tempDir("dicom-flat");
+    writeDicom(path.join(flat, "a.dcm"), gradient({}, RAMP));
+    writeDicom(path.join(flat, "b.dcm"), gradient({}, RAMP));
+    fs.writeFileSync(path.join(flat, "labels.csv"), "a.dcm,1\ngone.dcm,0\n");
+    const small = listDicomDataset(flat);
+    assert.deepEqual(Object.keys(small.splits), ["all"]);
+    assert.deepEqual(small.classNames, ["0", "1"]);
+    assert.equal(small.splits.all[0].label, 1);
+    assert.equal(small.splits.all[0].patient, undefined);
+    assert.deepEqual(small.skipped.map((s) => `${path.basename(s.file)}: ${s.reason}`).sort(), ["b.dcm: not listed in labels.csv", "gone.dcm: listed in labels.csv but missing"]);
+  });
+
+  test("same seed gives the same bytes", () => {
+    const again = tempDir("dicom-again");
+    synthDicom(again, { seed: 2, size: 48, counts: { train: [4, 6], test: [2, 2] } });
+    assert.equal(hashTree(again), hashTree(root));
+  });
+});

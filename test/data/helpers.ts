@@ -1,0 +1,23 @@
+/** Shared helpers for the data tests: temporary folders and file hashing. */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `kdlab-${prefix}-`));
+}
+
+/** One hash over every file's relative path and bytes, for "same seed, same bytes". */
+export function hashTree(dir: string): string {
+  const hash = crypto.createHash("sha256");
+  const walk = (d: string): void => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else hash.update(path.relative(dir, full)).update(fs.readFileSync(full));
+    }
+  };
+  walk(dir);
+  return hash.digest("hex");
+}
