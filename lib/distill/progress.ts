@@ -100,3 +100,32 @@ export function terminalProgress(stream: ProgressStream = process.stdout): Progr
     }
   };
 }
+
+/**
+ * A listener for a notebook's live output: keeps the finished epochs' lines and
+ * the current batch line, and hands the whole text to `render` (at most every
+ * `everyMs`, always at epoch end). In tslab: `const d = tslab.newDisplay();
+ * liveProgress((text) => d.text(text))`.
+ */
+export function liveProgress(render: (text: string) => void, everyMs = 250): ProgressListener {
+  const lines: string[] = [];
+  let current = "";
+  let lastRender = 0;
+  const show = (): void => {
+    lastRender = Date.now();
+    render([...lines, current].filter(Boolean).join("\n"));
+  };
+  return (event) => {
+    const prefix = event.label ? `${event.label} ` : "";
+    if (event.kind === "batch") {
+      const of = event.batches ? `/${event.batches}` : "";
+      current = `${prefix}epoch ${event.epoch + 1}/${event.epochs} batch ${event.batch + 1}${of}  loss ${formatNumber(event.loss)}  acc ${formatNumber(event.accuracy)}`;
+      if (Date.now() - lastRender >= everyMs) show();
+      return;
+    }
+    if (event.kind === "epoch") lines.push(formatEpochLine(event.label, event));
+    else lines.push(`${prefix}done after ${event.epochsRun} epochs${event.stoppedEarly ? " (early stop)" : ""}`);
+    current = "";
+    show();
+  };
+}
