@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../helpers/native";
 import { trainModel, TrainerConfig } from "../../lib/distill/trainer";
-import { fillTeacherCache, TeacherLogitSource } from "../../lib/distill/cache";
+import { fillTeacherCache, liveTeacherLogits, TeacherLogitSource } from "../../lib/distill/cache";
 import { readTrainerState } from "../../lib/distill/checkpoint";
 import { maxAbsDifference, syntheticTask, taskSource, tinyConvNet, weightsOf } from "./fixtures";
 
@@ -100,6 +100,51 @@ describe("trainer", () => {
     const difference = maxAbsDifference(weightsOf(live), weightsOf(cached));
     assert.ok(difference < 1e-5, `weights differ by ${difference}`);
     cachedResult.history.forEach((record, i) => assert.ok(Math.abs(record.loss - liveResult.history[i].loss) < 1e-5));
+  });
+
+  test("the teacher stays frozen (weights and BatchNorm statistics unchanged, dropout off); the student's BatchNorm statistics move", async () => {
+    const withNorm = (seed: number, dropout: number): tf.Sequential =>
+      tf.sequential({
+        layers: [
+          tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 3, kernelSize: 3, kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
+          tf.layers.batchNormalization(),
+          tf.layers.flatten(),
+          tf.layers.dropout({ rate: dropout }),
+          tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
+        ],
+      });
+    const teacher = withNorm(101, 0.5);
+    const student = withNorm(102, 0);
+    const teacherBefore = weightsOf(teacher);
+    const movingBefore = weightsOf(student).slice(-2);
+    const xs = tf.randomUniform([4, 8, 8, 1], 0, 1, "float32", 3) as tf.Tensor4D;
+    const logitsBefore = (await liveTeacherLogits(teacher, xs).array()) as number[][];
+    await trainModel(student, { train: data.train }, { ...base, epochs: 1, distillation: { teacher, temperature: 2, alpha: 0.5 } });
+    assert.equal(maxAbsDifference(weightsOf(teacher), teacherBefore), 0);
+    assert.ok(maxAbsDifference(weightsOf(student).slice(-2), movingBefore) > 1e-4, "student moving mean/variance updated in training mode");
+    const logitsAfter = (await liveTeacherLogits(teacher, xs).array()) as number[][];
+    assert.deepEqual(logitsAfter, logitsBefore, "no dropout noise in the teacher's logits");
+    xs.dispose();
+  });
+
+  test("weightDecay equals a kernel L2 regularizer of weightDecay/2 (PyTorch-style decay), and shrinks the kernels", async () => {
+    const build = (l2?: number): tf.Sequential =>
+      tf.sequential({
+        layers: [
+          tf.layers.flatten({ inputShape: [8, 8, 1] }),
+          tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 111 }), kernelRegularizer: l2 === undefined ? undefined : tf.regularizers.l2({ l2 }) }),
+        ],
+      });
+    const config: TrainerConfig = { ...base, epochs: 1, optimizer: { kind: "sgd", lr: 0.1 } };
+    const viaConfig = build();
+    const viaRegularizer = build(0.05);
+    const plain = build();
+    await trainModel(viaConfig, { train: data.train }, { ...config, weightDecay: 0.1 });
+    await trainModel(viaRegularizer, { train: data.train }, config);
+    await trainModel(plain, { train: data.train }, config);
+    assert.ok(maxAbsDifference(weightsOf(viaConfig), weightsOf(viaRegularizer)) < 1e-6);
+    const norm = (m: tf.LayersModel): number => weightsOf(m)[0].reduce((s, v) => s + v * v, 0);
+    assert.ok(norm(viaConfig) < norm(plain) * 0.99, `decayed ${norm(viaConfig)} vs plain ${norm(plain)}`);
   });
 
   test("a disk cache filled up front is read back for the same teacher only", async () => {

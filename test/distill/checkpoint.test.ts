@@ -1,0 +1,77 @@
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { useNativeBackend } from "../helpers/native";
+import { latestRunDirectory, loadCheckpoint, loadModelWeights, newRunDirectory, saveCheckpoint, TrainerState } from "../../lib/distill/checkpoint";
+import { createOptimizer, optimizerState } from "../../lib/distill/optimizers";
+import { evaluateModel, testReport } from "../../lib/distill/evaluate";
+import { maxAbsDifference, syntheticTask, taskSource, tinyConvNet, weightsOf } from "./fixtures";
+
+const state: TrainerState = { epochsDone: 2, monitor: "val_loss", bestMetric: 0.3, bestEpoch: 2, wait: 0, schedule: { lr: 0.1, best: null, wait: 0, cooldownLeft: 0 }, seed: 1, history: [] };
+
+describe("checkpoints", () => {
+  before(async () => {
+    await useNativeBackend();
+  });
+
+  test("run folders are runs/<experiment>-<UTC timestamp>; the newest with a last/ checkpoint is found", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-runs-"));
+    const first = newRunDirectory(root, "pneumonia-final", new Date(Date.UTC(2026, 0, 2, 3, 4, 5)));
+    assert.equal(path.basename(first), "pneumonia-final-20260102-030405");
+    const second = newRunDirectory(root, "pneumonia-final", new Date(Date.UTC(2026, 0, 2, 3, 4, 5)));
+    assert.equal(path.basename(second), "pneumonia-final-20260102-030405-2");
+    const newer = newRunDirectory(root, "pneumonia-final", new Date(Date.UTC(2026, 0, 3, 0, 0, 0)));
+    assert.equal(latestRunDirectory(root, "pneumonia-final"), undefined, "no checkpoint yet");
+    const model = tinyConvNet(1);
+    const optimizer = createOptimizer({ kind: "sgd", lr: 0.1, momentum: 0.8 });
+    await saveCheckpoint(path.join(second, "last"), { model, optimizer, state });
+    assert.equal(latestRunDirectory(root, "pneumonia-final"), second);
+    await saveCheckpoint(path.join(newer, "last"), { model, optimizer, state });
+    assert.equal(latestRunDirectory(root, "pneumonia-final"), newer);
+    assert.equal(latestRunDirectory(root, "pneumonia"), undefined, "another experiment's prefix does not match");
+    assert.throws(() => newRunDirectory(root, "../x"), /may only use letters/);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test("round trip restores weights and optimizer slots into freshly built objects", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-ckpt-"));
+    const model = tinyConvNet(2);
+    const optimizer = createOptimizer({ kind: "adam", lr: 0.01 });
+    const xs = tf.randomUniform([4, 8, 8, 1], 0, 1, "float32", 2);
+    const labels = tf.tensor1d([0, 1, 1, 0], "int32");
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    optimizer.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 2), model.apply(xs) as tf.Tensor) as tf.Scalar, false, vars);
+    await saveCheckpoint(path.join(dir, "last"), { model, optimizer, state });
+
+    const fresh = tinyConvNet(3);
+    const freshOptimizer = createOptimizer({ kind: "adam", lr: 0.01 });
+    const restored = await loadCheckpoint(path.join(dir, "last"), fresh, freshOptimizer);
+    assert.deepEqual(restored, state);
+    assert.equal(maxAbsDifference(weightsOf(fresh), weightsOf(model)), 0);
+    const [a, b] = [await optimizerState(optimizer), await optimizerState(freshOptimizer)];
+    assert.equal(a.slots.length, b.slots.length);
+    a.slots.forEach((slot, i) => assert.deepEqual(Array.from(b.slots[i].values), Array.from(slot.values)));
+
+    const wider = tinyConvNet(4, 2, 6);
+    assert.throws(() => loadModelWeights(wider, path.join(dir, "last")), /last\/model.json: weight 0 .* has shape \[3,3,1,4\], model weight .* has \[3,3,1,6\]/);
+    tf.dispose([xs, labels]);
+    optimizer.dispose();
+    freshOptimizer.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("testReport agrees with evaluateModel and gives the binary metrics", async () => {
+    const model = tinyConvNet(5);
+    const task = syntheticTask(40, 9);
+    const evaluation = await evaluateModel(model, taskSource(task, 16, false)({ epoch: 0, seed: 0 }));
+    const report = await testReport(model, taskSource(task, 16, false)({ epoch: 0, seed: 0 }));
+    assert.equal(report.count, 40);
+    assert.ok(Math.abs(report.accuracy - evaluation.accuracy) < 1e-12);
+    assert.ok(Math.abs(report.loss - evaluation.loss) < 1e-12);
+    assert.ok(report.binary && report.binary.auc >= 0 && report.binary.auc <= 1);
+    assert.equal(report.confusion.flat().reduce((s, v) => s + v, 0), 40);
+  });
+});
