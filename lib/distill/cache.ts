@@ -136,6 +136,8 @@ export class TeacherLogitSource {
     readonly teacher: tf.LayersModel,
     mode: TeacherCacheMode,
     numClasses: number,
+    /** The teacher's input preprocessing (not part of the disk key: keep it fixed per teacher). */
+    readonly preprocess?: (xs: tf.Tensor4D) => tf.Tensor4D,
   ) {
     if (mode === "off") return;
     const file = typeof mode === "object" ? { dir: mode.dir, fingerprint: teacherFingerprint(teacher) } : undefined;
@@ -143,8 +145,13 @@ export class TeacherLogitSource {
     this.cache.load();
   }
 
+  private live(xs: tf.Tensor4D): tf.Tensor2D {
+    const preprocess = this.preprocess;
+    return preprocess ? tf.tidy(() => liveTeacherLogits(this.teacher, preprocess(xs))) : liveTeacherLogits(this.teacher, xs);
+  }
+
   async logitsFor(batch: Batch, where: string): Promise<tf.Tensor2D> {
-    if (!this.cache) return liveTeacherLogits(this.teacher, batch.xs);
+    if (!this.cache) return this.live(batch.xs);
     if (batch.augmented) throw new Error(`${where}: the teacher-logit cache needs un-augmented batches (augmentation is on); set the cache to "off"`);
     if (!batch.ids) throw new Error(`${where}: the teacher-logit cache needs batch.ids (sample index or file id)`);
     const cached = this.cache.lookup(batch.ids);
@@ -153,7 +160,7 @@ export class TeacherLogitSource {
       return tf.tensor2d(cached, [batch.ids.length, this.cache.numClasses]);
     }
     this.misses++;
-    const logits = liveTeacherLogits(this.teacher, batch.xs);
+    const logits = this.live(batch.xs);
     if (logits.shape[1] !== this.cache.numClasses) {
       logits.dispose();
       throw new Error(`${where}: teacher outputs ${logits.shape[1]} classes, the run expects ${this.cache.numClasses}`);

@@ -19,7 +19,8 @@ export interface Evaluation {
   numClasses: number;
 }
 
-export async function evaluateModel(model: tf.LayersModel, batches: BatchIterable, where = "evaluate"): Promise<Evaluation> {
+/** `preprocess`: the model's input preprocessing, when the batches are not preprocessed already. */
+export async function evaluateModel(model: tf.LayersModel, batches: BatchIterable, where = "evaluate", preprocess?: (xs: tf.Tensor4D) => tf.Tensor4D): Promise<Evaluation> {
   const probabilityChunks: Float32Array[] = [];
   const labelChunks: Int32Array[] = [];
   let lossSum = 0;
@@ -30,7 +31,7 @@ export async function evaluateModel(model: tf.LayersModel, batches: BatchIterabl
     try {
       checkBatch(batch, where);
       const [loss, probabilities, hits] = tf.tidy(() => {
-        const logits = model.apply(batch.xs, { training: false }) as tf.Tensor2D;
+        const logits = model.apply(preprocess ? preprocess(batch.xs) : batch.xs, { training: false }) as tf.Tensor2D;
         const hit = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.labels), "float32"));
         return [crossEntropy(logits, batch.labels), tf.softmax(logits), hit];
       }) as [tf.Scalar, tf.Tensor2D, tf.Scalar];
@@ -60,7 +61,7 @@ export async function evaluateModel(model: tf.LayersModel, batches: BatchIterabl
 }
 
 /** Test metrics of a model on a batch source (positive class 1 = PNEUMONIA for chest X-rays). */
-export async function testReport(model: tf.LayersModel, batches: BatchIterable, positiveClass = 1): Promise<ClassificationReport & { loss: number }> {
-  const evaluation = await evaluateModel(model, batches, "test");
+export async function testReport(model: tf.LayersModel, batches: BatchIterable, positiveClass = 1, preprocess?: (xs: tf.Tensor4D) => tf.Tensor4D): Promise<ClassificationReport & { loss: number }> {
+  const evaluation = await evaluateModel(model, batches, "test", preprocess);
   return { ...classificationReport(evaluation.probabilities, evaluation.labels, evaluation.numClasses, positiveClass), loss: evaluation.loss };
 }

@@ -23,7 +23,7 @@ import { defaultMode, isImprovement, MonitorMode, readMetric } from "./monitor";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "./optimizers";
 import { ProgressListener, terminalProgress } from "./progress";
 import { createSchedule, ScheduleConfig } from "./schedules";
-import { createEagerTrainStep, TrainStepFactory } from "./step";
+import { createEagerTrainStep, TrainStep, TrainStepFactory } from "./step";
 
 export interface DistillationConfig {
   /** Frozen teacher, run in inference mode; outputs logits. */
@@ -33,6 +33,8 @@ export interface DistillationConfig {
   alpha: number;
   /** Cache teacher logits by sample id — only when augmentation is off. Default "off". */
   cache?: TeacherCacheMode;
+  /** The teacher's own input preprocessing, applied to the batch's xs (e.g. DenseNet's torch mean/std when the student scales to [-1, 1]). */
+  preprocess?: (xs: tf.Tensor4D) => tf.Tensor4D;
 }
 
 export interface MonitorConfig {
@@ -81,6 +83,8 @@ export interface TrainerConfig {
   schedule?: ScheduleConfig;
   /** Coupled L2 on kernels: adds (weightDecay/2)·Σ‖W‖² to the loss. */
   weightDecay?: number;
+  /** The trained model's input preprocessing, applied to every train and validation batch's xs (omit when the batch source already did it). */
+  preprocess?: (xs: tf.Tensor4D) => tf.Tensor4D;
   /** Per-class weights of the cross-entropy (see balancedClassWeights). */
   classWeights?: readonly number[];
   distillation?: DistillationConfig;
@@ -130,6 +134,11 @@ function outputClasses(model: tf.LayersModel, role: string): number {
   return shape[1];
 }
 
+/** xs through `preprocess` (a new tensor), or xs itself. */
+export function preprocessed(xs: tf.Tensor4D, preprocess?: (xs: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+  return preprocess ? tf.tidy(() => preprocess(xs)) : xs;
+}
+
 function validate(config: TrainerConfig, numClasses: number): void {
   if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new Error(`epochs must be a positive integer, got ${config.epochs}`);
   if (!Number.isInteger(config.seed)) throw new Error(`seed must be an integer, got ${config.seed}`);
@@ -152,10 +161,17 @@ function freshState(config: TrainerConfig, monitor: string, scheduleState: Train
 
 /** The JSON-safe part of a config, written beside the checkpoints. */
 function describeConfig(config: TrainerConfig): Record<string, unknown> {
-  const { distillation, callbacks: _callbacks, progress: _progress, createStep: _createStep, ...rest } = config;
+  const { distillation, callbacks: _callbacks, progress: _progress, createStep: _createStep, preprocess, ...rest } = config;
   return {
     ...rest,
-    distillation: distillation && { teacher: distillation.teacher.name, temperature: distillation.temperature, alpha: distillation.alpha, cache: distillation.cache ?? "off" },
+    preprocess: preprocess ? "custom" : "none",
+    distillation: distillation && {
+      teacher: distillation.teacher.name,
+      temperature: distillation.temperature,
+      alpha: distillation.alpha,
+      cache: distillation.cache ?? "off",
+      preprocess: distillation.preprocess ? "custom" : "none",
+    },
   };
 }
 
@@ -174,20 +190,23 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
   const optimizer = createOptimizer(config.optimizer);
   const schedule = createSchedule(config.schedule ?? { kind: "constant" }, config.optimizer.lr);
   let state = freshState(config, monitorMetric, schedule.state());
-  const step = (config.createStep ?? createEagerTrainStep)({
-    model,
-    optimizer,
-    alpha: config.distillation?.alpha ?? 1,
-    temperature: config.distillation?.temperature ?? 1,
-    classWeights: config.classWeights,
-    weightDecay: config.weightDecay,
-  });
-  const teacher = config.distillation && new TeacherLogitSource(config.distillation.teacher, config.distillation.cache ?? "off", numClasses);
+  let step: TrainStep | undefined;
+  let teacher: TeacherLogitSource | undefined;
   let bestWeights: tf.Tensor[] | undefined;
   let stoppedEarly = false;
   let batchesPerEpoch = config.batchesPerEpoch;
 
   try {
+    step = (config.createStep ?? createEagerTrainStep)({
+      model,
+      optimizer,
+      alpha: config.distillation?.alpha ?? 1,
+      temperature: config.distillation?.temperature ?? 1,
+      classWeights: config.classWeights,
+      weightDecay: config.weightDecay,
+    });
+    const d = config.distillation;
+    teacher = d && new TeacherLogitSource(d.teacher, d.cache ?? "off", numClasses, d.preprocess);
     if (runDir) {
       fs.mkdirSync(runDir, { recursive: true });
       fs.writeFileSync(path.join(runDir, "trainer.json"), `${JSON.stringify(describeConfig(config), null, 1)}\n`);
@@ -211,10 +230,12 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
       for await (const batch of data.train(context)) {
         const where = `${label || "train"} epoch ${epoch + 1} batch ${batchIndex + 1}`;
         let teacherLogits: tf.Tensor2D | undefined;
+        let xs: tf.Tensor4D | undefined;
         try {
           checkBatch(batch, where);
           teacherLogits = teacher && (await teacher.logitsFor(batch, where));
-          const result = await step.run({ xs: batch.xs, labels: batch.labels, teacherLogits }, { learningRate: lr, seed: epochSeed(context.seed, batchIndex) });
+          xs = preprocessed(batch.xs, config.preprocess);
+          const result = await step.run({ xs, labels: batch.labels, teacherLogits }, { learningRate: lr, seed: epochSeed(context.seed, batchIndex) });
           if (!Number.isFinite(result.loss)) throw new Error(`${where}: loss is ${result.loss} (lr ${lr}); lower the learning rate or check the inputs`);
           lossSum += result.loss * result.count;
           correct += result.correct;
@@ -223,6 +244,7 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
           listener?.({ kind: "batch", label, epoch, epochs: config.epochs, batch: batchIndex, batches: batchesPerEpoch, loss: lossSum / count, accuracy: correct / count, lr, elapsedSeconds: (Date.now() - started) / 1000 });
         } finally {
           if (teacherLogits) teacherLogits.dispose();
+          if (xs && xs !== batch.xs) xs.dispose();
           disposeBatch(batch);
         }
         batchIndex++;
@@ -233,7 +255,7 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
 
       const record: EpochRecord = { epoch: epoch + 1, lr, loss: lossSum / count, accuracy: correct / count, seconds: 0 };
       if (data.validation) {
-        const evaluation = await evaluateModel(model, data.validation(context), `${label || "validation"} epoch ${epoch + 1} validation`);
+        const evaluation = await evaluateModel(model, data.validation(context), `${label || "validation"} epoch ${epoch + 1} validation`, config.preprocess);
         record.val_loss = evaluation.loss;
         record.val_accuracy = evaluation.accuracy;
         if (evaluation.numClasses === 2) {
@@ -288,7 +310,7 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
     };
   } finally {
     tf.dispose(bestWeights ?? []);
-    step.dispose();
+    step?.dispose();
     disposeOptimizer(optimizer);
   }
 }

@@ -8,6 +8,7 @@ import { useNativeBackend } from "../helpers/native";
 import { trainModel, TrainerConfig } from "../../lib/distill/trainer";
 import { fillTeacherCache, liveTeacherLogits, TeacherLogitSource } from "../../lib/distill/cache";
 import { readTrainerState } from "../../lib/distill/checkpoint";
+import { Batch } from "../../lib/distill/batch";
 import { maxAbsDifference, syntheticTask, taskSource, tinyConvNet, weightsOf } from "./fixtures";
 
 const task = syntheticTask(192, 11);
@@ -145,6 +146,33 @@ describe("trainer", () => {
     assert.ok(maxAbsDifference(weightsOf(viaConfig), weightsOf(viaRegularizer)) < 1e-6);
     const norm = (m: tf.LayersModel): number => weightsOf(m)[0].reduce((s, v) => s + v * v, 0);
     assert.ok(norm(viaConfig) < norm(plain) * 0.99, `decayed ${norm(viaConfig)} vs plain ${norm(plain)}`);
+  });
+
+  test("preprocess hooks: the model's on train and validation batches, the teacher's own before the teacher", async () => {
+    const scale = (xs: tf.Tensor4D): tf.Tensor4D => tf.sub(tf.mul(xs, 2), 1) as tf.Tensor4D;
+    const scaledSource = (source: typeof data.train): typeof data.train => (context) => ({
+      *[Symbol.iterator]() {
+        for (const batch of source(context) as Iterable<Batch>) {
+          const xs = scale(batch.xs);
+          batch.xs.dispose();
+          yield { ...batch, xs };
+        }
+      },
+    });
+    const hooked = tinyConvNet(121);
+    const prescaled = tinyConvNet(121);
+    const a = await trainModel(hooked, data, { ...base, epochs: 1, preprocess: scale });
+    const b = await trainModel(prescaled, { train: scaledSource(data.train), validation: scaledSource(data.validation!) }, { ...base, epochs: 1 });
+    assert.ok(maxAbsDifference(weightsOf(hooked), weightsOf(prescaled)) < 1e-6);
+    assert.ok(Math.abs((a.history[0].val_loss ?? NaN) - (b.history[0].val_loss ?? NaN)) < 1e-6);
+
+    const teacher = tinyConvNet(122);
+    const source = new TeacherLogitSource(teacher, "memory", 2, scale);
+    const xs = tf.randomUniform([3, 8, 8, 1], 0, 1, "float32", 4) as tf.Tensor4D;
+    const viaSource = await source.logitsFor({ xs, labels: tf.tensor1d([0, 1, 0], "int32"), ids: [0, 1, 2] }, "test");
+    const direct = tf.tidy(() => liveTeacherLogits(teacher, scale(xs)));
+    assert.ok(tf.max(tf.abs(tf.sub(viaSource, direct))).dataSync()[0] < 1e-6);
+    tf.dispose([xs, viaSource, direct]);
   });
 
   test("a disk cache filled up front is read back for the same teacher only", async () => {
