@@ -58,10 +58,13 @@ export interface ModelEntry {
 
 const PREPROCESS: Record<Backbone, Preprocess> = { densenet121: densenetPreprocess, mobilenetv2: mobilenetV2Preprocess };
 
-function buildBackbone(backbone: Backbone, o: ModelBuildOptions, weightDecay?: number): tf.LayersModel {
-  const size = o.inputSize ?? 224;
-  const options = { includeTop: false, inputShape: [size, size, 3] as [number, number, number], seed: o.seed, weightDecay };
+function buildBackbone(backbone: Backbone, o: ModelBuildOptions, weightDecay: number | undefined, includeTop = false): tf.LayersModel {
+  const options = { includeTop, inputShape: square(o, 224), seed: o.seed, classes: includeTop ? o.classes : undefined, weightDecay };
   return backbone === "densenet121" ? denseNet121(options) : mobileNetV2(options);
+}
+
+function backboneEntry(name: ModelName, backbone: Backbone, includeTop: boolean, description: string): ModelEntry {
+  return { name, description, inputSize: 224, preprocess: PREPROCESS[backbone], build: (o = {}) => buildBackbone(backbone, o, o.weightDecay, includeTop) };
 }
 
 type Head = (backbone: tf.LayersModel, o: ModelBuildOptions) => tf.LayersModel;
@@ -125,34 +128,10 @@ const ENTRIES: ModelEntry[] = [
     preprocess: identityPreprocess,
     build: (o = {}) => cifarStudent({ seed: o.seed, classes: o.classes, inputShape: square(o, 32), dropout: o.dropout, weightDecay: o.weightDecay }),
   },
-  {
-    name: "densenet121",
-    description: "keras.applications DenseNet121 with the ImageNet top (softmax), 8,062,504 params at 224",
-    inputSize: 224,
-    preprocess: densenetPreprocess,
-    build: (o = {}) => denseNet121({ inputShape: square(o, 224), seed: o.seed, classes: o.classes, weightDecay: o.weightDecay }),
-  },
-  {
-    name: "densenet121-notop",
-    description: "DenseNet121 features (7×7×1024 at 224), 7,037,504 params",
-    inputSize: 224,
-    preprocess: densenetPreprocess,
-    build: (o = {}) => denseNet121({ includeTop: false, inputShape: square(o, 224), seed: o.seed, weightDecay: o.weightDecay }),
-  },
-  {
-    name: "mobilenetv2",
-    description: "keras.applications MobileNetV2 α=1.0 with the ImageNet top (softmax), 3,538,984 params at 224",
-    inputSize: 224,
-    preprocess: mobilenetV2Preprocess,
-    build: (o = {}) => mobileNetV2({ inputShape: square(o, 224), seed: o.seed, classes: o.classes, weightDecay: o.weightDecay }),
-  },
-  {
-    name: "mobilenetv2-notop",
-    description: "MobileNetV2 α=1.0 features (7×7×1280 at 224), 2,257,984 params",
-    inputSize: 224,
-    preprocess: mobilenetV2Preprocess,
-    build: (o = {}) => mobileNetV2({ includeTop: false, inputShape: square(o, 224), seed: o.seed, weightDecay: o.weightDecay }),
-  },
+  backboneEntry("densenet121", "densenet121", true, "keras.applications DenseNet121 with the ImageNet top (softmax), 8,062,504 params at 224"),
+  backboneEntry("densenet121-notop", "densenet121", false, "DenseNet121 features (7×7×1024 at 224), 7,037,504 params"),
+  backboneEntry("mobilenetv2", "mobilenetv2", true, "keras.applications MobileNetV2 α=1.0 with the ImageNet top (softmax), 3,538,984 params at 224"),
+  backboneEntry("mobilenetv2-notop", "mobilenetv2", false, "MobileNetV2 α=1.0 features (7×7×1280 at 224), 2,257,984 params"),
   headEntry("pneumonia-teacher-model1", "Model 1 teacher: frozen DenseNet121 → GAP → Dense 2"),
   headEntry("pneumonia-student-model1", "Model 1 student: frozen MobileNetV2 → GAP → Dense 2"),
   headEntry("pneumonia-teacher-model2", "Model 2 teacher: DenseNet121 → Dropout 0.5 → Conv 512 3×3 ReLU → MaxPool 7 → Dense 64 → Dense 2"),
