@@ -57,5 +57,5 @@ export async function kerasInputOutput(caseName: string): Promise<{ input: tf.Te
     };
     return { input: read("input"), output: read("output") };
   });
-  return { input: tf.tensor(raw.input.values, raw.input.shape) as tf.Tensor4D, output: tf.tensor(raw.output.values, raw.output.shape) };
+  return { input: tf.tensor4d(raw.input.values, raw.input.shape as [number, number, number, number]), output: tf.tensor(raw.output.values, raw.output.shape) };
 }
