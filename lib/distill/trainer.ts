@@ -120,6 +120,8 @@ export interface TrainResult {
   resumedAt: number;
   /** Teacher batches answered from the cache vs run live. */
   teacherCache?: { hits: number; misses: number };
+  /** The run folder, when checkpointing. */
+  runDir?: string;
 }
 
 function outputClasses(model: tf.LayersModel, role: string): number {
@@ -307,6 +309,7 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
       epochsRun: state.epochsDone - resumedAt,
       resumedAt,
       teacherCache: teacher?.cache ? { hits: teacher.hits, misses: teacher.misses } : undefined,
+      runDir,
     };
   } finally {
     tf.dispose(bestWeights ?? []);
