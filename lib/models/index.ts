@@ -1,0 +1,20 @@
+/** kdlab's models layer: the study's networks, their heads, weights I/O and the registry by name. */
+export { cifarStudent, cifarTeacher } from "./cifar";
+export type { CifarModelOptions } from "./cifar";
+export { denseNet121, DENSENET121_BLOCKS } from "./densenet";
+export { mobileNetV2, makeDivisible } from "./mobilenet-v2";
+export type { MobileNetV2Options } from "./mobilenet-v2";
+export type { BackboneOptions } from "./backbone";
+export { kerasBatchNorm } from "./batch-norm";
+export { FINAL_HEAD_DEFAULTS, freezeLayers, model1Head, studentHead, teacherHead } from "./heads";
+export type { Model1Options, StudentHeadOptions, TeacherHeadOptions } from "./heads";
+export { densenetPreprocess, identityPreprocess, IMAGENET_MEAN, IMAGENET_STD, mobilenetV2Preprocess } from "./preprocessing";
+export type { Preprocess } from "./preprocessing";
+export { DEFAULT_SEED, LayerSeeds, regularizationLoss, weightDecayRegularizer } from "./seeds";
+export { loadKerasWeights } from "./keras-weights";
+export type { KerasWeightsOptions, KerasWeightsReport } from "./keras-weights";
+export { loadModelWeights, readModelWeights, saveModelWeights } from "./weights";
+export { buildModel, isModelName, MODEL_NAMES, modelEntry, MODELS } from "./registry";
+export type { ModelBuildOptions, ModelEntry, ModelName } from "./registry";
+export { countParams, formatSummary, summarizeModel } from "./summary";
+export type { ModelSummary, ParamCounts } from "./summary";
