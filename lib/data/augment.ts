@@ -1,11 +1,12 @@
 /**
  * Seeded per-batch augmentation on the TensorFlow backend: horizontal flip,
  * small rotation, zoom / random-resized crop (one affine warp per image,
- * bilinear, edges replicated) and brightness / contrast jitter. Only the
+ * bilinear, edges replicated; see affine-warp.ts) and brightness / contrast jitter. Only the
  * per-image parameters are drawn in JS (a few numbers per image); all pixel
  * work is tf ops. The same seed gives the same batch.
  */
 import * as tf from "@tensorflow/tfjs";
+import { affineWarp } from "./affine-warp";
 import { Random, randomUniform, seededRandom } from "./random";
 
 export interface AugmentOptions {
@@ -55,33 +56,6 @@ export function drawAugmentParams(batch: number, seed: number, options: AugmentO
     params.contrast.push(randomUniform(random, 1 - c, 1 + c));
   }
   return params;
-}
-
-/** Warps each image by its affine map with bilinear sampling via gathers (tfjs-node has no Transform kernel). */
-export function affineWarp(images: tf.Tensor4D, affine: number[][]): tf.Tensor4D {
-  const [batch, height, width, channels] = images.shape;
-  return tf.tidy(() => {
-    const gridX = tf.linspace(-1, 1, width).reshape([1, width]).tile([height, 1]).reshape([1, height * width]);
-    const gridY = tf.linspace(-1, 1, height).reshape([height, 1]).tile([1, width]).reshape([1, height * width]);
-    const m = tf.tensor2d(affine, [batch, 6]);
-    const col = (k: number): tf.Tensor2D => m.slice([0, k], [batch, 1]);
-    const srcX = col(0).mul(gridX).add(col(1).mul(gridY)).add(col(2));
-    const srcY = col(3).mul(gridX).add(col(4).mul(gridY)).add(col(5));
-    const px = srcX.add(1).mul((width - 1) / 2).clipByValue(0, width - 1);
-    const py = srcY.add(1).mul((height - 1) / 2).clipByValue(0, height - 1);
-    const x0 = px.floor();
-    const y0 = py.floor();
-    const wx = px.sub(x0).reshape([-1, 1]);
-    const wy = py.sub(y0).reshape([-1, 1]);
-    const x1 = x0.add(1).minimum(width - 1);
-    const y1 = y0.add(1).minimum(height - 1);
-    const base = tf.range(0, batch).mul(height * width).reshape([batch, 1]);
-    const flat = images.reshape([batch * height * width, channels]);
-    const at = (yy: tf.Tensor, xx: tf.Tensor): tf.Tensor2D => tf.gather(flat, yy.mul(width).add(xx).add(base).reshape([-1]).toInt()) as tf.Tensor2D;
-    const top = at(y0, x0).mul(tf.sub(1, wx)).add(at(y0, x1).mul(wx));
-    const bottom = at(y1, x0).mul(tf.sub(1, wx)).add(at(y1, x1).mul(wx));
-    return top.mul(tf.sub(1, wy)).add(bottom.mul(wy)).reshape([batch, height, width, channels]) as tf.Tensor4D;
-  });
 }
 
 /** Augments a batch of NHWC float32 images in [0, 1]; returns a new tensor (the input is not disposed). */

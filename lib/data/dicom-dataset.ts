@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCsv } from "./csv";
+import { readDicomImage } from "./dicom";
 import { Sample, SkippedFile } from "./sample";
 
 export const DICOM_LABELS_FILE = "labels.csv";
@@ -89,4 +90,19 @@ function walkFiles(dir: string): string[] {
     } else out.push(path.resolve(full));
   }
   return out.sort();
+}
+
+/** Reads every file once: unreadable ones (corrupt, compressed, not DICOM) come back in `skipped` with the reason. */
+export function verifyDicomFiles(samples: readonly Sample[]): { ok: Sample[]; skipped: SkippedFile[] } {
+  const ok: Sample[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const sample of samples) {
+    try {
+      readDicomImage(sample.file);
+      ok.push(sample);
+    } catch (error) {
+      skipped.push({ file: sample.file, reason: (error as Error).message });
+    }
+  }
+  return { ok, skipped };
 }

@@ -7,12 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, checkCifarBatch, cifarBatchDir, readCifarClassNames } from "./cifar10";
-import { findChestXrayRoot, listChestXray, verifyImages } from "./chest-xray";
-import { readDicomImage } from "./dicom";
-import { findDicomSplits, listDicomDataset } from "./dicom-dataset";
+import { DatasetFormat, detectFormat, openDataset } from "./dataset";
 import { Sample, SkippedFile } from "./sample";
-
-export type DatasetFormat = "cifar10" | "chest-xray" | "dicom";
 
 export interface SplitSummary {
   count: number;
@@ -25,15 +21,6 @@ export interface InspectReport {
   root: string;
   splits: Record<string, SplitSummary>;
   skipped: SkippedFile[];
-}
-
-export function detectFormat(dir: string): DatasetFormat {
-  if (!fs.existsSync(dir)) throw new Error(`${dir}: no such folder`);
-  const batchDir = cifarBatchDir(dir);
-  if ([...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE].some((f) => fs.existsSync(path.join(batchDir, f)))) return "cifar10";
-  if (findChestXrayRoot(dir)) return "chest-xray";
-  if (Object.keys(findDicomSplits(dir)).length > 0) return "dicom";
-  throw new Error(`${dir}: not a CIFAR-10 (cifar-10-batches-bin), chest X-ray ({train,val,test}/{NORMAL,PNEUMONIA}) or DICOM (labels.csv) dataset`);
 }
 
 export function summarise(samples: readonly Sample[], classNames: readonly string[]): SplitSummary {
@@ -73,45 +60,10 @@ function inspectCifar(dir: string): InspectReport {
   return { format: "cifar10", root: batchDir, splits, skipped };
 }
 
-async function inspectListing(
-  format: DatasetFormat,
-  listing: { root: string; classNames: string[]; splits: Record<string, Sample[]>; skipped: SkippedFile[] },
-  verify: (samples: Sample[]) => Promise<{ ok: Sample[]; skipped: SkippedFile[] }>,
-): Promise<InspectReport> {
-  const splits: Record<string, SplitSummary> = {};
-  const skipped = listing.skipped.slice();
-  for (const [split, samples] of Object.entries(listing.splits)) {
-    const checked = await verify(samples);
-    skipped.push(...checked.skipped);
-    splits[split] = summarise(checked.ok, listing.classNames);
-  }
-  return { format, root: listing.root, splits, skipped };
-}
-
-async function verifyDicom(samples: Sample[]): Promise<{ ok: Sample[]; skipped: SkippedFile[] }> {
-  const ok: Sample[] = [];
-  const skipped: SkippedFile[] = [];
-  for (const sample of samples) {
-    try {
-      readDicomImage(sample.file);
-      ok.push(sample);
-    } catch (error) {
-      skipped.push({ file: sample.file, reason: (error as Error).message });
-    }
-  }
-  return { ok, skipped };
-}
-
+/** Counts per split, after decoding every image once (unless `verify` is false) to list corrupt files. */
 export async function inspectDataset(dir: string, options: { verify?: boolean } = {}): Promise<InspectReport> {
-  const format = detectFormat(dir);
-  const noCheck = async (samples: Sample[]): Promise<{ ok: Sample[]; skipped: SkippedFile[] }> => ({ ok: samples, skipped: [] });
-  const verify = options.verify ?? true;
-  switch (format) {
-    case "cifar10":
-      return inspectCifar(dir);
-    case "chest-xray":
-      return inspectListing(format, listChestXray(dir), verify ? (s) => verifyImages(s) : noCheck);
-    case "dicom":
-      return inspectListing(format, listDicomDataset(dir), verify ? verifyDicom : noCheck);
-  }
+  if (detectFormat(dir) === "cifar10") return inspectCifar(dir);
+  const opened = await openDataset(dir, { verify: options.verify ?? true });
+  const splits = Object.fromEntries(Object.entries(opened.splits).map(([split, samples]) => [split, summarise(samples, opened.classNames)]));
+  return { format: opened.format, root: opened.root, splits, skipped: opened.skipped };
 }

@@ -100,9 +100,9 @@ describe("chest X-ray folders", () => {
     const train = listChestXray(root).splits.train;
     const frame = classCountsFrame(train, ["NORMAL", "PNEUMONIA"]);
     assert.deepEqual(frame.columns, ["class", "count", "share", "weight"]);
-    assert.deepEqual(frame["class"].values, ["NORMAL", "PNEUMONIA"]);
-    assert.deepEqual(frame["count"].values, [30, 87]);
-    const weights = frame["weight"].values as number[];
+    assert.deepEqual(frame.column("class").values, ["NORMAL", "PNEUMONIA"]);
+    assert.deepEqual(frame.column("count").values, [30, 87]);
+    const weights = frame.column("weight").values as number[];
     assert.ok(Math.abs(weights[0] - 117 / 60) < 1e-9 && Math.abs(weights[1] - 117 / 174) < 1e-9);
     // Weighted counts are equal across classes.
     assert.ok(Math.abs(weights[0] * 30 - weights[1] * 87) < 1e-9);

@@ -65,7 +65,7 @@ describe("DICOM", () => {
     assert.equal(out.photo, image.photometric);
     const bytes = fs.readFileSync(sample.file);
     const stored = image.bitsAllocated === 16 ? new Int16Array(bytes.buffer.slice(bytes.length - 48 * 48 * 2)) : new Uint8Array(bytes.buffer.slice(bytes.length - 48 * 48));
-    assert.equal(out.sum, stored.reduce((s, v) => s + v, 0));
+    assert.equal(out.sum, Array.from(stored).reduce((s, v) => s + v, 0));
     assert.equal(out.first, stored[0]);
   });
 

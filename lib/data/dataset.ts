@@ -1,0 +1,71 @@
+/**
+ * One entry point over the three formats: detect the format, list the
+ * splits, optionally verify every image (corrupt ones move to `skipped`) and
+ * re-split train/val by patient. Feed a split's samples to ImagePipeline.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, cifarBatchDir, listCifar10 } from "./cifar10";
+import { findChestXrayRoot, listChestXray, verifyImages } from "./chest-xray";
+import { findDicomSplits, listDicomDataset, verifyDicomFiles } from "./dicom-dataset";
+import { Sample, SkippedFile } from "./sample";
+import { splitByPatient } from "./split";
+
+export type DatasetFormat = "cifar10" | "chest-xray" | "dicom";
+
+export function detectFormat(dir: string): DatasetFormat {
+  if (!fs.existsSync(dir)) throw new Error(`${dir}: no such folder`);
+  const batchDir = cifarBatchDir(dir);
+  if ([...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE].some((f) => fs.existsSync(path.join(batchDir, f)))) return "cifar10";
+  if (findChestXrayRoot(dir)) return "chest-xray";
+  if (Object.keys(findDicomSplits(dir)).length > 0) return "dicom";
+  throw new Error(`${dir}: not a CIFAR-10 (cifar-10-batches-bin), chest X-ray ({train,val,test}/{NORMAL,PNEUMONIA}) or DICOM (labels.csv) dataset`);
+}
+
+export interface OpenedDataset {
+  format: DatasetFormat;
+  root: string;
+  classNames: string[];
+  /** Split name → samples (train, val, test for chest X-ray; train, test (+ val) for CIFAR-10). */
+  splits: Record<string, Sample[]>;
+  skipped: SkippedFile[];
+}
+
+export interface OpenDatasetOptions {
+  /** Decode every image once to find corrupt files (default false: the pipeline reports them as it meets them). */
+  verify?: boolean;
+  /**
+   * Pool train and val and re-split them by patient (stratified, seeded), with
+   * this share of each class in val. Absent: keep the folders' own split
+   * (CIFAR-10 then has no val split).
+   */
+  valFraction?: number;
+  seed?: number;
+}
+
+export async function openDataset(dir: string, options: OpenDatasetOptions = {}): Promise<OpenedDataset> {
+  const format = detectFormat(dir);
+  let opened: OpenedDataset;
+  if (format === "cifar10") {
+    const train = listCifar10(dir, "train");
+    const test = listCifar10(dir, "test");
+    opened = { format, root: dir, classNames: train.classNames, splits: { train: train.samples, test: test.samples }, skipped: [] };
+  } else {
+    const listing = format === "chest-xray" ? listChestXray(dir) : listDicomDataset(dir);
+    opened = { format, ...listing, splits: { ...listing.splits }, skipped: listing.skipped.slice() };
+  }
+  if (options.verify && format !== "cifar10") {
+    for (const [split, samples] of Object.entries(opened.splits)) {
+      const checked = format === "chest-xray" ? await verifyImages(samples) : verifyDicomFiles(samples);
+      opened.splits[split] = checked.ok;
+      opened.skipped.push(...checked.skipped);
+    }
+  }
+  if (options.valFraction !== undefined) {
+    const pool = [...(opened.splits.train ?? []), ...(opened.splits.val ?? [])];
+    const { train, val } = splitByPatient(pool, { valFraction: options.valFraction, seed: options.seed });
+    opened.splits.train = train;
+    opened.splits.val = val;
+  }
+  return opened;
+}
