@@ -80,7 +80,8 @@ export async function decodeGrayImage(file: string, options: ImageDecodeOptions 
       .grayscale()
       .resize(size, size, { fit: options.fit ?? "fill" })
       .extractChannel(0)
-      .raw()
+      // 16-bit PNGs stay 8-bit here: the pipeline works in uint8.
+      .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 1 || data.length !== size * size) throw new Error(`unexpected decode result ${info.width}×${info.height}×${info.channels}`);
     return new Uint8Array(data.buffer, data.byteOffset, data.length);

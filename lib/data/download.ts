@@ -10,7 +10,6 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
-import { Transform, TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ProgressCallback } from "./progress";
 
@@ -81,15 +80,25 @@ async function attempt(url: string, part: string, options: DownloadOptions): Pro
   const total = Number.isFinite(length) ? start + length : undefined;
   let done = start;
   options.onProgress?.({ done, total });
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+  // Written by hand rather than with stream.pipeline: on a dropped connection
+  // pipeline would destroy the file stream and discard chunks already
+  // received; here everything received reaches the .part file before we decide.
+  await new Promise<void>((resolve, reject) => {
+    const file = fs.createWriteStream(part, { flags: append ? "a" : "w" });
+    file.on("error", reject);
+    res.on("data", (chunk: Buffer) => {
       done += chunk.length;
       options.onProgress?.({ done, total });
-      callback(null, chunk);
-    },
+      if (!file.write(chunk)) {
+        res.pause();
+        file.once("drain", () => res.resume());
+      }
+    });
+    // A reset connection surfaces as res.complete === false below.
+    res.on("error", () => undefined);
+    res.on("close", () => file.end(() => resolve()));
   });
-  await pipeline(res, counter, fs.createWriteStream(part, { flags: append ? "a" : "w" }));
-  if (total !== undefined && done < total) throw new Error(`connection closed at ${done} of ${total} bytes`);
+  if (!res.complete || (total !== undefined && done < total)) throw new Error(`connection closed at ${done} of ${total ?? "unknown"} bytes`);
 }
 
 export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {

@@ -2,6 +2,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import sharp from "sharp";
 import { useNativeBackend } from "../helpers/native";
 import { decodeGrayImage, listChestXray, verifyImages } from "../../lib/data/chest-xray";
 import { classCounts, classCountsFrame } from "../../lib/data/class-stats";
@@ -74,6 +75,13 @@ describe("chest X-ray folders", () => {
     const file = listChestXray(root).splits.test[0].file;
     assert.equal((await decodeGrayImage(file)).length, 224 * 224);
     assert.equal((await decodeGrayImage(file, { size: 40 })).length, 40 * 40);
+    // A 16-bit grayscale PNG (as some exports are) comes out as 8-bit, full range.
+    const png16 = path.join(tempDir("chest-png16"), "IM-0001-0001.png");
+    await sharp(new Uint16Array(64 * 64).map((_, i) => i * 16), { raw: { width: 64, height: 64, channels: 1 } }).toColourspace("grey16").png().toFile(png16);
+    assert.equal((await sharp(png16).metadata()).depth, "ushort");
+    const pixels = await decodeGrayImage(png16, { size: 32 });
+    assert.equal(pixels.length, 32 * 32);
+    assert.ok(pixels[0] < 10 && pixels[pixels.length - 1] > 245, `${pixels[0]}..${pixels[pixels.length - 1]}`);
   });
 
   test("re-split by patient: no patient on both sides, each class within one image of its share", () => {

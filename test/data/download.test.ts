@@ -53,7 +53,8 @@ class ArchiveServer {
     });
     if (this.dropNext) {
       this.dropNext = false;
-      res.write(slice.subarray(0, Math.floor(slice.length / 2)), () => setTimeout(() => res.socket?.destroy(), 20));
+      // Half the body, then a clean close (FIN) of the socket: the client has the half, then loses the connection.
+      res.write(slice.subarray(0, Math.floor(slice.length / 2)), () => setTimeout(() => res.socket?.end(), 20));
       return;
     }
     res.end(slice);

@@ -4,8 +4,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+const made: string[] = [];
+process.on("exit", () => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the system temp dir, removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `kdlab-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `kdlab-${prefix}-`));
+  made.push(dir);
+  return dir;
 }
 
 /** One hash over every file's relative path and bytes, for "same seed, same bytes". */
