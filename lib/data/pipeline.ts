@@ -66,6 +66,8 @@ interface DecodedBatch {
 
 export class ImagePipeline {
   readonly skipped: SkippedFile[] = [];
+  /** Images decoded (or read from the cache) so far, across epochs: shows how far decoding runs ahead. */
+  decodedCount = 0;
   private readonly failed = new Set<Sample>();
   private readonly limiter: Limiter;
   private readonly cache?: DecodedImageCache;
@@ -100,9 +102,9 @@ export class ImagePipeline {
       try {
         const expected: 1 | 3 = sample.format === "cifar10" ? 3 : 1;
         const cached = await this.cache?.get(sample, this.size, this.fit, expected);
-        if (cached) return cached;
-        const image = await decodeSample(sample, { size: this.size, fit: this.fit });
-        await this.cache?.put(sample, this.size, this.fit, image);
+        const image = cached ?? (await decodeSample(sample, { size: this.size, fit: this.fit }));
+        if (!cached) await this.cache?.put(sample, this.size, this.fit, image);
+        this.decodedCount++;
         return image;
       } catch (error) {
         this.skip(sample, (error as Error).message);

@@ -86,6 +86,19 @@ describe("streaming pipeline", () => {
     assert.equal(make(5).batchesPerEpoch, 4);
   });
 
+  test("decoding runs ahead of the consumer: the prefetch queue fills while it is busy", async () => {
+    const pipeline = new ImagePipeline(samples, { batchSize: 8, numClasses: 2, size: 32, prefetch: 3, shuffle: false });
+    const batches = pipeline.epoch(0);
+    const first = await batches.next();
+    assert.equal(first.done, false);
+    // The consumer "trains" for a while without asking for more.
+    for (let i = 0; i < 50 && pipeline.decodedCount < 4 * 8; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(pipeline.decodedCount, 4 * 8, "the first batch plus 3 prefetched ones, and no more");
+    if (!first.done) first.value.dispose();
+    await batches.return(undefined);
+  });
+
   test("labels one-hot by default, int32 on request; values in [0, 1]", async () => {
     const onehot = new ImagePipeline(samples.slice(0, 10), { batchSize: 10, numClasses: 2, size: 32, shuffle: false });
     const { batches: [b1] } = await collect(onehot, 0, true);
