@@ -1,0 +1,56 @@
+/** `kdlab train <experiment>`: trains an experiment's teacher and student, prints progress and the test metrics. */
+import { initBackend } from "../backend";
+import { applyOverrides, ConfigError, EXPERIMENT_NAMES, formatMetricsTable, getExperiment, isExperimentName, isProfile, OVERRIDE_KEYS, PROFILES, runExperiment } from "../experiments";
+import { Command, parseFlags, UsageError } from "./command";
+
+const USAGE = `usage: kdlab train <experiment> [--profile quick|full] [--data DIR] [--set key=value ...] [--runs DIR]
+
+experiments: ${EXPERIMENT_NAMES.join(", ")}
+--profile   quick (default: 32 px, a few batches of the embedded synthetic data, 2 epochs) or full (the study's settings)
+--data      dataset folder (CIFAR-10 binary batches, or chest X-ray {train,val,test}/{NORMAL,PNEUMONIA}); default: the embedded synthetic dataset
+--set       override a config value by key path, repeatable, e.g. --set optimizer.lr=0.001 --set epochs=3
+--runs      folder for run folders (default: runs/ at the project root)
+
+config keys: ${OVERRIDE_KEYS.join(", ")}`;
+
+const OPTIONS = ["profile", "data", "set", "runs"];
+
+function single(flags: Map<string, string[]>, key: string): string | undefined {
+  const values = flags.get(key);
+  if (values && values.length > 1) throw new UsageError(`--${key} given ${values.length} times`);
+  return values?.[0];
+}
+
+export const trainCommand: Command = {
+  name: "train",
+  summary: "train an experiment's teacher and student (quick or full profile) and print test metrics",
+  usage: USAGE,
+  async run(args) {
+    const { positional, flags } = parseFlags(args);
+    for (const key of flags.keys()) if (!OPTIONS.includes(key)) throw new UsageError(`unknown option --${key}`);
+    const [name, ...extra] = positional;
+    if (name === undefined) throw new UsageError(`name an experiment: ${EXPERIMENT_NAMES.join(", ")}`);
+    if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(" ")}`);
+    if (!isExperimentName(name)) throw new UsageError(`unknown experiment "${name}"; known: ${EXPERIMENT_NAMES.join(", ")}`);
+    const profile = single(flags, "profile") ?? "quick";
+    if (!isProfile(profile)) throw new UsageError(`--profile must be ${PROFILES.join(" or ")}, got "${profile}"`);
+    let config;
+    try {
+      config = applyOverrides(getExperiment(name, profile), flags.get("set") ?? []);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new UsageError(error.message);
+      throw error;
+    }
+    const backend = await initBackend();
+    console.error(backend.line);
+    let result;
+    try {
+      result = await runExperiment(config, { dataDir: single(flags, "data"), runsRoot: single(flags, "runs") });
+    } catch (error) {
+      console.error(`kdlab train ${name}: ${(error as Error).message}`);
+      return 1;
+    }
+    console.log(`\n${formatMetricsTable(result)}\n\nrun folder: ${result.runDir}`);
+    return 0;
+  },
+};

@@ -1,0 +1,16 @@
+/**
+ * The study's stages as named, typed experiment configs, overrides by key
+ * path, and `runExperiment`, which trains and tests them and writes the run
+ * folder. Notebooks and `kdlab train` call only what this file exports.
+ */
+export type { AugmentationChoice, DatasetChoice, DatasetKind, DistillationChoice, ExperimentConfig, ExperimentName, ModelChoice, OptimizerChoice, Profile } from "./experiments/config";
+export { EXPERIMENT_NAMES, PROFILES } from "./experiments/config";
+export type { ExperimentSummary } from "./experiments/catalog";
+export { getExperiment, isExperimentName, isProfile, listExperiments } from "./experiments/catalog";
+export { applyOverrides, ConfigError, OVERRIDE_KEYS, parseOverrideValue, validateExperiment } from "./experiments/overrides";
+export type { ExperimentData, ExperimentDataOptions, SplitName } from "./experiments/data";
+export { buildExperimentData } from "./experiments/data";
+export type { CurveRow, ExperimentResult, MetricRow, ModelRun, Role, TestReport } from "./experiments/results";
+export { curveRows, formatMetricsTable, metricRows, scalarMetrics } from "./experiments/results";
+export type { RunOptions } from "./experiments/run";
+export { defaultRunsRoot, runExperiment } from "./experiments/run";

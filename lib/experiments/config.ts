@@ -1,0 +1,94 @@
+/**
+ * The shape of an experiment: every choice along data → models → training
+ * named as plain data, so a notebook cell or `kdlab train --set` can change
+ * one value and rerun. Every field is always present (null where "none"), so
+ * the override key paths are the same for every experiment.
+ */
+import type { ScheduleConfig } from "../distill";
+import type { ModelName } from "../models";
+
+export const EXPERIMENT_NAMES = ["cifar10-teacher-student", "pneumonia-model1-pretrained", "pneumonia-model2", "pneumonia-final", "pneumonia-student-alone"] as const;
+export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
+
+export const PROFILES = ["quick", "full"] as const;
+/** quick: tiny images, small subsets of the embedded data, few epochs (seconds); full: the study's settings. */
+export type Profile = (typeof PROFILES)[number];
+
+export type DatasetKind = "cifar10" | "chest-xray";
+
+export interface DatasetChoice {
+  kind: DatasetKind;
+  /** Square side the images are resized to. */
+  inputSize: number;
+  /** Images used from each split (a seeded random subset); null = all. */
+  trainLimit: number | null;
+  validationLimit: number | null;
+  testLimit: number | null;
+  /** Share of the training images held out for validation (chest X-ray: train and val pooled and re-split by patient). */
+  valFraction: number;
+  /** "balanced": cross-entropy class weights n / (k · n_c) from the training labels. */
+  classWeights: "none" | "balanced";
+}
+
+export interface ModelChoice {
+  /** A name from the models registry (`kdlab models list`). */
+  model: ModelName;
+  /** Head dropout rate; null = the model's own default. */
+  dropout: number | null;
+  /** A Keras .h5 file loaded into the backbone before the head (Model 1's ImageNet weights); null = random init. */
+  backboneWeights: string | null;
+}
+
+export interface OptimizerChoice {
+  kind: "sgd" | "adam";
+  lr: number;
+  /** SGD only. */
+  momentum: number;
+}
+
+export interface AugmentationChoice {
+  enabled: boolean;
+  flipProbability: number;
+  maxRotationDegrees: number;
+  /** Smallest random-crop area (share of the image; the largest is 1). */
+  cropAreaMin: number;
+  brightness: number;
+  contrast: number;
+}
+
+export interface DistillationChoice {
+  temperature: number;
+  /** Hard-label weight: 1 is the student trained alone. */
+  alpha: number;
+  /** Compute the teacher's training-set logits once (only used when augmentation is off). */
+  cacheTeacherLogits: boolean;
+}
+
+export interface ExperimentConfig {
+  name: ExperimentName;
+  profile: Profile;
+  description: string;
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  dataset: DatasetChoice;
+  /** null: the student is trained alone (α = 1). */
+  teacher: ModelChoice | null;
+  student: ModelChoice;
+  optimizer: OptimizerChoice;
+  schedule: ScheduleConfig;
+  regularisation: { weightDecay: number };
+  augmentation: AugmentationChoice;
+  distillation: DistillationChoice;
+  /**
+   * Momentum of every BatchNormalization layer's moving statistics; null = the
+   * model's own (Keras: 0.99 DenseNet, 0.999 MobileNetV2). Those need hundreds
+   * of steps to settle, so a run of a dozen steps evaluates with near-initial
+   * statistics; the quick profile lowers it.
+   */
+  batchNormMomentum: number | null;
+  /** Stop after this many epochs without a better val_loss (best weights restored); null = off. */
+  earlyStoppingPatience: number | null;
+  /** Keep best/ and last/ checkpoints (weights + optimizer) in the run folder. */
+  checkpoints: boolean;
+}

@@ -1,0 +1,105 @@
+/**
+ * An experiment's data: the dataset folder (the embedded synthetic default
+ * unless one is given), train / validation / test samples (validation held
+ * out of train, by patient for chest X-rays), the config's subset limits,
+ * and one streaming pipeline per split yielding [0, 1] images at the input
+ * size. Each model's own preprocessing is applied later, by the trainer.
+ */
+import * as fs from "node:fs";
+import { AugmentOptions } from "../data/augment";
+import { listChestXray } from "../data/chest-xray";
+import { listCifar10 } from "../data/cifar10";
+import { resolveDataset } from "../data/default-data";
+import { ImagePipeline } from "../data/pipeline";
+import { mixSeed, seededRandom, shuffled } from "../data/random";
+import { Sample, SkippedFile } from "../data/sample";
+import { splitByPatient } from "../data/split";
+import { AugmentationChoice, ExperimentConfig } from "./config";
+
+export type SplitName = "train" | "validation" | "test";
+
+export interface ExperimentData {
+  /** The dataset folder read. */
+  path: string;
+  /** True when it is the embedded synthetic default (no dataset was given). */
+  isDefault: boolean;
+  classNames: string[];
+  samples: Record<SplitName, Sample[]>;
+  pipelines: Record<SplitName, ImagePipeline>;
+  /** Files the loaders could not use (listing) and that failed to decode (pipelines, filled as training meets them). */
+  skipped(): SkippedFile[];
+}
+
+export interface ExperimentDataOptions {
+  /** A dataset folder in the config's format; default: the embedded synthetic one. */
+  dataDir?: string;
+  /** Folder for decoded, resized images (speeds up later epochs and runs); none by default. */
+  cacheDir?: string;
+}
+
+export function augmentOptions(choice: AugmentationChoice): AugmentOptions | false {
+  if (!choice.enabled) return false;
+  return {
+    flipProbability: choice.flipProbability,
+    maxRotationDegrees: choice.maxRotationDegrees,
+    cropArea: [choice.cropAreaMin, 1],
+    brightness: choice.brightness,
+    contrast: choice.contrast,
+  };
+}
+
+/** A seeded random subset (all of `samples` when limit is null or not smaller). */
+function limited(samples: Sample[], limit: number | null, seed: number, salt: number): Sample[] {
+  if (limit === null || limit >= samples.length) return samples;
+  return shuffled(samples, seededRandom(mixSeed(seed, salt))).slice(0, limit);
+}
+
+interface Listing {
+  classNames: string[];
+  trainPool: Sample[];
+  test: Sample[];
+  skipped: SkippedFile[];
+}
+
+function listDataset(config: ExperimentConfig, dir: string): Listing {
+  if (!fs.existsSync(dir)) throw new Error(`${dir}: no such dataset folder`);
+  if (config.dataset.kind === "cifar10") {
+    const train = listCifar10(dir, "train");
+    const test = listCifar10(dir, "test");
+    return { classNames: train.classNames, trainPool: train.samples, test: test.samples, skipped: [] };
+  }
+  const listing = listChestXray(dir);
+  const test = listing.splits.test ?? [];
+  // The published val folder has 16 images: pool it with train and re-split by patient.
+  const trainPool = [...(listing.splits.train ?? []), ...(listing.splits.val ?? [])];
+  return { classNames: listing.classNames, trainPool, test, skipped: listing.skipped };
+}
+
+export async function buildExperimentData(config: ExperimentConfig, options: ExperimentDataOptions = {}): Promise<ExperimentData> {
+  const resolved = await resolveDataset(config.dataset.kind, options.dataDir);
+  const listing = listDataset(config, resolved.path);
+  const { seed, dataset } = config;
+  const split = splitByPatient(listing.trainPool, { valFraction: dataset.valFraction, seed: mixSeed(seed, 1) });
+  const samples: Record<SplitName, Sample[]> = {
+    train: limited(split.train, dataset.trainLimit, seed, 2),
+    validation: limited(split.val, dataset.validationLimit, seed, 3),
+    test: limited(listing.test, dataset.testLimit, seed, 4),
+  };
+  for (const [name, list] of Object.entries(samples)) {
+    if (list.length === 0) throw new Error(`${resolved.path}: the ${name} split of ${config.name} is empty (check the dataset layout, dataset.valFraction and the limits)`);
+  }
+  const base = { batchSize: config.batchSize, numClasses: listing.classNames.length, size: dataset.inputSize, channels: 3 as const, labels: "int" as const, cacheDir: options.cacheDir };
+  const pipelines: Record<SplitName, ImagePipeline> = {
+    train: new ImagePipeline(samples.train, { ...base, seed: mixSeed(seed, 5), shuffle: true, augment: augmentOptions(config.augmentation) }),
+    validation: new ImagePipeline(samples.validation, { ...base, shuffle: false }),
+    test: new ImagePipeline(samples.test, { ...base, shuffle: false }),
+  };
+  return {
+    path: resolved.path,
+    isDefault: resolved.isDefault,
+    classNames: listing.classNames,
+    samples,
+    pipelines,
+    skipped: () => [...listing.skipped, ...pipelines.train.skipped, ...pipelines.validation.skipped, ...pipelines.test.skipped],
+  };
+}

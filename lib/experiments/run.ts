@@ -1,0 +1,197 @@
+/**
+ * Runs one experiment end to end: data → teacher (unless the student trains
+ * alone) → student (distilled from the trained teacher, or alone with α = 1)
+ * → test metrics, writing runs/<experiment>-<timestamp>/:
+ *
+ *   config.json                  the experiment config and the dataset used
+ *   teacher/, student/           history.{csv,json}, test-{metrics,confusion,roc}.{csv,json}
+ *                                (and best/, last/ checkpoints when config.checkpoints)
+ *   result.json                  what runExperiment returns
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { BatchSource, DistillationConfig, newRunDirectory, OptimizerConfig, pipelineSource, ProgressListener, testReport, TrainerConfig, trainModel, writeHistory, writeTestResults, balancedClassWeights } from "../distill";
+import { mixSeed } from "../data/random";
+import { buildModel, countParams, modelEntry } from "../models";
+import { ExperimentConfig, ModelChoice } from "./config";
+import { buildExperimentData, ExperimentData } from "./data";
+import { validateExperiment } from "./overrides";
+import { curveRows, ExperimentResult, metricRows, ModelRun, Role } from "./results";
+
+export interface RunOptions {
+  /** A dataset folder in the experiment's format; default: the embedded synthetic dataset. */
+  dataDir?: string;
+  /** Where run folders go; default: runs/ at the project root. */
+  runsRoot?: string;
+  /** Decoded-image cache folder (speeds up repeated runs on real data); none by default. */
+  cacheDir?: string;
+  /** "auto" (default): a bar in a terminal, lines otherwise; "off"; or a listener (e.g. liveProgress in a notebook). */
+  progress?: "auto" | "off" | ProgressListener;
+  /** Same as `progress` given a listener (kept for callers that name it so). */
+  onProgress?: ProgressListener;
+  /** Stage messages ("training teacher …"); default console.log. */
+  log?: (line: string) => void;
+}
+
+export function defaultRunsRoot(): string {
+  return path.resolve(__dirname, "..", "..", "runs");
+}
+
+function optimizerOf(config: ExperimentConfig): OptimizerConfig {
+  const { kind, lr, momentum } = config.optimizer;
+  return kind === "sgd" ? { kind, lr, momentum } : { kind, lr };
+}
+
+/** A model's seed: the same for a role across experiments, so the distilled and the lone student start from the same weights. */
+function modelSeed(config: ExperimentConfig, role: Role): number {
+  return mixSeed(config.seed, role === "teacher" ? 11 : 12);
+}
+
+/** Sets every BatchNormalization layer's moving-average momentum (tfjs reads the field on each training call). */
+function setBatchNormMomentum(model: tf.LayersModel, momentum: number): void {
+  for (const layer of model.layers) {
+    if (layer.getClassName() === "BatchNormalization") (layer as unknown as { momentum: number }).momentum = momentum;
+  }
+}
+
+async function build(config: ExperimentConfig, role: Role, choice: ModelChoice, classes: number): Promise<tf.LayersModel> {
+  const model = await buildModel(choice.model, {
+    seed: modelSeed(config, role),
+    inputSize: config.dataset.inputSize,
+    classes,
+    dropout: choice.dropout ?? undefined,
+    // Weight decay is the trainer's (coupled L2 on every trainable kernel); 0 keeps the models from adding it twice.
+    weightDecay: 0,
+    backboneWeights: choice.backboneWeights ?? undefined,
+  });
+  if (config.batchNormMomentum !== null) setBatchNormMomentum(model, config.batchNormMomentum);
+  return model;
+}
+
+function hasFrozenLayers(model: tf.LayersModel): boolean {
+  return model.layers.some((layer) => !layer.trainable && layer.weights.length > 0);
+}
+
+interface Stage {
+  role: Role;
+  choice: ModelChoice;
+  model: tf.LayersModel;
+  distillation?: DistillationConfig;
+}
+
+async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stage: Stage, runDir: string, options: RunOptions): Promise<ModelRun> {
+  const { role, choice, model } = stage;
+  const dir = path.join(runDir, role);
+  fs.mkdirSync(dir, { recursive: true });
+  const entry = modelEntry(choice.model);
+  const classWeights = config.dataset.classWeights === "balanced" ? balancedClassWeights(data.samples.train.map((s) => s.label), data.classNames.length) : undefined;
+  const trainer: TrainerConfig = {
+    epochs: config.epochs,
+    seed: config.seed,
+    optimizer: optimizerOf(config),
+    schedule: config.schedule,
+    weightDecay: config.regularisation.weightDecay || undefined,
+    preprocess: entry.preprocess,
+    classWeights,
+    distillation: stage.distillation,
+    monitor: { metric: "val_loss" },
+    earlyStopping: config.earlyStoppingPatience === null ? undefined : { patience: config.earlyStoppingPatience, restoreBest: true },
+    checkpoint: config.checkpoints ? { dir, saveBest: true } : undefined,
+    batchesPerEpoch: data.pipelines.train.batchesPerEpoch,
+    progress: options.progress ?? options.onProgress ?? "auto",
+    label: role,
+  };
+  const source: BatchSource = pipelineSource(data.pipelines.train);
+  const trainStarted = Date.now();
+  const { history, ...training } = await trainModel(model, { train: source, validation: pipelineSource(data.pipelines.validation) }, trainer);
+  const trainSeconds = (Date.now() - trainStarted) / 1000;
+  const testStarted = Date.now();
+  const test = await testReport(model, pipelineSource(data.pipelines.test)({ epoch: 0, seed: config.seed }), 1, entry.preprocess);
+  const testSeconds = (Date.now() - testStarted) / 1000;
+  writeHistory(history, dir);
+  writeTestResults(test, dir, "test", data.classNames);
+  return {
+    role,
+    model: choice.model,
+    params: countParams(model),
+    initialWeights: choice.backboneWeights ?? `random init (seed ${modelSeed(config, role)})`,
+    frozenBackbone: hasFrozenLayers(model),
+    distilled: stage.distillation !== undefined,
+    history,
+    training,
+    test,
+    seconds: { train: trainSeconds, perEpoch: history.length > 0 ? history.reduce((s, r) => s + r.seconds, 0) / history.length : 0, test: testSeconds },
+    dir,
+  };
+}
+
+function notesFor(config: ExperimentConfig, data: ExperimentData, runs: ModelRun[]): string[] {
+  const notes: string[] = [];
+  if (data.isDefault) notes.push(`data: the embedded synthetic ${config.dataset.kind} dataset (${data.path}); pass dataDir (--data) for the real one`);
+  for (const run of runs) {
+    if (run.frozenBackbone && !config[run.role]?.backboneWeights) {
+      notes.push(`${run.role} ${run.model}: backbone frozen at random initialisation — no ImageNet weights were given (set ${run.role}.backboneWeights to a Keras notop .h5 file); only the head trains`);
+    }
+  }
+  const skipped = data.skipped();
+  if (skipped.length > 0) notes.push(`data: ${skipped.length} file(s) skipped, e.g. ${skipped[0].file}: ${skipped[0].reason}`);
+  return notes;
+}
+
+/** Trains and tests the experiment's models; see the file comment for the run folder. */
+export async function runExperiment(config: ExperimentConfig, options: RunOptions = {}): Promise<ExperimentResult> {
+  validateExperiment(config);
+  const log = options.log ?? ((line: string) => console.log(line));
+  const started = Date.now();
+  const data = await buildExperimentData(config, { dataDir: options.dataDir, cacheDir: options.cacheDir });
+  const counts = { train: data.samples.train.length, validation: data.samples.validation.length, test: data.samples.test.length };
+  const dataSeconds = (Date.now() - started) / 1000;
+  const runDir = newRunDirectory(options.runsRoot ?? defaultRunsRoot(), config.name);
+  fs.writeFileSync(path.join(runDir, "config.json"), `${JSON.stringify({ config, dataset: { path: data.path, isDefault: data.isDefault, classNames: data.classNames, counts } }, null, 1)}\n`);
+  log(`${config.name} (${config.profile}): ${counts.train} train / ${counts.validation} validation / ${counts.test} test images at ${config.dataset.inputSize}px from ${data.isDefault ? "the embedded synthetic dataset" : data.path}; run folder ${runDir}`);
+
+  const classes = data.classNames.length;
+  const models: tf.LayersModel[] = [];
+  try {
+    let teacherRun: ModelRun | undefined;
+    let distillation: DistillationConfig | undefined;
+    const teacherStarted = Date.now();
+    if (config.teacher) {
+      const teacher = await build(config, "teacher", config.teacher, classes);
+      models.push(teacher);
+      log(`training teacher ${config.teacher.model}`);
+      teacherRun = await trainAndTest(config, data, { role: "teacher", choice: config.teacher, model: teacher }, runDir, options);
+      // Cached logits would be stale for augmented images, so the cache is only used without augmentation.
+      const cache = config.distillation.cacheTeacherLogits && !config.augmentation.enabled ? "memory" : "off";
+      distillation = { teacher, temperature: config.distillation.temperature, alpha: config.distillation.alpha, cache, preprocess: modelEntry(config.teacher.model).preprocess };
+    }
+    const teacherSeconds = (Date.now() - teacherStarted) / 1000;
+    const studentStarted = Date.now();
+    const student = await build(config, "student", config.student, classes);
+    models.push(student);
+    log(`training student ${config.student.model} ${distillation ? `distilled (T ${distillation.temperature}, α ${distillation.alpha})` : "alone (α = 1)"}`);
+    const studentRun = await trainAndTest(config, data, { role: "student", choice: config.student, model: student, distillation }, runDir, options);
+    const studentSeconds = (Date.now() - studentStarted) / 1000;
+
+    const runs = teacherRun ? [teacherRun, studentRun] : [studentRun];
+    const result: ExperimentResult = {
+      experiment: config.name,
+      profile: config.profile,
+      config,
+      runDir,
+      dataset: { path: data.path, isDefault: data.isDefault, classNames: data.classNames, counts, skipped: data.skipped().length },
+      teacher: teacherRun,
+      student: studentRun,
+      curves: runs.flatMap((run) => curveRows(run.role, run.history)),
+      metrics: runs.flatMap((run) => metricRows(run.role, run.test)),
+      notes: notesFor(config, data, runs),
+      seconds: { data: dataSeconds, teacher: teacherSeconds, student: studentSeconds, total: (Date.now() - started) / 1000 },
+    };
+    fs.writeFileSync(path.join(runDir, "result.json"), `${JSON.stringify(result, null, 1)}\n`);
+    for (const note of result.notes) log(`note: ${note}`);
+    return result;
+  } finally {
+    for (const model of models) model.dispose();
+  }
+}
