@@ -1,46 +1,22 @@
 /**
- * Vega-Lite specs for kdlab's charts, built as plain data. Colours come from
- * the Okabe–Ito palette, which stays distinguishable with colour-blindness.
+ * Vega-Lite specs for kdlab's charts, built as plain data from typed inputs.
+ * Colours come from the Okabe–Ito palette (or viridis for the heatmap),
+ * which stay distinguishable with colour-blindness. One chart per file under
+ * charts/; this module is the one place notebooks import them from.
  */
-import { VegaLiteSpec } from "./svg";
-
-export const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
-
-/** Okabe & Ito (2008), colour-blind-safe qualitative palette. */
-export const OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"] as const;
-
-export type Row = Record<string, string | number | boolean | null>;
-
-export interface LineChartOptions {
-  rows: Row[];
-  x: string;
-  y: string;
-  /** Field that splits the data into coloured series. */
-  series?: string;
-  title: string;
-  xTitle: string;
-  yTitle: string;
-  width?: number;
-  height?: number;
-}
-
-/** Lines with points, one colour per series. */
-export function lineChart(options: LineChartOptions): VegaLiteSpec {
-  const encoding: Record<string, unknown> = {
-    x: { field: options.x, type: "quantitative", title: options.xTitle },
-    y: { field: options.y, type: "quantitative", title: options.yTitle },
-    tooltip: [{ field: options.x }, { field: options.y, format: ".4f" }],
-  };
-  if (options.series) {
-    encoding.color = { field: options.series, type: "nominal", title: options.series, scale: { range: [...OKABE_ITO] } };
-  }
-  return {
-    $schema: SCHEMA,
-    title: options.title,
-    width: options.width ?? 360,
-    height: options.height ?? 220,
-    data: { values: options.rows },
-    mark: { type: "line", point: true },
-    encoding,
-  } as VegaLiteSpec;
-}
+export { SCHEMA, OKABE_ITO, REFERENCE_GREY } from "./charts/base";
+export type { Row, ChartTitleOptions } from "./charts/base";
+export { lineChart } from "./charts/line";
+export type { LineChartOptions } from "./charts/line";
+export { trainingCurves, teacherVsStudent, studentAloneVsDistilled, compareRuns, historyRows, trainingRowsOf } from "./charts/training";
+export type { TrainingRow, TrainingInput, TrainingCurvesOptions, Split } from "./charts/training";
+export { confusionMatrixChart } from "./charts/confusion";
+export type { ConfusionMatrixOptions } from "./charts/confusion";
+export { rocChart, rocLegendLabel } from "./charts/roc";
+export type { RocCurveInput, RocChartOptions } from "./charts/roc";
+export { calibrationChart, reliabilityBins, calibrationErrorOf } from "./charts/calibration";
+export type { CalibrationBin, CalibrationInput, CalibrationChartOptions } from "./charts/calibration";
+export { sampleGrid, imageDataUrl } from "./charts/sample-grid";
+export type { SampleImage, SampleGridOptions } from "./charts/sample-grid";
+export { classBalance } from "./charts/class-balance";
+export type { ClassBalanceRow, ClassBalanceOptions } from "./charts/class-balance";
