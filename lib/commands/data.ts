@@ -42,8 +42,7 @@ async function synth(kind: string | undefined, dir: string | undefined, flags: M
       console.log(`wrote ${synthCifar10(dir, { seed })}`);
       return 0;
     case "chest-xray": {
-      const bar = terminalProgress("chest-xray");
-      const { images } = await synthChestXray(dir, { seed, onProgress: (done, total) => bar({ done, total }) });
+      const { images } = await synthChestXray(dir, { seed, onProgress: terminalProgress("chest-xray") });
       console.log(`wrote ${images} images to ${dir}`);
       return 0;
     }

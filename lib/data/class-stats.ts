@@ -3,7 +3,7 @@
  * are "balanced" (n_samples / (n_classes · count), as scikit-learn does), so a
  * weighted loss treats the 1:2.9 NORMAL:PNEUMONIA imbalance evenly.
  */
-import * as dfd from "danfojs-node";
+import type * as dfd from "danfojs-node";
 import { Sample } from "./sample";
 
 export interface ClassCount {
@@ -27,8 +27,11 @@ export function classCounts(samples: readonly Sample[], classNames: readonly str
 
 /** Columns: class, count, share, weight; one row per class. */
 export function classCountsFrame(samples: readonly Sample[], classNames: readonly string[]): dfd.DataFrame {
+  // Loaded here, not at import: danfojs-node loads tfjs-node, which must come after initBackend's oneDNN setting.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const danfo = require("danfojs-node") as typeof dfd;
   const rows = classCounts(samples, classNames);
-  return new dfd.DataFrame({
+  return new danfo.DataFrame({
     class: rows.map((r) => r.className),
     count: rows.map((r) => r.count),
     share: rows.map((r) => (samples.length === 0 ? 0 : r.count / samples.length)),

@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
+import { ProgressCallback } from "./progress";
 import { mixSeed, seededRandom } from "./random";
 import { randomAnatomy, renderRadiograph, toUint8 } from "./synth-radiograph";
 import { synthPatients } from "./synth-patients";
@@ -32,7 +33,7 @@ export interface SynthChestXrayOptions {
   counts?: ChestXrayCounts;
   /** JPEG quality (default 90). */
   quality?: number;
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: ProgressCallback;
 }
 
 export async function synthChestXray(dir: string, options: SynthChestXrayOptions = {}): Promise<{ images: number }> {
@@ -57,7 +58,7 @@ export async function synthChestXray(dir: string, options: SynthChestXrayOptions
           .toFile(path.join(classDir, `${image.stem}.jpeg`))
           .then(() => {
             pending.delete(write);
-            options.onProgress?.(++done, total);
+            options.onProgress?.({ done: ++done, total });
           });
         pending.add(write);
         // Rendering is synchronous JS; keep a few encodes in flight on sharp's threads meanwhile.

@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
     const bar = terminalProgress(`generating 5,216 images at ${sourceSize} px`);
     const start = Date.now();
-    await synthChestXray(dir, { seed: 1, size: sourceSize, counts: { train: [1341, 3875] }, onProgress: (done, total) => bar({ done, total }) });
+    await synthChestXray(dir, { seed: 1, size: sourceSize, counts: { train: [1341, 3875] }, onProgress: bar });
     fs.writeFileSync(stamp, "");
     console.log(`generated in ${((Date.now() - start) / 1000).toFixed(0)} s`);
   }
