@@ -32,6 +32,8 @@ export const trainCommand: Command = {
     if (name === undefined) throw new UsageError(`name an experiment: ${EXPERIMENT_NAMES.join(", ")}`);
     if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(" ")}`);
     if (!isExperimentName(name)) throw new UsageError(`unknown experiment "${name}"; known: ${EXPERIMENT_NAMES.join(", ")}`);
+    const dataDir = single(flags, "data");
+    const runsRoot = single(flags, "runs");
     const profile = single(flags, "profile") ?? "quick";
     if (!isProfile(profile)) throw new UsageError(`--profile must be ${PROFILES.join(" or ")}, got "${profile}"`);
     let config;
@@ -45,7 +47,7 @@ export const trainCommand: Command = {
     console.error(backend.line);
     let result;
     try {
-      result = await runExperiment(config, { dataDir: single(flags, "data"), runsRoot: single(flags, "runs") });
+      result = await runExperiment(config, { dataDir, runsRoot });
     } catch (error) {
       console.error(`kdlab train ${name}: ${(error as Error).message}`);
       return 1;
