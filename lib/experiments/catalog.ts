@@ -22,8 +22,8 @@ const FINAL_SCHEDULE = { kind: "plateau", monitor: "val_loss", factor: 0.5, pati
 
 type Stage = Omit<ExperimentConfig, "profile">;
 
-/** Shared by the pneumonia stages in the full profile. */
-const PNEUMONIA_FULL = {
+/** The full profile's shared settings (the pneumonia stages'; CIFAR overrides its data, batch and optimizer). */
+const STUDY_DEFAULTS = {
   seed: 42,
   epochs: 25,
   batchSize: 32,
@@ -44,7 +44,7 @@ function fullStage(name: ExperimentName): Stage {
   switch (name) {
     case "cifar10-teacher-student":
       return {
-        ...PNEUMONIA_FULL,
+        ...STUDY_DEFAULTS,
         name,
         description: "Stage 1: CIFAR-10 teacher (10 conv, 1 pool, FC 256) distilled into a student (3 conv, 1 pool, FC 256); 32×32 colour",
         batchSize: 64,
@@ -56,7 +56,7 @@ function fullStage(name: ExperimentName): Stage {
       };
     case "pneumonia-model1-pretrained":
       return {
-        ...PNEUMONIA_FULL,
+        ...STUDY_DEFAULTS,
         name,
         description: "Stage 2 (Model 1): DenseNet121 teacher and MobileNetV2 student, backbones frozen (ImageNet weights when teacher/student.backboneWeights name a .h5 file, else random init), one FC layer",
         teacher: model("pneumonia-teacher-model1"),
@@ -64,7 +64,7 @@ function fullStage(name: ExperimentName): Stage {
       };
     case "pneumonia-model2":
       return {
-        ...PNEUMONIA_FULL,
+        ...STUDY_DEFAULTS,
         name,
         description: "Stage 3 (Model 2): from scratch; DenseNet121 + dropout 0.5 + conv 512 + maxpool 7 + FC 64 + FC 2 teacher, MobileNetV2 + GAP + FC 512 + FC 2 student; SGD 1e-4 momentum 0.8, 25 epochs",
         teacher: model("pneumonia-teacher-model2", 0.5),
@@ -72,7 +72,7 @@ function fullStage(name: ExperimentName): Stage {
       };
     case "pneumonia-final":
       return {
-        ...PNEUMONIA_FULL,
+        ...STUDY_DEFAULTS,
         name,
         description: "Stage 4 (final): Model 2 plus reduce-on-plateau LR, dropout (teacher 0.5, student 0.3), weight decay 1e-4 and augmentation; 25 epochs",
         teacher: model("pneumonia-teacher-final", 0.5),
