@@ -85,8 +85,9 @@ export class ImagePipeline {
     if (options.cacheDir) this.cache = new DecodedImageCache(options.cacheDir);
   }
 
+  /** Batches in the next epoch (samples that failed to decode are no longer counted). */
   get batchesPerEpoch(): number {
-    const n = this.samples.length / this.options.batchSize;
+    const n = (this.samples.length - this.failed.size) / this.options.batchSize;
     return this.options.dropRemainder ? Math.floor(n) : Math.ceil(n);
   }
 

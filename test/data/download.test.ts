@@ -6,6 +6,8 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as tar from "tar";
+import { UsageError } from "../../lib/commands/command";
+import { dataCommand } from "../../lib/commands/data";
 import { listCifar10 } from "../../lib/data/cifar10";
 import { listChestXray } from "../../lib/data/chest-xray";
 import { downloadChestXray, downloadCifar10 } from "../../lib/data/dataset-download";
@@ -132,6 +134,14 @@ describe("download", () => {
     await assert.rejects(downloadCifar10({ dir: other, url: `${base}/cifar-10-binary.tar.gz` }), /MD5 mismatch \(expected c32a1d4ab5d03f1284b67883e8d87530/);
     assert.ok(!fs.existsSync(path.join(other, "cifar-10-batches-bin")));
     assert.deepEqual(fs.readdirSync(path.join(other, "downloads")), []);
+  });
+
+  test("kdlab data download cifar10 --url --md5 --dir", async () => {
+    const dir = tempDir("dl-cli");
+    const code = await dataCommand.run(["download", "cifar10", "--url", `${base}/cifar-10-binary.tar.gz`, "--md5", md5(cifarArchive), "--dir", dir]);
+    assert.equal(code, 0);
+    assert.equal(listCifar10(path.join(dir, "cifar-10-batches-bin"), "test").samples.length, 20);
+    await assert.rejects(dataCommand.run(["download", "cifar10", "--url", "http://x", "--archive", "y"]), UsageError);
   });
 
   test("chest X-ray from a .zip, a .tar.gz URL, or an extracted folder", async () => {
