@@ -5,10 +5,11 @@
 import { Command, UsageError } from "./commands/command";
 import { doctorCommand } from "./commands/doctor";
 import { labCommand } from "./commands/lab";
+import { modelsCommand } from "./commands/models";
 import { reproduceCommand } from "./commands/reproduce";
 import { runCommand } from "./commands/run";
 
-const COMMANDS: Command[] = [reproduceCommand, runCommand, labCommand, doctorCommand];
+const COMMANDS: Command[] = [reproduceCommand, runCommand, modelsCommand, labCommand, doctorCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

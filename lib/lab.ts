@@ -24,6 +24,8 @@ export function labArgs(options: LabOptions): string[] {
   if (options.port !== undefined) args.push(`--ServerApp.port=${options.port}`, "--ServerApp.port_retries=0");
   if (options.token !== undefined) args.push(`--IdentityProvider.token=${options.token}`);
   if (!options.openBrowser) args.push("--no-browser");
+  // Containers and CI run as root; Jupyter refuses that without this flag.
+  if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--allow-root");
   return [...args, ...(options.extraArgs ?? [])];
 }
 
