@@ -4,6 +4,11 @@
 const path = require("node:path");
 const { register } = require(require.resolve("tsx/cjs/api", { paths: [path.join(__dirname, "..")] }));
 register();
+// `kdlab ... | head` closes the pipe early; that is not an error.
+process.stdout.on("error", (error) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 require(path.join(__dirname, "..", "lib", "cli.ts"))
   .main(process.argv.slice(2))
   .then((code) => process.exit(code))

@@ -3,13 +3,14 @@
  * and is listed here once.
  */
 import { Command, UsageError } from "./commands/command";
+import { dataCommand } from "./commands/data";
 import { doctorCommand } from "./commands/doctor";
 import { labCommand } from "./commands/lab";
 import { modelsCommand } from "./commands/models";
 import { reproduceCommand } from "./commands/reproduce";
 import { runCommand } from "./commands/run";
 
-const COMMANDS: Command[] = [reproduceCommand, runCommand, modelsCommand, labCommand, doctorCommand];
+const COMMANDS: Command[] = [reproduceCommand, runCommand, dataCommand, modelsCommand, labCommand, doctorCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

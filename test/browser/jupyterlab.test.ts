@@ -48,18 +48,18 @@ type LabWindow = { jupyterapp?: JupyterApp };
 
 /** True once the open notebook's kernel is connected and idle (the toolbar's indicator turns idle earlier). */
 function kernelReady(): boolean {
-  const context = (window as unknown as LabWindow).jupyterapp?.shell.currentWidget?.sessionContext;
+  const context = (globalThis as unknown as LabWindow).jupyterapp?.shell.currentWidget?.sessionContext;
   const kernel = context?.session?.kernel;
   return Boolean(context?.isReady && kernel && kernel.connectionStatus === "connected" && kernel.status === "idle");
 }
 
 async function runAllCells(page: Page): Promise<void> {
-  await page.waitForFunction(() => (window as unknown as LabWindow).jupyterapp !== undefined, undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (globalThis as unknown as LabWindow).jupyterapp !== undefined, undefined, { timeout: 60_000 });
   await page.locator(".jp-Notebook").first().waitFor({ timeout: 60_000 });
   await page.waitForFunction(kernelReady, undefined, { timeout: 90_000 });
   // Fire and forget: the command's promise settles only when every cell has run.
   await page.evaluate(() => {
-    void (window as unknown as LabWindow).jupyterapp?.commands.execute("notebook:run-all-cells");
+    void (globalThis as unknown as LabWindow).jupyterapp?.commands.execute("notebook:run-all-cells");
   });
 }
 
