@@ -1,0 +1,93 @@
+/**
+ * What every study notebook does around an experiment: configure it from
+ * the parameters cell, train it with live progress, and show its data,
+ * curves and test charts. Keeps the notebooks to parameters, calls and prose.
+ */
+import { ExperimentConfig, ExperimentName, ExperimentResult, ModelRun, Profile, applyOverrides, getExperiment, runExperiment } from "../experiments";
+import { ProgressListener, liveProgress } from "../distill/progress";
+import { confusionMatrixChart, rocChart, teacherVsStudent, trainingCurves, trainingRowsOf } from "./charts";
+import { displayBundle, inNotebook, showChart } from "./display";
+import { ResultRow } from "./results";
+
+/** Parameter values a notebook passes on; empty string, null or undefined mean "the profile's own". */
+export type StageOverrides = Record<string, string | number | boolean | null | undefined>;
+
+/** The experiment for this profile with the notebook's overrides (`"optimizer.lr": 0.001`) applied. */
+export function configure(name: ExperimentName, profile: string, overrides: StageOverrides = {}): ExperimentConfig {
+  if (profile !== "quick" && profile !== "full") throw new Error(`profile must be "quick" or "full", not "${profile}"`);
+  const assignments = Object.entries(overrides)
+    .filter(([, value]) => value !== undefined && value !== null && value !== "")
+    .map(([key, value]) => `${key}=${String(value)}`);
+  return applyOverrides(getExperiment(name, profile as Profile), assignments);
+}
+
+/** Live-updating progress text in a notebook (one output rewritten in place), the terminal bar elsewhere. */
+function progressListener(): ProgressListener | "auto" {
+  if (!inNotebook()) return "auto";
+  const displayId = `kdlab-progress-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  let first = true;
+  return liveProgress((text) => {
+    displayBundle({ "text/plain": text }, { displayId, update: !first });
+    first = false;
+  });
+}
+
+/** Trains and tests the experiment; `dataDir` "" means the embedded default data. */
+export async function train(config: ExperimentConfig, dataDir = ""): Promise<ExperimentResult> {
+  return await runExperiment(config, { dataDir: dataDir || undefined, progress: progressListener(), log: (line) => console.log(line) });
+}
+
+/** One sentence on the data the run used, for the first output and the results table. */
+export function dataDescription(result: ExperimentResult): string {
+  const { dataset } = result;
+  const where = dataset.isDefault ? "embedded default (synthetic, in the dataset's real format; not the real dataset)" : dataset.path;
+  return `${where}: ${dataset.counts.train} train / ${dataset.counts.validation} validation / ${dataset.counts.test} test images`;
+}
+
+export function showDataSummary(result: ExperimentResult): void {
+  console.log(`data: ${dataDescription(result)}${result.dataset.skipped ? `; ${result.dataset.skipped} unreadable files skipped` : ""}`);
+  for (const note of result.notes) console.log(`note: ${note}`);
+}
+
+function runLabel(run: ModelRun): string {
+  return run.role === "teacher" ? "teacher" : run.distilled ? "student (distilled)" : "student (alone)";
+}
+
+/** Accuracy and loss per epoch, train vs validation; teacher and student on the same axes when both trained. */
+export async function showLearningCurves(result: ExperimentResult): Promise<void> {
+  const subtitle = `${result.experiment}, ${result.profile} profile`;
+  const lossTitle = result.student.distilled ? "loss (student: distillation loss)" : "loss (cross-entropy)";
+  if (result.teacher) {
+    await showChart(teacherVsStudent(result.teacher.history, result.student.history, { title: "Teacher vs student", subtitle, lossTitle }));
+  } else {
+    await showChart(trainingCurves(trainingRowsOf(result.student.history, runLabel(result.student)), { title: "Student trained alone", subtitle, lossTitle }));
+  }
+}
+
+/** Confusion matrices for each model and, for two classes, ROC curves with AUC. */
+export async function showTestCharts(result: ExperimentResult): Promise<void> {
+  const runs = [result.teacher, result.student].filter((r): r is ModelRun => r !== undefined);
+  for (const run of runs) {
+    await showChart(confusionMatrixChart(run.test.confusion, result.dataset.classNames, { title: `${runLabel(run)}: confusion matrix on the test set` }));
+  }
+  const curves = runs.flatMap((run) => (run.test.binary ? [{ name: runLabel(run), points: run.test.binary.roc, auc: run.test.binary.auc }] : []));
+  if (curves.length > 0) await showChart(rocChart(curves, { title: "ROC on the test set" }));
+}
+
+const percent = (value: number): string => (Number.isFinite(value) ? `${(value * 100).toFixed(2)} %` : "n/a");
+
+/** Test rows for a model: accuracy, loss and, for two classes, AUC, sensitivity, specificity. */
+export function testRows(run: ModelRun, reference: { accuracy?: string } = {}, source = "STUDY.md"): ResultRow[] {
+  const label = runLabel(run);
+  const rows: ResultRow[] = [
+    { metric: `${label} test accuracy`, value: percent(run.test.accuracy), reference: reference.accuracy, source: reference.accuracy ? source : undefined },
+    { metric: `${label} test loss`, value: run.test.loss },
+  ];
+  if (run.test.binary) {
+    rows.push({ metric: `${label} ROC AUC`, value: run.test.binary.auc });
+    rows.push({ metric: `${label} sensitivity`, value: percent(run.test.binary.sensitivity) });
+    rows.push({ metric: `${label} specificity`, value: percent(run.test.binary.specificity) });
+  }
+  rows.push({ metric: `${label} parameters`, value: run.params.total.toLocaleString("en-US") });
+  return rows;
+}
