@@ -4,8 +4,8 @@
  * one value and rerun. Every field is always present (null where "none"), so
  * the override key paths are the same for every experiment.
  */
-import type { ScheduleConfig } from "../distill";
-import type { ModelName } from "../models";
+import type { ScheduleConfig } from "../distill/index";
+import type { ModelName } from "../models/index";
 
 export const EXPERIMENT_NAMES = ["cifar10-teacher-student", "pneumonia-model1-pretrained", "pneumonia-model2", "pneumonia-final", "pneumonia-student-alone"] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];

@@ -3,8 +3,8 @@
  * table of every settable key, then the whole config validated, so a typo or
  * a bad value fails before any training starts, with the valid keys listed.
  */
-import { createSchedule } from "../distill";
-import { isModelName, MODEL_NAMES } from "../models";
+import { createSchedule } from "../distill/index";
+import { isModelName, MODEL_NAMES } from "../models/index";
 import { ExperimentConfig } from "./config";
 
 /** A bad override or an inconsistent config. */

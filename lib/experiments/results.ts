@@ -3,8 +3,8 @@
  * model × split × epoch, Vega-Lite "long" form) and one row per test metric,
  * plus a plain-text table for the terminal.
  */
-import type { ClassificationReport, EpochRecord, TrainResult } from "../distill";
-import type { ModelName, ParamCounts } from "../models";
+import type { ClassificationReport, EpochRecord, TrainResult } from "../distill/index";
+import type { ModelName, ParamCounts } from "../models/index";
 import type { ExperimentConfig, ExperimentName, Profile } from "./config";
 
 export type Role = "teacher" | "student";
