@@ -9,8 +9,9 @@ import { labCommand } from "./commands/lab";
 import { modelsCommand } from "./commands/models";
 import { reproduceCommand } from "./commands/reproduce";
 import { runCommand } from "./commands/run";
+import { trainCommand } from "./commands/train";
 
-const COMMANDS: Command[] = [reproduceCommand, runCommand, dataCommand, modelsCommand, labCommand, doctorCommand];
+const COMMANDS: Command[] = [reproduceCommand, runCommand, trainCommand, dataCommand, modelsCommand, labCommand, doctorCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
