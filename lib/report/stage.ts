@@ -45,8 +45,8 @@ export function dataDescription(result: ExperimentResult): string {
 }
 
 export function showDataSummary(result: ExperimentResult): void {
+  // runExperiment has already printed result.notes while it ran.
   console.log(`data: ${dataDescription(result)}${result.dataset.skipped ? `; ${result.dataset.skipped} unreadable files skipped` : ""}`);
-  for (const note of result.notes) console.log(`note: ${note}`);
 }
 
 function runLabel(run: ModelRun): string {
