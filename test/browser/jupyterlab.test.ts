@@ -15,7 +15,7 @@ import { RunningLab, startLab } from "../../lib/lab";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ARTIFACTS = path.join(ROOT, "test", "artifacts");
-const NOTEBOOKS = ["00-environment.ipynb"];
+const NOTEBOOKS = ["00-environment.ipynb", "01-cifar10-teacher-student.ipynb"];
 
 function chromiumPath(): string {
   const found = [process.env.KDLAB_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && fs.existsSync(p));
@@ -98,8 +98,8 @@ describe("notebooks in JupyterLab (headless chromium)", () => {
       try {
         await runAllCells(page);
         step("ran all cells");
-        await chart.waitFor({ timeout: 120_000 });
-        await page.locator("table.kdlab-results").first().waitFor({ timeout: 120_000 });
+        await chart.waitFor({ timeout: 300_000 });
+        await page.locator("table.kdlab-results").first().waitFor({ timeout: 300_000 });
         await page.waitForFunction(kernelReady, undefined, { timeout: 60_000 });
         step("chart and results shown");
         const box = await chart.boundingBox();
