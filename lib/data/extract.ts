@@ -1,6 +1,6 @@
 /**
  * Archive extraction into a fresh folder: .tar.gz / .tgz / .tar with npm
- * `tar`, .zip with adm-zip (already installed as a dependency of
+ * `tar`, .zip with adm-zip (a direct dependency; also one of
  * @tensorflow/tfjs-node). Callers extract beside the final location and
  * rename, so a failed extraction leaves no half dataset behind.
  */
