@@ -82,8 +82,15 @@ function readRecord(fingerprint: string): ProbeRecord | undefined {
   }
 }
 
-function probe(tfjsNodeEntry: string, setting: OneDnnSetting): { ok: boolean; detail: string } {
-  const result = spawnSync(process.execPath, ["-e", PROBE_SCRIPT, tfjsNodeEntry], {
+export interface ProbeOutcome {
+  ok: boolean;
+  /** "exit 0", "signal SIGFPE", … */
+  detail: string;
+}
+
+/** Runs a probe script in a child process under a setting; a crash (SIGFPE) is a failed probe, not ours. */
+export function probeInChild(script: string, args: string[], setting: OneDnnSetting): ProbeOutcome {
+  const result = spawnSync(process.execPath, ["-e", script, ...args], {
     env: { ...process.env, ...setting.env, TF_CPP_MIN_LOG_LEVEL: "3" },
     encoding: "utf8",
     timeout: 120_000,
@@ -91,6 +98,17 @@ function probe(tfjsNodeEntry: string, setting: OneDnnSetting): { ok: boolean; de
   const ok = result.status === 0 && result.stdout.includes("probe-ok");
   const detail = result.signal ? `signal ${result.signal}` : `exit ${result.status}`;
   return { ok, detail };
+}
+
+/** The first (fastest) setting whose probe survives; an error listing every failure if none does. */
+export function pickSetting(settings: readonly OneDnnSetting[], probe: (setting: OneDnnSetting) => ProbeOutcome): OneDnnSetting {
+  const failures: string[] = [];
+  for (const setting of settings) {
+    const outcome = probe(setting);
+    if (outcome.ok) return setting;
+    failures.push(`${setting.label}: ${outcome.detail}`);
+  }
+  throw new Error(`native TensorFlow failed the convolution probe under every oneDNN setting (${failures.join("; ")})`);
 }
 
 /**
@@ -108,21 +126,14 @@ export function applySafeOneDnnSetting(tfjsNodeEntry: string): string {
     Object.assign(process.env, known.env);
     return known.label;
   }
-  const failures: string[] = [];
-  for (const setting of ONEDNN_SETTINGS) {
-    const outcome = probe(tfjsNodeEntry, setting);
-    if (outcome.ok) {
-      const record: ProbeRecord = { fingerprint, label: setting.label, env: setting.env, probedAt: new Date().toISOString() };
-      try {
-        fs.mkdirSync(path.dirname(cacheFile()), { recursive: true });
-        fs.writeFileSync(cacheFile(), JSON.stringify(record, null, 2));
-      } catch {
-        // an unwritable cache only costs a probe next time
-      }
-      Object.assign(process.env, setting.env);
-      return setting.label;
-    }
-    failures.push(`${setting.label}: ${outcome.detail}`);
+  const setting = pickSetting(ONEDNN_SETTINGS, (candidate) => probeInChild(PROBE_SCRIPT, [tfjsNodeEntry], candidate));
+  const record: ProbeRecord = { fingerprint, label: setting.label, env: setting.env, probedAt: new Date().toISOString() };
+  try {
+    fs.mkdirSync(path.dirname(cacheFile()), { recursive: true });
+    fs.writeFileSync(cacheFile(), JSON.stringify(record, null, 2));
+  } catch {
+    // an unwritable cache only costs a probe next time
   }
-  throw new Error(`native TensorFlow failed the convolution probe under every oneDNN setting (${failures.join("; ")})`);
+  Object.assign(process.env, setting.env);
+  return setting.label;
 }
