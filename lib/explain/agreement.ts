@@ -8,7 +8,7 @@
 export interface MapAgreement {
   /** In [−1, 1]; NaN when either map is constant (no variation to correlate). */
   pearson: number;
-  /** Intersection over union of the two top regions, in [0, 1]. */
+  /** Intersection over union of the two top regions, in [0, 1]; NaN when either map is constant (it has no hottest region). */
   topIoU: number;
 }
 
@@ -50,8 +50,14 @@ export function topRegion(values: HeatmapValues, fraction = 0.2): Set<number> {
   return new Set(order.slice(0, count));
 }
 
+function isConstant(values: HeatmapValues): boolean {
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return false;
+  return true;
+}
+
 export function topRegionIoU(a: HeatmapValues, b: HeatmapValues, fraction = 0.2): number {
   checkPair(a, b);
+  if (isConstant(a) || isConstant(b)) return NaN;
   const regionA = topRegion(a, fraction);
   const regionB = topRegion(b, fraction);
   let intersection = 0;

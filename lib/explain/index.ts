@@ -6,3 +6,7 @@ export { chanceTopIoU, mapAgreement, pearsonCorrelation, topRegion, topRegionIoU
 export type { HeatmapValues, MapAgreement } from "./agreement";
 export { measureInference, median, modelSize } from "./speed";
 export type { InferenceSpeed, InferenceSpeedOptions } from "./speed";
+export { compareGradCams } from "./compare";
+export type { CompareOptions, ComparedMaps } from "./compare";
+export { describePairData, openPairData, pairSettings, pickTestSamples, testImages, trainPair } from "./train-pair";
+export type { PairData, PairOverrides, PairProfile, PairSettings, TrainedModel, TrainedPair } from "./train-pair";

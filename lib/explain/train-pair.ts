@@ -3,7 +3,7 @@
  * lib/distill on a chest X-ray folder (the embedded synthetic default unless
  * one is given): the Model 2 teacher first, then the Model 2 student distilled
  * from it (soft targets at temperature T, weight α on the hard labels).
- * Profiles: "quick" (64 px, 2 epochs, 128 training images, Adam: about a
+ * Profiles: "quick" (64 px, 2 epochs, 96 training images, Adam: about a
  * minute on 2 cores) and "full" (the study's 224 px, 25 epochs, SGD 1e-4
  * momentum 0.8, every image). Any setting can be overridden.
  */
@@ -20,7 +20,8 @@ import { pipelineSource } from "../distill/pipeline-source";
 import { ProgressListener } from "../distill/progress";
 import { testReport } from "../distill/evaluate";
 import { trainModel } from "../distill/trainer";
-import { buildModel, modelEntry, Preprocess } from "../models";
+import { Preprocess } from "../models/preprocessing";
+import { buildModel, modelEntry } from "../models/registry";
 
 export type PairProfile = "quick" | "full";
 
@@ -53,8 +54,8 @@ const PROFILES: Record<PairProfile, Omit<PairSettings, "dataDir" | "seed">> = {
     inputSize: 64,
     epochs: 2,
     batchSize: 16,
-    trainLimit: 128,
-    validationLimit: 32,
+    trainLimit: 96,
+    validationLimit: 24,
     optimizer: { kind: "adam", lr: 1e-3 },
     temperature: 4,
     alpha: 0.5,

@@ -58,6 +58,7 @@ describe("map agreement", () => {
 
   test("constant maps have no correlation; mismatched sizes and bad fractions are errors", () => {
     assert.ok(Number.isNaN(pearsonCorrelation([1, 1, 1], [0, 1, 2])));
+    assert.ok(Number.isNaN(topRegionIoU([0, 0, 0], [0, 1, 2])));
     assert.throws(() => mapAgreement([1, 2], [1, 2, 3]), /2 and 3 pixels/);
     assert.throws(() => topRegion([1, 2], 0), /fraction must lie in \(0, 1\]/);
   });

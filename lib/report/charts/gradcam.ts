@@ -25,6 +25,7 @@ export interface GradCamPanelRow {
   /** The probability each model gave its predicted class. */
   teacherProbability?: number;
   studentProbability?: number;
+  /** NaN values (a blank map) show as n/a. */
   agreement?: { pearson: number; topIoU: number };
 }
 
@@ -106,8 +107,10 @@ export async function gradCamPanel(rows: readonly GradCamPanelRow[], options: Gr
         { text: label("student", row.studentLabel, row.studentProbability), weight: "normal" },
       ];
       if (row.agreement) {
-        const r = checkFinite(row.agreement.pearson, BUILDER, `image ${index} Pearson r`);
-        lines.push({ text: `agreement: r = ${r.toFixed(2)}, top-20 % IoU = ${checkFraction(row.agreement.topIoU, BUILDER, `image ${index} IoU`).toFixed(2)}`, weight: "normal" });
+        const { pearson, topIoU } = row.agreement;
+        // NaN: one of the maps is blank (no positive evidence anywhere), so there is nothing to compare.
+        const show = (value: number, what: string): string => (Number.isNaN(value) ? "n/a" : checkFinite(value, BUILDER, `image ${index} ${what}`).toFixed(2));
+        lines.push({ text: `agreement: r = ${show(pearson, "Pearson r")}, top-20 % IoU = ${show(topIoU, "IoU")}`, weight: "normal" });
       }
       lines.forEach((line, k) => texts.push({ x: captionX, y: top + 4 + k * LINE, text: line.text, align: "left", weight: line.weight }));
     }),
@@ -117,7 +120,7 @@ export async function gradCamPanel(rows: readonly GradCamPanelRow[], options: Gr
   const step = COLOUR_BAR.width / COLOUR_BAR.steps;
   const bar = Array.from({ length: COLOUR_BAR.steps }, (_, i) => ({ x: barLeft + i * step, x2: barLeft + (i + 1) * step, y: barTop, y2: barTop + COLOUR_BAR.height, heat: (i + 0.5) / COLOUR_BAR.steps }));
   texts.push({ x: barLeft - 6, y: barTop, text: "Grad-CAM 0", align: "right", weight: "normal" });
-  texts.push({ x: barLeft + COLOUR_BAR.width + 6, y: barTop, text: "1 (most evidence for the predicted class)", align: "left", weight: "normal" });
+  texts.push({ x: barLeft + COLOUR_BAR.width + 6, y: barTop, text: "1 (most evidence for the class explained)", align: "left", weight: "normal" });
   const pixel = (field: string): Record<string, unknown> => ({ field, type: "quantitative", scale: null, axis: null });
   return asSpec({
     $schema: SCHEMA,
@@ -186,7 +189,7 @@ export function agreementChart(rows: readonly AgreementRow[], options: Agreement
       data: { values: [{ y: chance, text: `IoU by chance (${chance.toFixed(2)})` }] },
       layer: [
         { mark: { type: "rule", color: REFERENCE_GREY, strokeDash: [4, 3] }, encoding: { y: { field: "y", type: "quantitative" } } },
-        { mark: { type: "text", align: "right", baseline: "bottom", dy: -2, x: "width", color: REFERENCE_GREY, fontSize: 10 }, encoding: { y: { field: "y", type: "quantitative" }, text: { field: "text" } } },
+        { mark: { type: "text", align: "left", baseline: "middle", dx: 4, x: "width", color: REFERENCE_GREY, fontSize: 10 }, encoding: { y: { field: "y", type: "quantitative" }, text: { field: "text" } } },
       ],
     });
   }
