@@ -99,6 +99,7 @@ describe("gradCam", () => {
   });
 
   test("on the Model 2 student: shapes, range [0, 1], predicted class by default, no leaked tensors", async () => {
+    const beforeModel = tf.memory().numTensors;
     const model = await buildModel("pneumonia-student-model2", { seed: 1, inputSize: 64 });
     const layers = featureLayers(model);
     assert.equal(layers[layers.length - 1].name, "out_relu");
@@ -119,6 +120,34 @@ describe("gradCam", () => {
     result.heatmaps.dispose();
     assert.equal(tf.memory().numTensors, before);
     images.dispose();
+    model.dispose();
+    // Grad-CAM's probe model and eager graph walk hold no extra references: disposing the model frees its weights.
+    assert.equal(tf.memory().numTensors, beforeModel);
+  });
+
+  test("around a skip connection, the gradient flows through the chosen activation only", async () => {
+    // logits = dense(GAP(features + shortcut)), shortcut a separate conv of the input: the feature map is not a cut point.
+    const input = tf.input({ shape: [6, 6, 1] });
+    const conv = (name: string, seed: number) => tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: "same", kernelInitializer: tf.initializers.glorotUniform({ seed }), name });
+    const features = conv("features", 1).apply(input) as tf.SymbolicTensor;
+    const shortcut = conv("shortcut", 2).apply(input) as tf.SymbolicTensor;
+    const sum = tf.layers.add({}).apply([features, shortcut]) as tf.SymbolicTensor;
+    const pooled = tf.layers.globalAveragePooling2d({}).apply(sum) as tf.SymbolicTensor;
+    const dense = tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) });
+    const model = tf.model({ inputs: input, outputs: dense.apply(pooled) as tf.SymbolicTensor });
+    const image = tf.randomUniform([1, 6, 6, 1], 0, 1, "float32", 5) as tf.Tensor4D;
+    const result = await gradCam(model, image, { layer: "features", classIndex: 0 });
+    // ∂y/∂A = W[:, 0] / 36 at every cell, as without the shortcut.
+    const expected = tf.tidy(() => {
+      const a = tf.model({ inputs: input, outputs: features }).predict(image) as tf.Tensor4D;
+      const w = (dense.getWeights()[0] as tf.Tensor2D).slice([0, 0], [2, 1]).reshape([1, 1, 1, 2]);
+      const cam = tf.relu(tf.sum(tf.mul(a, w), 3));
+      return tf.divNoNan(cam, tf.max(cam)).dataSync();
+    });
+    const actual = result.heatmaps.dataSync();
+    assert.equal(Math.max(...actual), 1, "the map is not blank");
+    actual.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-5, `cell ${i}: ${v} vs ${expected[i]}`));
+    tf.dispose([image, result.heatmaps]);
     model.dispose();
   });
 
