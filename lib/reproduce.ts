@@ -10,7 +10,7 @@ import { cellSource, cellTags, outputsOf, readNotebook } from "./notebook/notebo
 import { PARAMETERS_TAG, Parameters, declaredNames } from "./notebook/parameters";
 import { NotebookCellError, runNotebook } from "./notebook/runner";
 import { PROJECT_ROOT } from "./notebook/python";
-import { RESULTS_MIME, Results, resultsHtml } from "./report/results";
+import { RESULTS_MIME, Results, escapeHtml, resultsHtml } from "./report/results";
 
 export type Profile = "quick" | "full";
 
@@ -58,10 +58,6 @@ function resultsOf(file: string): Results[] {
   return outputsOf(readNotebook(file))
     .map(({ output }) => output.data?.[RESULTS_MIME])
     .filter((r): r is Results => typeof r === "object" && r !== null && Array.isArray((r as Results).rows));
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 export function indexHtml(outcomes: StageOutcome[], header: { backendLine: string; profile: Profile; data: string; finished: string }): string {

@@ -27,7 +27,8 @@ export interface Results {
   headline?: string[];
 }
 
-function escapeHtml(text: string): string {
+/** Text safe inside HTML elements and quoted attributes. */
+export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 

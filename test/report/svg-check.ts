@@ -4,9 +4,7 @@
  * element's content and every embedded image's href.
  */
 import { spawnSync } from "node:child_process";
-import * as path from "node:path";
-
-const PYTHON = path.resolve(__dirname, "../../.venv/bin/python");
+import { projectPython } from "../../lib/notebook/python";
 
 const SCRIPT = `
 import json, sys, xml.dom.minidom as m
@@ -33,7 +31,7 @@ export interface ParsedSvg {
 
 /** Throws with the parser's message if the SVG is not well-formed XML. */
 export function parseSvg(svg: string): ParsedSvg {
-  const result = spawnSync(PYTHON, ["-c", SCRIPT], { input: svg, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(projectPython(), ["-c", SCRIPT], { input: svg, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`SVG is not well-formed XML: ${result.stderr.trim().split("\n").pop()}`);
   return JSON.parse(result.stdout) as ParsedSvg;
 }
