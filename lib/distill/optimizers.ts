@@ -103,3 +103,10 @@ export async function restoreOptimizerState(optimizer: tf.Optimizer, state: Opti
   // setWeights copies each tensor into a new variable.
   tf.dispose(tensors.map((t) => t.tensor));
 }
+
+/** Replaces the optimizer's slots and iteration count with `state`, freeing the slot variables it held (setWeights alone would leak them). */
+export async function replaceOptimizerState(optimizer: tf.Optimizer, state: OptimizerState, variableShapes: number[][], where: string): Promise<void> {
+  const current = await optimizer.getWeights();
+  tf.dispose(current.map((w) => w.tensor));
+  await restoreOptimizerState(optimizer, state, variableShapes, where);
+}

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { StepBatch } from "./batch";
 import { distillationLoss } from "./loss";
-import { setLearningRate } from "./optimizers";
+import { OptimizerConfig, setLearningRate } from "./optimizers";
 import { withSeededMathRandom } from "./random";
 
 export interface StepOptions {
@@ -31,7 +31,11 @@ export interface StepResult {
 }
 
 export interface TrainStep {
+  /** What runs the step, for the trainer's first output line. */
+  readonly description: string;
   run(batch: StepBatch, options: StepOptions): Promise<StepResult>;
+  /** Steps that keep their own copy of the weights (compiled) write them back into the tfjs model, and with `optimizer` the optimizer's slots too. */
+  syncToModel?(options: { optimizer: boolean }): Promise<void>;
   dispose(): void;
 }
 
@@ -43,6 +47,8 @@ export interface TrainStepSpec {
   temperature: number;
   classWeights?: readonly number[];
   weightDecay?: number;
+  /** The optimizer's settings; a compiled step builds its own update ops from them. */
+  optimizerConfig?: OptimizerConfig;
 }
 
 export type TrainStepFactory = (spec: TrainStepSpec) => TrainStep;
@@ -58,6 +64,7 @@ export function l2Penalty(kernels: readonly tf.Variable[], weightDecay: number):
 }
 
 export class EagerTrainStep implements TrainStep {
+  readonly description = "eager tfjs (one TensorFlow op at a time)";
   private readonly variables: tf.Variable[];
   private readonly kernels: tf.Variable[];
 

@@ -23,7 +23,8 @@ import { defaultMode, isImprovement, MonitorMode, readMetric } from "./monitor";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "./optimizers";
 import { ProgressListener, terminalProgress } from "./progress";
 import { createSchedule, ScheduleConfig } from "./schedules";
-import { createEagerTrainStep, TrainStep, TrainStepFactory } from "./step";
+import { createEagerTrainStep, TrainStep, TrainStepFactory, TrainStepSpec } from "./step";
+import { createCompiledTrainStep } from "../compiled/step";
 
 export interface DistillationConfig {
   /** Frozen teacher, run in inference mode; outputs logits. */
@@ -99,8 +100,29 @@ export interface TrainerConfig {
   progress?: "auto" | "off" | ProgressListener;
   /** Prefix of progress lines ("teacher", "student"). */
   label?: string;
-  /** Replaces the eager train step (e.g. a compiled graph). */
+  /**
+   * How the train step runs: "compiled" (one TensorFlow graph per step, see
+   * compiled/step.ts), "eager" (tfjs, op by op), or "auto" (default):
+   * compiled where the model builds as a graph, eager otherwise. The first
+   * output line says which, and why when auto fell back.
+   */
+  step?: StepKind;
+  /** Replaces the train step altogether (tests, experiments with other steps); overrides `step`. */
   createStep?: TrainStepFactory;
+}
+
+export type StepKind = "auto" | "eager" | "compiled";
+
+/** The step for `kind`; "auto" falls back to eager (with the reason) when the compiled graph cannot be built. */
+export function createTrainStep(kind: StepKind, spec: TrainStepSpec): { step: TrainStep; fallback?: string } {
+  if (kind === "eager") return { step: createEagerTrainStep(spec) };
+  if (kind === "compiled") return { step: createCompiledTrainStep(spec) };
+  if (kind !== "auto") throw new Error(`step must be "auto", "eager" or "compiled", got ${JSON.stringify(kind)}`);
+  try {
+    return { step: createCompiledTrainStep(spec) };
+  } catch (error) {
+    return { step: createEagerTrainStep(spec), fallback: (error as Error).message };
+  }
 }
 
 export interface TrainData {
@@ -163,10 +185,11 @@ function freshState(config: TrainerConfig, monitor: string, scheduleState: Train
 
 /** The JSON-safe part of a config, written beside the checkpoints. */
 function describeConfig(config: TrainerConfig): Record<string, unknown> {
-  const { distillation, callbacks: _callbacks, progress: _progress, createStep: _createStep, preprocess, ...rest } = config;
+  const { distillation, callbacks: _callbacks, progress: _progress, createStep, preprocess, ...rest } = config;
   return {
     ...rest,
     preprocess: preprocess ? "custom" : "none",
+    step: createStep ? "custom" : (config.step ?? "auto"),
     distillation: distillation && {
       teacher: distillation.teacher.name,
       temperature: distillation.temperature,
@@ -199,14 +222,6 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
   let batchesPerEpoch = config.batchesPerEpoch;
 
   try {
-    step = (config.createStep ?? createEagerTrainStep)({
-      model,
-      optimizer,
-      alpha: config.distillation?.alpha ?? 1,
-      temperature: config.distillation?.temperature ?? 1,
-      classWeights: config.classWeights,
-      weightDecay: config.weightDecay,
-    });
     const d = config.distillation;
     teacher = d && new TeacherLogitSource(d.teacher, d.cache ?? "off", numClasses, d.preprocess);
     if (runDir) {
@@ -218,6 +233,22 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
       if (state.seed !== config.seed) throw new Error(`${lastDir}: checkpoint was trained with seed ${state.seed}, the config says ${config.seed}`);
       if (state.monitor !== monitorMetric) throw new Error(`${lastDir}: checkpoint monitors ${state.monitor}, the config ${monitorMetric}`);
       schedule.restore(state.schedule);
+    }
+    // Built after a resume, so a compiled step starts from the restored weights and optimizer slots.
+    const spec: TrainStepSpec = {
+      model,
+      optimizer,
+      optimizerConfig: config.optimizer,
+      alpha: d?.alpha ?? 1,
+      temperature: d?.temperature ?? 1,
+      classWeights: config.classWeights,
+      weightDecay: config.weightDecay,
+    };
+    const created = config.createStep ? { step: config.createStep(spec) } : createTrainStep(config.step ?? "auto", spec);
+    step = created.step;
+    if (config.progress !== "off") {
+      const why = created.fallback ? ` — the compiled step could not be built: ${created.fallback}` : "";
+      console.log(`${label ? `${label}: ` : ""}train step: ${step.description}${why}`);
     }
     const resumedAt = state.epochsDone;
 
@@ -254,6 +285,8 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
       if (count === 0) throw new Error(`${label || "train"} epoch ${epoch + 1}: the training batch source produced no samples`);
       batchesPerEpoch ??= batchIndex;
       teacher?.cache?.persist();
+      // Validation, checkpoints and callbacks read the tfjs model (and the optimizer when checkpointing).
+      await step.syncToModel?.({ optimizer: runDir !== undefined });
 
       const record: EpochRecord = { epoch: epoch + 1, lr, loss: lossSum / count, accuracy: correct / count, seconds: 0 };
       if (data.validation) {

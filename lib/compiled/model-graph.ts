@@ -1,0 +1,316 @@
+/**
+ * A tfjs-layers model as TensorFlow graph ops: every weight becomes a resource
+ * variable, every layer the ops TensorFlow's own Keras would run (Conv2D +
+ * BiasAdd + Relu, FusedBatchNormV3, …), so Grappler and oneDNN can fuse them.
+ *
+ * Layers run the way the eager trainer runs them: BatchNormalization in
+ * training mode when the layer is trainable (batch statistics, moving
+ * averages updated as in tfjs-layers: biased variance, value − (value −
+ * batch)·(1 − momentum)), in inference mode when frozen (Keras's rule, see
+ * models/batch-norm.ts); Dropout with a mask drawn from a per-step seed.
+ * A layer this file does not know is an error naming it, and the trainer
+ * falls back to the eager step.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { DT, OperationHandle, OutputRef } from "./binding";
+import { attr, GraphBuilder } from "./graph";
+
+export interface GraphVariable {
+  /** The tfjs weight this variable mirrors. */
+  weight: tf.LayerVariable;
+  shape: number[];
+  trainable: boolean;
+  handle: OutputRef;
+  read: OutputRef;
+  /** Feeds a value into the variable: run `assign` with `value` fed. */
+  initValue: OutputRef;
+  initAssign: OperationHandle;
+}
+
+export interface ModelGraph {
+  /** float32 [batch, height, width, channels]. */
+  input: OutputRef;
+  output: OutputRef;
+  variables: GraphVariable[];
+  /** New values of non-trainable variables (BatchNorm moving averages), assigned after the step's reads. */
+  stateUpdates: { variable: GraphVariable; value: OutputRef }[];
+  /** Regularizer terms attached to layers (kernelRegularizer, …), to add to the loss. */
+  regularization: OutputRef[];
+}
+
+export interface ModelGraphOptions {
+  /** Training mode (batch statistics, dropout) or inference. */
+  training: boolean;
+  /** int32 [2] seed of this step's dropout masks; needed when training a model with Dropout. */
+  dropoutSeed?: OutputRef;
+  /** Prefix of variable names, so two models can share a graph. */
+  prefix: string;
+}
+
+interface LayerNode {
+  inputTensors: tf.SymbolicTensor[];
+  outputTensors: tf.SymbolicTensor[];
+}
+
+interface LayerInternals {
+  inboundNodes: LayerNode[];
+}
+
+type LayerConfig = Record<string, unknown>;
+
+const F32 = attr.type("T", DT.float32);
+
+function weightRole(weight: tf.LayerVariable): string {
+  const name = weight.originalName;
+  return name.slice(name.lastIndexOf("/") + 1).replace(/_\d+$/, "");
+}
+
+function pair(value: unknown, what: string): [number, number] {
+  if (typeof value === "number") return [value, value];
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "number")) return [value[0], value[1]];
+  throw new Error(`${what}: expected a number or a pair, got ${JSON.stringify(value)}`);
+}
+
+function padding(config: LayerConfig, where: string): "SAME" | "VALID" {
+  if (config.padding === "same") return "SAME";
+  if (config.padding === "valid") return "VALID";
+  throw new Error(`${where}: padding ${JSON.stringify(config.padding)} is not supported by the compiled step`);
+}
+
+function checkChannelsLast(config: LayerConfig, where: string): void {
+  if (config.dataFormat !== undefined && config.dataFormat !== "channelsLast") {
+    throw new Error(`${where}: dataFormat ${JSON.stringify(config.dataFormat)} is not supported by the compiled step (channelsLast only)`);
+  }
+  const dilation = config.dilationRate;
+  if (dilation !== undefined && pair(dilation, where).some((d) => d !== 1)) throw new Error(`${where}: dilated convolutions are not supported by the compiled step`);
+}
+
+function activation(g: GraphBuilder, x: OutputRef, name: unknown, where: string): OutputRef {
+  switch (name ?? "linear") {
+    case "linear":
+      return x;
+    case "relu":
+      return g.op("Relu", [x], [F32]);
+    case "relu6":
+      return g.op("Relu6", [x], [F32]);
+    case "sigmoid":
+      return g.op("Sigmoid", [x], [F32]);
+    case "tanh":
+      return g.op("Tanh", [x], [F32]);
+    case "softmax":
+      return g.op("Softmax", [x], [F32]);
+    default:
+      throw new Error(`${where}: activation ${JSON.stringify(name)} is not supported by the compiled step`);
+  }
+}
+
+class ModelGraphBuilder {
+  readonly variables: GraphVariable[] = [];
+  readonly stateUpdates: ModelGraph["stateUpdates"] = [];
+  readonly regularization: OutputRef[] = [];
+  private readonly byWeight = new Map<tf.LayerVariable, GraphVariable>();
+
+  constructor(
+    private readonly g: GraphBuilder,
+    private readonly options: ModelGraphOptions,
+  ) {}
+
+  private variable(weight: tf.LayerVariable): GraphVariable {
+    const existing = this.byWeight.get(weight);
+    if (existing) return existing;
+    const name = `${this.options.prefix}/${this.variables.length}_${weight.originalName.replace(/[^A-Za-z0-9_.\-/]/g, "_")}`;
+    const { handle, read } = this.g.variable(weight.shape as number[], name);
+    const initValue = this.g.placeholder(DT.float32, weight.shape as number[], `${name}/init_value`);
+    const initAssign = this.g.assign(handle, initValue);
+    const variable: GraphVariable = { weight, shape: weight.shape as number[], trainable: weight.trainable, handle, read, initValue, initAssign };
+    this.variables.push(variable);
+    this.byWeight.set(weight, variable);
+    return variable;
+  }
+
+  /** The layer's weights by role ("kernel", "bias", "gamma", …). */
+  private weights(layer: tf.layers.Layer): Map<string, GraphVariable> {
+    const roles = new Map<string, GraphVariable>();
+    for (const weight of layer.weights) roles.set(weightRole(weight), this.variable(weight));
+    return roles;
+  }
+
+  private regularize(layer: tf.layers.Layer, roles: Map<string, GraphVariable>, where: string): void {
+    const holder = layer as unknown as Record<string, unknown>;
+    if (holder.activityRegularizer) throw new Error(`${where}: activity regularizers are not supported by the compiled step`);
+    const pairs: [string, string][] = [["kernelRegularizer", "kernel"], ["depthwiseRegularizer", "depthwise_kernel"], ["biasRegularizer", "bias"], ["gammaRegularizer", "gamma"], ["betaRegularizer", "beta"]];
+    for (const [field, role] of pairs) {
+      const regularizer = holder[field] as { getConfig?: () => LayerConfig; getClassName?: () => string } | undefined;
+      if (!regularizer) continue;
+      const target = roles.get(role);
+      if (!target) throw new Error(`${where}: ${field} without a ${role} weight`);
+      const className = regularizer.getClassName?.();
+      const config = regularizer.getConfig?.() ?? {};
+      if (className !== "L1L2") throw new Error(`${where}: ${field} ${className} is not supported by the compiled step (L1L2 only)`);
+      const l1 = Number(config.l1 ?? 0);
+      const l2 = Number(config.l2 ?? 0);
+      const g = this.g;
+      if (l2 > 0) this.regularization.push(g.mul(g.scalar(l2), g.sum(g.square(target.read), target.shape.map((_, i) => i))));
+      if (l1 > 0) this.regularization.push(g.mul(g.scalar(l1), g.sum(g.op("Abs", [target.read], [F32]), target.shape.map((_, i) => i))));
+    }
+  }
+
+  private biasAndActivation(x: OutputRef, roles: Map<string, GraphVariable>, config: LayerConfig, where: string): OutputRef {
+    const bias = roles.get("bias");
+    const biased = bias ? this.g.op("BiasAdd", [x, bias.read], [F32, attr.string("data_format", "NHWC")]) : x;
+    return activation(this.g, biased, config.activation, where);
+  }
+
+  /** The layer's output from its inputs, as graph ops. */
+  layer(layer: tf.layers.Layer, inputs: OutputRef[]): OutputRef {
+    const g = this.g;
+    const className = layer.getClassName();
+    const where = `layer ${layer.name} (${className})`;
+    const config = layer.getConfig() as LayerConfig;
+    const roles = this.weights(layer);
+    this.regularize(layer, roles, where);
+    const [x] = inputs;
+    switch (className) {
+      case "Conv2D": {
+        checkChannelsLast(config, where);
+        const [sh, sw] = pair(config.strides ?? 1, where);
+        const kernel = roles.get("kernel");
+        if (!kernel) throw new Error(`${where}: no kernel weight`);
+        const y = g.op("Conv2D", [x, kernel.read], [F32, attr.ints("strides", [1, sh, sw, 1]), attr.string("padding", padding(config, where)), attr.string("data_format", "NHWC"), attr.ints("dilations", [1, 1, 1, 1])]);
+        return this.biasAndActivation(y, roles, config, where);
+      }
+      case "DepthwiseConv2D": {
+        checkChannelsLast(config, where);
+        const [sh, sw] = pair(config.strides ?? 1, where);
+        const kernel = roles.get("depthwise_kernel");
+        if (!kernel) throw new Error(`${where}: no depthwise_kernel weight`);
+        const y = g.op("DepthwiseConv2dNative", [x, kernel.read], [F32, attr.ints("strides", [1, sh, sw, 1]), attr.string("padding", padding(config, where)), attr.string("data_format", "NHWC"), attr.ints("dilations", [1, 1, 1, 1])]);
+        return this.biasAndActivation(y, roles, config, where);
+      }
+      case "Dense": {
+        const kernel = roles.get("kernel");
+        if (!kernel) throw new Error(`${where}: no kernel weight`);
+        if (g.shape(x).length !== 2) throw new Error(`${where}: the compiled step supports Dense on [batch, features] inputs only`);
+        const y = g.op("MatMul", [x, kernel.read], [F32, attr.bool("transpose_a", false), attr.bool("transpose_b", false)]);
+        return this.biasAndActivation(y, roles, config, where);
+      }
+      case "BatchNormalization":
+        return this.batchNorm(layer, x, roles, config, where);
+      case "Activation":
+        return activation(g, x, config.activation, where);
+      case "ReLU": {
+        if (config.maxValue === null || config.maxValue === undefined) return g.op("Relu", [x], [F32]);
+        if (config.maxValue === 6) return g.op("Relu6", [x], [F32]);
+        throw new Error(`${where}: ReLU with maxValue ${JSON.stringify(config.maxValue)} is not supported by the compiled step (none or 6)`);
+      }
+      case "MaxPooling2D":
+      case "AveragePooling2D": {
+        checkChannelsLast(config, where);
+        const [ph, pw] = pair(config.poolSize, where);
+        const [sh, sw] = pair(config.strides ?? config.poolSize, where);
+        return g.op(className === "MaxPooling2D" ? "MaxPool" : "AvgPool", [x], [F32, attr.ints("ksize", [1, ph, pw, 1]), attr.ints("strides", [1, sh, sw, 1]), attr.string("padding", padding(config, where)), attr.string("data_format", "NHWC")]);
+      }
+      case "GlobalAveragePooling2D":
+      case "GlobalMaxPooling2D": {
+        checkChannelsLast(config, where);
+        if (config.keepDims) throw new Error(`${where}: keepDims is not supported by the compiled step`);
+        return className === "GlobalAveragePooling2D" ? g.mean(x, [1, 2]) : g.op("Max", [x, g.ints([1, 2])], [F32, attr.type("Tidx", DT.int32), attr.bool("keep_dims", false)]);
+      }
+      case "ZeroPadding2D": {
+        checkChannelsLast(config, where);
+        const spec = config.padding;
+        const [[top, bottom], [left, right]] = Array.isArray(spec) && Array.isArray(spec[0]) ? (spec as [[number, number], [number, number]]) : [pair(spec, where), pair(spec, where)];
+        const paddings = g.constant({ dtype: DT.int32, shape: [4, 2], data: Int32Array.of(0, 0, top, bottom, left, right, 0, 0) });
+        return g.op("Pad", [x, paddings], [F32, attr.type("Tpaddings", DT.int32)]);
+      }
+      case "Flatten": {
+        const shape = g.shape(x);
+        const features = shape.slice(1).reduce((a, b) => a * b, 1);
+        if (!(features > 0)) throw new Error(`${where}: input shape [${shape.join(", ")}] is not fully known`);
+        return g.reshape(x, [-1, features]);
+      }
+      case "Concatenate": {
+        const rank = g.shape(x).length;
+        const axis = Number(config.axis ?? -1);
+        const positive = axis < 0 ? rank + axis : axis;
+        return g.op("ConcatV2", [inputs, g.constant({ dtype: DT.int32, shape: [], data: Int32Array.of(positive) })], [F32, attr.int("N", inputs.length), attr.type("Tidx", DT.int32)]);
+      }
+      case "Add":
+        return inputs.length === 2 ? g.add(inputs[0], inputs[1]) : g.addN(inputs);
+      case "Dropout":
+        return this.dropout(x, Number(config.rate ?? 0), config, where);
+      default:
+        throw new Error(`${where}: layer class ${className} is not supported by the compiled step`);
+    }
+  }
+
+  private batchNorm(layer: tf.layers.Layer, x: OutputRef, roles: Map<string, GraphVariable>, config: LayerConfig, where: string): OutputRef {
+    const g = this.g;
+    const rank = g.shape(x).length;
+    const axis = Number(config.axis ?? -1);
+    if (rank !== 4 || (axis !== -1 && axis !== 3)) throw new Error(`${where}: the compiled step supports BatchNormalization over the channels of 4-D inputs only`);
+    const channels = g.shape(x)[3];
+    const mean = roles.get("moving_mean");
+    const variance = roles.get("moving_variance");
+    if (!mean || !variance) throw new Error(`${where}: no moving statistics`);
+    const ones = g.constant({ dtype: DT.float32, shape: [channels], data: new Float32Array(channels).fill(1) });
+    const zeros = g.constant({ dtype: DT.float32, shape: [channels], data: new Float32Array(channels) });
+    const scale = roles.get("gamma")?.read ?? ones;
+    const offset = roles.get("beta")?.read ?? zeros;
+    // Keras's rule (models/batch-norm.ts): a frozen layer normalises with its moving statistics.
+    const training = this.options.training && layer.trainable;
+    const epsilon = Number(config.epsilon ?? 1e-3);
+    const op = g.operation("FusedBatchNormV3", [x, scale, offset, mean.read, variance.read], [F32, attr.type("U", DT.float32), attr.float("epsilon", epsilon), attr.string("data_format", "NHWC"), attr.bool("is_training", training), attr.float("exponential_avg_factor", 1)]);
+    if (training) {
+      const momentum = Number(config.momentum ?? 0.99);
+      const decay = g.scalar(1 - momentum);
+      // Output 2 is the Bessel-corrected variance; tfjs-layers averages the biased one.
+      const count = g.cast(g.op("Size", [x], [F32, attr.type("out_type", DT.int32)]), DT.int32, DT.float32);
+      const perChannel = g.div(count, g.scalar(channels));
+      const biased = g.mul([op, 2], g.div(g.sub(perChannel, g.scalar(1)), perChannel));
+      for (const [variable, batchValue] of [[mean, [op, 1] as OutputRef], [variance, biased]] as const) {
+        this.stateUpdates.push({ variable, value: g.sub(variable.read, g.mul(g.sub(variable.read, batchValue), decay)) });
+      }
+    }
+    return [op, 0];
+  }
+
+  private dropout(x: OutputRef, rate: number, config: LayerConfig, where: string): OutputRef {
+    if (!this.options.training || rate === 0) return x;
+    if (!(rate > 0 && rate < 1)) throw new Error(`${where}: dropout rate must be in [0, 1), got ${rate}`);
+    if (config.noiseShape) throw new Error(`${where}: noiseShape is not supported by the compiled step`);
+    const seed = this.options.dropoutSeed;
+    if (!seed) throw new Error(`${where}: a training graph with Dropout needs a dropout seed`);
+    const g = this.g;
+    // Each Dropout layer draws from its own stream: the step's seed with the layer's position as second key.
+    const layerSeed = g.op("AddV2", [seed, g.ints([0, this.variables.length * 7919 + this.regularization.length + 1])], [attr.type("T", DT.int32)]);
+    const shape = g.op("Shape", [x], [F32, attr.type("out_type", DT.int32)]);
+    const uniform = g.op("StatelessRandomUniform", [shape, layerSeed], [attr.type("dtype", DT.float32), attr.type("T", DT.int32), attr.type("Tseed", DT.int32)]);
+    const keep = g.cast(g.op("GreaterEqual", [uniform, g.scalar(rate)], [F32]), DT.bool, DT.float32);
+    return g.mul(x, g.mul(keep, g.scalar(1 / (1 - rate))));
+  }
+}
+
+/** Emits `model` into `g`; see the file comment. */
+export function buildModelGraph(g: GraphBuilder, model: tf.LayersModel, options: ModelGraphOptions): ModelGraph {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new Error(`the compiled step needs a model with one input and one output; ${model.name} has ${model.inputs.length} and ${model.outputs.length}`);
+  const inputShape = model.inputs[0].shape.map((d) => (d === null ? -1 : d));
+  const builder = new ModelGraphBuilder(g, options);
+  const values = new Map<number, OutputRef>();
+  const input = g.placeholder(DT.float32, inputShape, `${options.prefix}/input`);
+  values.set(model.inputs[0].id, input);
+  g.scope(options.prefix, () => {
+    for (const layer of model.layers) {
+      if (layer.getClassName() === "InputLayer") continue;
+      const nodes = (layer as unknown as LayerInternals).inboundNodes;
+      const node = nodes.find((n) => n.inputTensors.every((t) => values.has(t.id)));
+      if (!node) throw new Error(`layer ${layer.name}: its inputs are not computed before it (the compiled step needs layers in topological order, each used once)`);
+      const inputs = node.inputTensors.map((t) => values.get(t.id) as OutputRef);
+      const output = g.scope(layer.name, () => builder.layer(layer, inputs));
+      node.outputTensors.forEach((t) => values.set(t.id, output));
+    }
+  });
+  const output = values.get(model.outputs[0].id);
+  if (!output) throw new Error(`${model.name}: its output was not reached from its input`);
+  return { input, output, variables: builder.variables, stateUpdates: builder.stateUpdates, regularization: builder.regularization };
+}

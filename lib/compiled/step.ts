@@ -1,0 +1,191 @@
+/**
+ * The compiled train step: forward pass, loss, gradients (TensorFlow's
+ * gradient registry through TF_AddGradients) and optimizer update built once
+ * as one TensorFlow graph, its variables living in a TensorFlow session, run
+ * with one native call per batch. It implements distill/step.ts's TrainStep,
+ * so the trainer drives it like the eager step.
+ *
+ * The tfjs model stays the source of truth outside the step: the step copies
+ * the model's weights and the optimizer's slots in before its first run, and
+ * `syncToModel` copies them back (the trainer calls it before validation and
+ * checkpoints), so evaluation, Grad-CAM, checkpoints and notebooks keep
+ * working on tfjs models, and a run can resume in either kind of step.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { StepBatch } from "../distill/batch";
+import { OptimizerConfig, optimizerState, OptimizerState, replaceOptimizerState } from "../distill/optimizers";
+import { isKernel, StepOptions, StepResult, TrainStep, TrainStepSpec } from "../distill/step";
+import { DT, GraphBinding, loadGraphBinding, OperationHandle, OutputRef, SessionHandle, TensorValue } from "./binding";
+import { GraphBuilder } from "./graph";
+import { correctCountGraph, distillationLossGraph } from "./loss-graph";
+import { buildModelGraph, ModelGraph } from "./model-graph";
+import { buildOptimizerGraph, OptimizerGraph } from "./optimizer-graph";
+import { sessionConfig, ThreadSettings } from "./session-config";
+
+export interface CompiledStepSpec extends TrainStepSpec {
+  threads?: ThreadSettings;
+}
+
+function float32Value(shape: number[], data: Float32Array): TensorValue {
+  return { dtype: DT.float32, shape, data };
+}
+
+async function tensorValue(tensor: tf.Tensor): Promise<TensorValue> {
+  if (tensor.dtype === "int32") return { dtype: DT.int32, shape: tensor.shape.slice(), data: (await tensor.data()) as Int32Array };
+  if (tensor.dtype !== "float32") throw new Error(`compiled step: cannot feed a ${tensor.dtype} tensor`);
+  return float32Value(tensor.shape.slice(), (await tensor.data()) as Float32Array);
+}
+
+export class CompiledTrainStep implements TrainStep {
+  readonly description: string;
+  private readonly binding: GraphBinding;
+  private readonly builder: GraphBuilder;
+  private readonly model: ModelGraph;
+  private readonly optimizerGraph: OptimizerGraph;
+  private readonly trainable: ModelGraph["variables"];
+  private readonly labels: OutputRef;
+  private readonly teacherLogits?: OutputRef;
+  private readonly dropoutSeed: OutputRef;
+  private readonly loss: OutputRef;
+  private readonly correct: OutputRef;
+  private readonly stepTarget: OperationHandle;
+  private session: SessionHandle | undefined;
+  private iterations = 0;
+  private loaded = false;
+  private readonly optimizerConfig: OptimizerConfig;
+
+  constructor(private readonly spec: CompiledStepSpec) {
+    const { model, alpha, temperature, classWeights, optimizerConfig } = spec;
+    if (!optimizerConfig) throw new Error("compiled step: the spec needs optimizerConfig (the graph builds its own update ops)");
+    this.optimizerConfig = optimizerConfig;
+    const decay = spec.weightDecay ?? 0;
+    if (!(decay >= 0) || !Number.isFinite(decay)) throw new Error(`weightDecay must be ≥ 0, got ${decay}`);
+    this.binding = loadGraphBinding();
+    const g = (this.builder = new GraphBuilder(this.binding));
+    const classes = model.outputs[0].shape[1];
+    if (typeof classes !== "number") throw new Error(`compiled step: ${model.name} must output [batch, classes]`);
+    this.dropoutSeed = g.placeholder(DT.int32, [2], "dropout_seed");
+    this.model = buildModelGraph(g, model, { training: true, dropoutSeed: this.dropoutSeed, prefix: "model" });
+    this.trainable = this.model.variables.filter((v) => v.trainable);
+    if (this.trainable.length === 0) throw new Error(`model ${model.name} has no trainable weights`);
+    this.labels = g.placeholder(DT.int32, [-1], "labels");
+    this.teacherLogits = alpha < 1 ? g.placeholder(DT.float32, [-1, classes], "teacher_logits") : undefined;
+    const terms = [distillationLossGraph(g, { logits: this.model.output, labels: this.labels, teacherLogits: this.teacherLogits, classes, alpha, temperature, classWeights }), ...this.model.regularization];
+    if (decay > 0) {
+      // Coupled L2 on kernels, as the eager step: (weightDecay / 2) · Σ‖W‖².
+      const kernels = this.trainable.filter((v) => isKernel(v.weight.originalName));
+      terms.push(g.mul(g.scalar(decay / 2), g.addN(kernels.map((k) => g.sum(g.square(k.read), k.shape.map((_, i) => i))))));
+    }
+    this.loss = g.addN(terms);
+    this.correct = correctCountGraph(g, this.model.output, this.labels);
+    const gradients = this.binding.addGradients(g.graph, "gradients", [this.loss], this.trainable.map((v) => v.read), null);
+    const missing = gradients.findIndex((grad) => grad === null);
+    if (missing >= 0) throw new Error(`compiled step: ${this.trainable[missing].weight.name} does not reach the loss`);
+    // Every write waits for every read of the step, so the forward pass sees this step's weights.
+    const readsDone = g.noOp(
+      this.model.variables.map((v) => v.read[0]),
+      "reads_done",
+    );
+    const lossDone = g.noOp([this.loss[0], this.correct[0], ...(gradients as OutputRef[]).map((grad) => grad[0])], "loss_done");
+    this.optimizerGraph = buildOptimizerGraph(g, optimizerConfig, this.trainable, gradients as OutputRef[], readsDone);
+    const stateWrites = this.model.stateUpdates.map(({ variable, value }) => g.assign(variable.handle, value, [readsDone, lossDone]));
+    this.stepTarget = g.noOp([...this.optimizerGraph.updates, ...stateWrites], "train_step");
+    this.session = this.binding.newSession(g.graph, sessionConfig(spec.threads));
+    this.description = `compiled TensorFlow graph (${this.model.variables.length} variables, ${optimizerConfig.kind}, TensorFlow ${this.binding.version()})`;
+  }
+
+  private get activeSession(): SessionHandle {
+    if (!this.session) throw new Error("compiled step: used after dispose()");
+    return this.session;
+  }
+
+  /** Copies the model's weights and the optimizer's slots into the session. */
+  async loadFromModel(): Promise<void> {
+    const feeds: (readonly [OutputRef, TensorValue])[] = [];
+    const targets: OperationHandle[] = [];
+    for (const v of this.model.variables) {
+      feeds.push([v.initValue, await tensorValue(v.weight.read())]);
+      targets.push(v.initAssign);
+    }
+    const state = await optimizerState(this.spec.optimizer);
+    const iterations = state.slots[0] ? Number(state.slots[0].values[0]) : 0;
+    const stored = state.slots.slice(1);
+    const slotsPerVariable = this.optimizerGraph.slots[0].length;
+    if (stored.length !== 0 && stored.length !== slotsPerVariable * this.trainable.length) {
+      throw new Error(`compiled step: the optimizer holds ${stored.length} slots, expected ${slotsPerVariable * this.trainable.length}`);
+    }
+    this.optimizerGraph.slots.forEach((slots, i) => {
+      slots.forEach((slot, k) => {
+        // tfjs orders Adam's slots as all m's, then all v's.
+        const saved = stored[k * this.trainable.length + i];
+        const values = saved ? Float32Array.from(saved.values) : new Float32Array(slot.shape.reduce((a, b) => a * b, 1));
+        feeds.push([slot.initValue, float32Value(slot.shape, values)]);
+        targets.push(slot.initAssign);
+      });
+    });
+    await this.binding.sessionRunAsync(this.activeSession, feeds, [], targets);
+    this.iterations = iterations;
+    this.loaded = true;
+  }
+
+  async run(batch: StepBatch, options: StepOptions): Promise<StepResult> {
+    if (!this.loaded) await this.loadFromModel();
+    if (!(options.learningRate >= 0) || !Number.isFinite(options.learningRate)) throw new Error(`learning rate must be a non-negative number, got ${options.learningRate}`);
+    const count = batch.labels.shape[0];
+    const feeds: (readonly [OutputRef, TensorValue])[] = [
+      [this.model.input, await tensorValue(batch.xs)],
+      [this.labels, await tensorValue(batch.labels)],
+      [this.optimizerGraph.learningRate, float32Value([], Float32Array.of(options.learningRate))],
+      [this.dropoutSeed, { dtype: DT.int32, shape: [2], data: Int32Array.of(options.seed | 0, 0) }],
+    ];
+    if (this.teacherLogits) {
+      if (!batch.teacherLogits) throw new Error("compiled step: distillation (alpha < 1) needs the batch's teacher logits");
+      feeds.push([this.teacherLogits, await tensorValue(batch.teacherLogits)]);
+    }
+    const { beta1Power, beta2Power } = this.optimizerGraph;
+    if (beta1Power && beta2Power && this.optimizerConfig.kind === "adam") {
+      const t = this.iterations + 1;
+      feeds.push([beta1Power, float32Value([], Float32Array.of((this.optimizerConfig.beta1 ?? 0.9) ** t))]);
+      feeds.push([beta2Power, float32Value([], Float32Array.of((this.optimizerConfig.beta2 ?? 0.999) ** t))]);
+    }
+    const [loss, correct] = await this.binding.sessionRunAsync(this.activeSession, feeds, [this.loss, this.correct], [this.stepTarget]);
+    this.iterations += 1;
+    return { loss: loss.data[0] as number, correct: correct.data[0] as number, count };
+  }
+
+  /** Writes the session's weights into the tfjs model and, with `optimizer`, its slots and iteration count into the tfjs optimizer. */
+  async syncToModel(options: { optimizer: boolean }): Promise<void> {
+    if (!this.loaded) return;
+    const variables = this.model.variables;
+    const slots = this.optimizerGraph.slots;
+    const fetches = [...variables.map((v) => v.read), ...(options.optimizer ? slots.flat().map((s) => s.read) : [])];
+    const values = await this.binding.sessionRunAsync(this.activeSession, [], fetches, []);
+    variables.forEach((v, i) => {
+      const tensor = tf.tensor(values[i].data as Float32Array, v.shape, "float32");
+      v.weight.write(tensor);
+      tensor.dispose();
+    });
+    if (!options.optimizer) return;
+    const slotValues = values.slice(variables.length);
+    const perVariable = slots[0].length;
+    const ordered: OptimizerState["slots"] = [];
+    for (let k = 0; k < perVariable; k++) {
+      slots.forEach((variableSlots, i) => {
+        const slot = variableSlots[k];
+        ordered.push({ name: slot.name, shape: slot.shape, dtype: "float32", values: slotValues[i * perVariable + k].data as Float32Array });
+      });
+    }
+    const state: OptimizerState = { className: this.spec.optimizer.getClassName(), slots: [{ name: "iter", shape: [], dtype: "int32", values: Int32Array.of(this.iterations) }, ...ordered] };
+    await replaceOptimizerState(this.spec.optimizer, state, this.trainable.map((v) => v.shape), "compiled step");
+  }
+
+  dispose(): void {
+    if (this.session) this.binding.closeSession(this.session);
+    this.session = undefined;
+  }
+}
+
+/** A TrainStepFactory (distill/step.ts) for the compiled step. */
+export function createCompiledTrainStep(spec: TrainStepSpec): CompiledTrainStep {
+  return new CompiledTrainStep(spec);
+}
