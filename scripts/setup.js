@@ -245,6 +245,37 @@ function setupNativeCpu(env) {
   buildAddon("@tensorflow/tfjs-node", tfDir, []);
 }
 
+// 4b. kdlab's graph binding (the compiled train step) -----------------------------
+/**
+ * native/graph/graph_binding.cc, compiled with g++ straight against the
+ * TensorFlow library and headers placed in tfjs-node/deps above (no gyp:
+ * one file, one command). At run time the process already holds the
+ * libtensorflow_cc.so.2 tfjs-node (or tfjs-node-gpu) loaded, and the binding
+ * binds to that same copy by soname.
+ */
+function setupGraphBinding() {
+  const deps = path.join(ROOT, "node_modules", "@tensorflow", "tfjs-node", "deps");
+  const source = path.join(ROOT, "native", "graph", "graph_binding.cc");
+  const output = path.join(ROOT, "native", "build", "kdlab_graph.node");
+  const stampFile = path.join(ROOT, "native", "build", ".kdlab-graph-stamp");
+  const nodeInclude = path.resolve(path.dirname(process.execPath), "..", "include", "node");
+  const libStat = fs.statSync(path.join(deps, "lib", "libtensorflow_cc.so.2"));
+  const want = hashOf(fileText(source), String(libStat.size), String(libStat.mtimeMs), process.version);
+  if (!FORCE && readStamp(stampFile) === want && fs.existsSync(output) && graphBindingLoads(output)) return;
+  if (!fs.existsSync(path.join(nodeInclude, "node_api.h"))) fail(`${nodeInclude}/node_api.h is missing: install Node's headers (Debian: nodejs-dev / libnode-dev) to build the graph binding`);
+  fs.mkdirSync(path.dirname(output), { recursive: true });
+  const rpath = `$ORIGIN/${path.relative(path.dirname(output), path.join(deps, "lib"))}`;
+  run("g++", ["-std=c++17", "-O2", "-fPIC", "-shared", "-Wall", "-DNODE_GYP_MODULE_NAME=kdlab_graph", `-I${nodeInclude}`, `-I${path.join(deps, "include")}`, source, `-L${path.join(deps, "lib")}`, "-ltensorflow", `-Wl,-rpath,${rpath}`, "-o", output]);
+  if (!graphBindingLoads(output)) fail(`${path.relative(ROOT, output)} built but does not load; see the output above`);
+  fs.writeFileSync(stampFile, want);
+  done.push("built the graph binding (native/build/kdlab_graph.node)");
+}
+
+function graphBindingLoads(file) {
+  const result = spawnSync(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(file)}).version())`], { encoding: "utf8", timeout: 60_000 });
+  return result.status === 0 && result.stdout.trim() === TF_VERSION;
+}
+
 function gpuPresent() {
   if (args.has("--no-gpu") || process.env.KDLAB_SETUP_GPU === "0") return false;
   if (args.has("--gpu") || process.env.KDLAB_SETUP_GPU === "1") return true;
@@ -315,6 +346,7 @@ function main() {
   setupPython(env);
   setupNativeCpu(env);
   if (gpuPresent()) setupNativeGpu(env);
+  setupGraphBinding();
   setupKernel(env);
   setupBrowser();
   fs.writeFileSync(path.join(ROOT, "node_modules", ".kdlab-python"), env.python);
