@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { GRAPH_BINDING_PATH } from "./compiled/binding";
 
 export interface OneDnnSetting {
   /** Short label for the backend line. */
@@ -34,7 +35,12 @@ interface ProbeRecord {
   probedAt: string;
 }
 
-/** Convolutions of the study's backbones that exercise the crashing oneDNN paths, forward and backward. */
+/**
+ * Convolutions of the study's backbones that exercise the crashing oneDNN
+ * paths, forward and backward: eagerly through tfjs-node, and, when the graph
+ * binding of the compiled step is built (argv[2]), as a graph (Conv2D + Relu,
+ * which Grappler fuses into oneDNN's fused convolution).
+ */
 const PROBE_SCRIPT = `
 const tf = require(process.argv[1]);
 const shapes = [[14, 1024, 512], [28, 512, 256], [56, 256, 128], [7, 320, 1280]];
@@ -46,6 +52,25 @@ for (const [size, cin, cout] of shapes) {
   dx.dataSync(); dw.dataSync();
   tf.dispose([x, w, dx, dw]);
 }
+if (process.argv[2] && require("fs").existsSync(process.argv[2])) {
+  const b = require(process.argv[2]);
+  const T = { name: "T", kind: "type", value: 1 };
+  for (const [size, cin, cout] of shapes) {
+    const graph = b.newGraph();
+    const op = (type, name, inputs, attrs) => [b.addOperation(graph, type, name, inputs, attrs, null), 0];
+    const x = op("Placeholder", "x", [], [{ name: "dtype", kind: "type", value: 1 }, { name: "shape", kind: "shape", value: [2, size, size, cin] }]);
+    const w = op("Placeholder", "w", [], [{ name: "dtype", kind: "type", value: 1 }, { name: "shape", kind: "shape", value: [1, 1, cin, cout] }]);
+    const conv = op("Conv2D", "conv", [x, w], [T, { name: "strides", kind: "intList", value: [1, 1, 1, 1] }, { name: "padding", kind: "string", value: "SAME" }]);
+    const relu = op("Relu", "relu", [conv], [T]);
+    const axes = op("Const", "axes", [], [{ name: "dtype", kind: "type", value: 3 }, { name: "value", kind: "tensor", value: { dtype: 3, shape: [4], data: Int32Array.of(0, 1, 2, 3) } }]);
+    const sum = op("Sum", "sum", [relu, axes], [T, { name: "Tidx", kind: "type", value: 3 }, { name: "keep_dims", kind: "bool", value: false }]);
+    const grads = b.addGradients(graph, "grad", [sum], [x, w], null);
+    const session = b.newSession(graph, null);
+    const feed = (shape) => ({ dtype: 1, shape, data: new Float32Array(shape.reduce((p, d) => p * d, 1)).fill(0.01) });
+    b.sessionRun(session, [[x, feed([2, size, size, cin])], [w, feed([1, 1, cin, cout])]], grads, []);
+    b.closeSession(session);
+  }
+}
 process.stdout.write("probe-ok");
 `;
 
@@ -54,7 +79,7 @@ function cacheFile(): string {
   return path.join(base, "kdlab", "onednn.json");
 }
 
-/** What decides the answer: the CPU, whether caches are visible, and the TensorFlow library. */
+/** What decides the answer: the CPU, whether caches are visible, the TensorFlow library, and whether graphs were probed too. */
 function machineFingerprint(tfjsNodeEntry: string): string {
   const cpu = os.cpus()[0]?.model ?? "unknown";
   const cachesVisible = fs.existsSync("/sys/devices/system/cpu/cpu0/cache/index0");
@@ -66,7 +91,8 @@ function machineFingerprint(tfjsNodeEntry: string): string {
   } catch {
     // no native library yet: the fingerprint still distinguishes machines
   }
-  return createHash("sha256").update([cpu, os.cpus().length, cachesVisible, libStamp, os.hostname()].join("|")).digest("hex").slice(0, 16);
+  const graphsProbed = fs.existsSync(GRAPH_BINDING_PATH);
+  return createHash("sha256").update([cpu, os.cpus().length, cachesVisible, libStamp, os.hostname(), graphsProbed].join("|")).digest("hex").slice(0, 16);
 }
 
 function userChoseSetting(): boolean {
@@ -126,7 +152,7 @@ export function applySafeOneDnnSetting(tfjsNodeEntry: string): string {
     Object.assign(process.env, known.env);
     return known.label;
   }
-  const setting = pickSetting(ONEDNN_SETTINGS, (candidate) => probeInChild(PROBE_SCRIPT, [tfjsNodeEntry], candidate));
+  const setting = pickSetting(ONEDNN_SETTINGS, (candidate) => probeInChild(PROBE_SCRIPT, [tfjsNodeEntry, GRAPH_BINDING_PATH], candidate));
   const record: ProbeRecord = { fingerprint, label: setting.label, env: setting.env, probedAt: new Date().toISOString() };
   try {
     fs.mkdirSync(path.dirname(cacheFile()), { recursive: true });

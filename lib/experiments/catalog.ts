@@ -36,6 +36,7 @@ const STUDY_DEFAULTS = {
   earlyStoppingPatience: null,
   batchNormMomentum: null,
   checkpoints: true,
+  trainStep: "auto",
 } as const satisfies Partial<Stage>;
 
 const model = (name: ExperimentConfig["student"]["model"], dropout: number | null = null): ExperimentConfig["student"] => ({ model: name, dropout, backboneWeights: null });

@@ -91,4 +91,6 @@ export interface ExperimentConfig {
   earlyStoppingPatience: number | null;
   /** Keep best/ and last/ checkpoints (weights + optimizer) in the run folder. */
   checkpoints: boolean;
+  /** How train steps run: "auto" (compiled TensorFlow graph where the model builds as one, else eager), "compiled" or "eager". */
+  trainStep: "auto" | "compiled" | "eager";
 }

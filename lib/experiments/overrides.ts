@@ -67,6 +67,7 @@ const FIELDS = new Map<string, FieldType>([
   ["earlyStoppingPatience", integer(0, true)],
   ["batchNormMomentum", number(0, 0.9999, true)],
   ["checkpoints", { kind: "boolean" }],
+  ["trainStep", { kind: "enum", values: ["auto", "compiled", "eager"] }],
 ]);
 
 export const OVERRIDE_KEYS: readonly string[] = [...FIELDS.keys()];

@@ -101,6 +101,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     batchesPerEpoch: data.pipelines.train.batchesPerEpoch,
     progress: options.progress ?? options.onProgress ?? "auto",
     label: role,
+    step: config.trainStep,
   };
   const source: BatchSource = pipelineSource(data.pipelines.train);
   const trainStarted = Date.now();
