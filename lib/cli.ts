@@ -2,6 +2,7 @@
  * The `kdlab` command line. Each subcommand lives in lib/commands/<name>.ts
  * and is listed here once.
  */
+import { benchCommand } from "./commands/bench";
 import { Command, UsageError } from "./commands/command";
 import { dataCommand } from "./commands/data";
 import { doctorCommand } from "./commands/doctor";
@@ -11,7 +12,7 @@ import { reproduceCommand } from "./commands/reproduce";
 import { runCommand } from "./commands/run";
 import { trainCommand } from "./commands/train";
 
-const COMMANDS: Command[] = [reproduceCommand, runCommand, trainCommand, dataCommand, modelsCommand, labCommand, doctorCommand];
+const COMMANDS: Command[] = [reproduceCommand, runCommand, trainCommand, dataCommand, modelsCommand, labCommand, doctorCommand, benchCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

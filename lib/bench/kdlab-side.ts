@@ -1,0 +1,79 @@
+/**
+ * kdlab's side of the bench, in this process: the same models, batch sizes,
+ * optimizer and timing protocol as the peers. A training step is
+ * `step.run(batch, {learningRate, seed})` of a kdlab train step (one per
+ * variant, see variants.ts) on one fixed batch of random preprocessed images,
+ * so only the step is timed, not data loading.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { createOptimizer, disposeOptimizer } from "../distill/optimizers";
+import { measureInference } from "../explain/speed";
+import { modelEntry } from "../models/registry";
+import { countParams } from "../models/summary";
+import { forwardFlops } from "./flops";
+import { ParamCount } from "./schema";
+import { BenchModel, BenchSettings, StepPlan } from "./settings";
+import { timeCalls, Timing } from "./timing";
+import { KdlabVariant } from "./variants";
+
+export function buildBenchModel(spec: BenchModel, seed: number): tf.LayersModel {
+  return modelEntry(spec.model).build({ inputSize: spec.inputSize, classes: spec.classes, seed });
+}
+
+/** Parameter counts and forward FLOPs of a kdlab model. */
+export function describeKdlabModel(model: tf.LayersModel): { params: ParamCount; forwardFlops: number } {
+  const { trainable, total } = countParams(model);
+  return { params: { trainable, total }, forwardFlops: forwardFlops(model) };
+}
+
+/** Times `variant`'s train step on `model` (which stays the caller's: it is trained, not disposed). */
+export async function timeKdlabTraining(model: tf.LayersModel, spec: BenchModel, variant: KdlabVariant, settings: BenchSettings): Promise<Timing> {
+  const optimizer = createOptimizer({ kind: "sgd", lr: settings.optimizer.learningRate, momentum: settings.optimizer.momentum });
+  const step = variant.createStep({ model, optimizer, alpha: 1, temperature: 1 });
+  const xs = tf.randomUniform([spec.batch, spec.inputSize, spec.inputSize, 3], -1, 1, "float32", settings.seed) as tf.Tensor4D;
+  const labels = tf.tidy(() => tf.cast(tf.randomUniform([spec.batch], 0, spec.classes, "float32", settings.seed + 1).floor(), "int32") as tf.Tensor1D);
+  let stepIndex = 0;
+  try {
+    return await timeCalls(() => step.run({ xs, labels }, { learningRate: settings.optimizer.learningRate, seed: settings.seed + stepIndex++ }), spec.train);
+  } finally {
+    step.dispose();
+    disposeOptimizer(optimizer);
+    tf.dispose([xs, labels]);
+  }
+}
+
+export interface KdlabInference {
+  latency: Timing & { batch: number };
+  throughput: Timing & { batch: number };
+}
+
+export async function timeKdlabInference(model: tf.LayersModel, spec: BenchModel, settings: BenchSettings): Promise<KdlabInference> {
+  const speed = await measureInference(model, {
+    inputSize: spec.inputSize,
+    latencyBatch: settings.inference.latencyBatch,
+    throughputBatch: settings.inference.throughputBatch,
+    warmupRuns: spec.inference.warmup,
+    timedRuns: spec.inference.timed,
+    seed: settings.seed,
+  });
+  // measureInference keeps only the timed runs; warm-up runs are not reported.
+  return {
+    latency: { batch: speed.latencyBatch, warmupSeconds: [], seconds: speed.latencyRunsMs.map((ms) => ms / 1000) },
+    throughput: { batch: speed.throughputBatch, warmupSeconds: [], seconds: speed.throughputRunsMs.map((ms) => ms / 1000) },
+  };
+}
+
+/** A square FP32 matmul through tfjs-node: the backend's attainable rate. */
+export async function timeKdlabMatmul(n: number, plan: StepPlan): Promise<Timing> {
+  const a = tf.randomUniform([n, n], 0, 1, "float32", 1);
+  const b = tf.randomUniform([n, n], 0, 1, "float32", 2);
+  try {
+    return await timeCalls(async () => {
+      const c = tf.matMul(a, b);
+      await c.data();
+      c.dispose();
+    }, plan);
+  } finally {
+    tf.dispose([a, b]);
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * What kdlab sends a Python peer (bench/peers/*_peer.py) and what it prints
+ * back: one JSON request as the only argument, one JSON object on stdout.
+ * The answer is checked field by field here, so a peer that changes shape
+ * fails with the field's name, not deep inside the report.
+ */
+import { ParamCount, PeerFramework } from "./schema";
+import { StepPlan } from "./settings";
+import { Timing } from "./timing";
+
+export interface PeerModelRequest {
+  model: string;
+  inputSize: number;
+  batch: number;
+  classes: number;
+  seed: number;
+  /** kdlab's counts: the peer refuses to time a network whose counts differ. */
+  expectParams?: ParamCount;
+  train?: StepPlan & { learningRate: number; momentum: number };
+  inference?: StepPlan & { latencyBatch: number; throughputBatch: number };
+}
+
+export interface PeerRequest {
+  threads: number;
+  models: PeerModelRequest[];
+  matmul?: StepPlan & { n: number };
+}
+
+export interface PeerModelResult {
+  model: string;
+  params: ParamCount;
+  jitCompile?: boolean;
+  train?: Timing & { batch: number };
+  inference?: { latency: Timing & { batch: number }; throughput: Timing & { batch: number } };
+}
+
+export interface PeerResult {
+  framework: PeerFramework;
+  versions: Record<string, string>;
+  threads: { intraOp: number; interOp: number };
+  settings: Record<string, string | number | boolean>;
+  models: PeerModelResult[];
+  matmul?: { n: number; seconds: number[]; bestGflops: number; medianGflops: number };
+}
+
+type Json = unknown;
+
+class Reader {
+  constructor(
+    private readonly value: Json,
+    private readonly where: string,
+  ) {}
+
+  private field(key: string): Json {
+    if (typeof this.value !== "object" || this.value === null || Array.isArray(this.value)) throw new Error(`${this.where}: expected an object`);
+    return (this.value as Record<string, Json>)[key];
+  }
+
+  has(key: string): boolean {
+    return this.field(key) !== undefined && this.field(key) !== null;
+  }
+
+  child(key: string): Reader {
+    return new Reader(this.field(key), `${this.where}.${key}`);
+  }
+
+  number(key: string): number {
+    const v = this.field(key);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${this.where}.${key}: expected a number, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  string(key: string): string {
+    const v = this.field(key);
+    if (typeof v !== "string") throw new Error(`${this.where}.${key}: expected a string, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  boolean(key: string): boolean {
+    const v = this.field(key);
+    if (typeof v !== "boolean") throw new Error(`${this.where}.${key}: expected true or false, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  numbers(key: string): number[] {
+    const v = this.field(key);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "number" || !Number.isFinite(x))) throw new Error(`${this.where}.${key}: expected an array of numbers`);
+    return v as number[];
+  }
+
+  list(key: string): Reader[] {
+    const v = this.field(key);
+    if (!Array.isArray(v)) throw new Error(`${this.where}.${key}: expected an array`);
+    return v.map((item, i) => new Reader(item, `${this.where}.${key}[${i}]`));
+  }
+
+  scalars(key: string): Record<string, string | number | boolean> {
+    const v = this.field(key);
+    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${this.where}.${key}: expected an object`);
+    const out: Record<string, string | number | boolean> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (typeof x !== "string" && typeof x !== "number" && typeof x !== "boolean") throw new Error(`${this.where}.${key}.${k}: expected a string, number or boolean`);
+      out[k] = x;
+    }
+    return out;
+  }
+}
+
+function timing(r: Reader): Timing & { batch: number } {
+  return { batch: r.number("batch"), warmupSeconds: r.numbers("warmupSeconds"), seconds: r.numbers("seconds") };
+}
+
+function modelResult(r: Reader): PeerModelResult {
+  const params = r.child("params");
+  const result: PeerModelResult = { model: r.string("model"), params: { trainable: params.number("trainable"), total: params.number("total") } };
+  if (r.has("jitCompile")) result.jitCompile = r.boolean("jitCompile");
+  if (r.has("train")) result.train = timing(r.child("train"));
+  if (r.has("inference")) {
+    const inference = r.child("inference");
+    result.inference = { latency: timing(inference.child("latency")), throughput: timing(inference.child("throughput")) };
+  }
+  return result;
+}
+
+/** Parses and checks a peer's stdout; `framework` is the one that was asked. */
+export function parsePeerResult(stdout: string, framework: PeerFramework): PeerResult {
+  const line = stdout.trim().split("\n").at(-1) ?? "";
+  let json: Json;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    throw new Error(`${framework} peer: last stdout line is not JSON: ${line.slice(0, 200)}`);
+  }
+  const r = new Reader(json, `${framework} peer`);
+  if (r.string("framework") !== framework) throw new Error(`${framework} peer answered as ${r.string("framework")}`);
+  const versions = r.scalars("versions");
+  const threads = r.child("threads");
+  const result: PeerResult = {
+    framework,
+    versions: Object.fromEntries(Object.entries(versions).map(([k, v]) => [k, String(v)])),
+    threads: { intraOp: threads.number("intraOp"), interOp: threads.number("interOp") },
+    settings: r.scalars("settings"),
+    models: r.list("models").map(modelResult),
+  };
+  if (r.has("matmul")) {
+    const m = r.child("matmul");
+    result.matmul = { n: m.number("n"), seconds: m.numbers("seconds"), bestGflops: m.number("bestGflops"), medianGflops: m.number("medianGflops") };
+  }
+  return result;
+}

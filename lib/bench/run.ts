@@ -1,0 +1,203 @@
+/**
+ * One bench run: kdlab's side in this process, then each Python peer as a
+ * child process, all with the same models, batch sizes, input sizes and
+ * thread counts; then the distillation, data-pipeline and memory parts.
+ * Returns the result (schema.ts); files.ts writes it.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../backend";
+import { measureDistillOverhead } from "./distill-overhead";
+import { ensureChestSet } from "./chest-set";
+import { TRAIN_FLOPS_PER_FORWARD } from "./flops";
+import { buildBenchModel, describeKdlabModel, timeKdlabInference, timeKdlabMatmul, timeKdlabTraining } from "./kdlab-side";
+import { loadAverage, machineInfo } from "./machine";
+import { measureTrainingMemory } from "./memory";
+import { checkSameNetworks } from "./param-check";
+import { PeerModelRequest, PeerRequest } from "./peer-protocol";
+import { runPeer } from "./peers";
+import { compareWithTraining, measurePipelineRate } from "./pipeline-rate";
+import { BenchPart, BenchResult, Framework, InferenceRow, ParamCount, PEER_FRAMEWORKS, PeerFramework, ThroughputRow } from "./schema";
+import { BenchModel, BenchSettings, settingsRecord } from "./settings";
+import { median, Timing } from "./timing";
+import { isKdlabFramework, KDLAB_VARIANTS, KdlabVariant } from "./variants";
+
+export interface BenchRunOptions {
+  settings: BenchSettings;
+  parts: readonly BenchPart[];
+  /** kdlab train steps to time (default KDLAB_VARIANTS). */
+  variants?: readonly KdlabVariant[];
+  /** Peers to run (default keras and torch). */
+  peers?: readonly PeerFramework[];
+  /** The command line, recorded in the result. */
+  command: string;
+  log?: (line: string) => void;
+}
+
+/** The model the pipeline's rate is compared against: the DenseNet121 head. */
+const PIPELINE_REFERENCE_MODEL = "pneumonia-teacher-model2";
+/** The model the memory part trains: the MobileNetV2 student. */
+const MEMORY_MODEL = "pneumonia-student-model2";
+
+function throughputRow(spec: BenchModel, framework: Framework, timing: Timing & { batch?: number }): ThroughputRow {
+  return { model: spec.model, framework, imagesPerSec: spec.batch / median(timing.seconds), batch: spec.batch, inputSize: spec.inputSize, warmupSeconds: timing.warmupSeconds, stepSeconds: timing.seconds };
+}
+
+function inferenceRow(spec: BenchModel, framework: Framework, latency: Timing & { batch: number }, throughput: Timing & { batch: number }): InferenceRow {
+  return {
+    model: spec.model,
+    framework,
+    inputSize: spec.inputSize,
+    latencyBatch: latency.batch,
+    latencyMs: (median(latency.seconds) * 1000) / latency.batch,
+    throughputBatch: throughput.batch,
+    imagesPerSec: throughput.batch / median(throughput.seconds),
+  };
+}
+
+function peerRequest(settings: BenchSettings, parts: readonly BenchPart[], counts: ReadonlyMap<string, ParamCount>): PeerRequest {
+  const models: PeerModelRequest[] = settings.models.map((spec) => ({
+    model: spec.model,
+    inputSize: spec.inputSize,
+    batch: spec.batch,
+    classes: spec.classes,
+    seed: settings.seed,
+    expectParams: counts.get(spec.model),
+    train: parts.includes("train") ? { ...spec.train, ...settings.optimizer } : undefined,
+    inference: parts.includes("inference") && settings.inference.peers ? { ...spec.inference, latencyBatch: settings.inference.latencyBatch, throughputBatch: settings.inference.throughputBatch } : undefined,
+  }));
+  return { threads: settings.threads, models, matmul: parts.includes("matmul") ? settings.matmul : undefined };
+}
+
+/** Achieved training GFLOP/s and its share of the framework's attainable matmul rate (kdlab variants share tfjs-node's). */
+function addFlopShares(result: BenchResult): void {
+  for (const row of result.throughput) {
+    const flops = result.flops.find((f) => f.model === row.model);
+    if (!flops) continue;
+    row.achievedGflops = flops.trainGflops * row.imagesPerSec;
+    const peak = result.matmul.find((m) => m.framework === row.framework || (isKdlabFramework(row.framework) && m.framework === "kdlab"));
+    if (peak) row.shareOfPeak = row.achievedGflops / peak.bestGflops;
+  }
+}
+
+export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
+  const { settings, parts } = options;
+  const variants = options.variants ?? KDLAB_VARIANTS;
+  const peers = options.peers ?? PEER_FRAMEWORKS;
+  const log = options.log ?? (() => undefined);
+  const started = performance.now();
+  const startedAt = new Date();
+  const loadAtStart = loadAverage();
+  const backend = await initBackend();
+  if (backend.kind === "js") throw new Error("bench: native TensorFlow is not available (pure-JS fallback); run `npm run setup`");
+  if (backend.threads !== settings.threads) {
+    throw new Error(`bench: TensorFlow in this process already runs ${backend.threads} intra-op threads, the bench wants ${settings.threads}; set TF_NUM_INTRAOP_THREADS before TensorFlow loads`);
+  }
+  log(backend.line);
+  const result: BenchResult = {
+    date: startedAt.toISOString().slice(0, 10),
+    startedAt: startedAt.toISOString(),
+    totalSeconds: 0,
+    command: options.command,
+    parts: [...parts],
+    machine: machineInfo(),
+    versions: { node: process.version, tfjs: tf.version.tfjs, "tensorflow (tfjs-node)": backend.tfVersion },
+    backend: backend.line,
+    threads: Object.fromEntries(variants.map((v) => [v.framework, { intraOp: backend.threads, interOp: Number(process.env.TF_NUM_INTEROP_THREADS ?? backend.threads) }])),
+    settings: settingsRecord(settings),
+    params: [],
+    flops: [],
+    throughput: [],
+    inference: [],
+    matmul: [],
+    notes: [],
+  };
+
+  // The matmul first, before any model has shaped the allocator, as in the peers.
+  if (parts.includes("matmul")) {
+    log(`kdlab: ${settings.matmul.n}² matmul`);
+    const timing = await timeKdlabMatmul(settings.matmul.n, settings.matmul);
+    const flops = 2 * settings.matmul.n ** 3;
+    result.matmul.push({ framework: "kdlab", n: settings.matmul.n, bestGflops: flops / Math.min(...timing.seconds) / 1e9, medianGflops: flops / median(timing.seconds) / 1e9 });
+  }
+
+  // Each model is built once: counted, trained by the first variant (later variants get a fresh copy), then timed for inference.
+  const counts = new Map<string, ParamCount>();
+  for (const spec of settings.models) {
+    const model = buildBenchModel(spec, settings.seed);
+    try {
+      const { params, forwardFlops } = describeKdlabModel(model);
+      counts.set(spec.model, params);
+      result.params.push({ model: spec.model, framework: "kdlab", ...params });
+      result.flops.push({ model: spec.model, inputSize: spec.inputSize, forwardGflops: forwardFlops / 1e9, trainGflops: (TRAIN_FLOPS_PER_FORWARD * forwardFlops) / 1e9 });
+      if (parts.includes("train")) {
+        for (const [i, variant] of variants.entries()) {
+          log(`${variant.framework}: training ${spec.model} (batch ${spec.batch}, ${spec.inputSize}×${spec.inputSize}, ${spec.train.warmup} warm-up + ${spec.train.timed} timed steps)`);
+          const fresh = i === 0 ? model : buildBenchModel(spec, settings.seed);
+          try {
+            result.throughput.push(throughputRow(spec, variant.framework, await timeKdlabTraining(fresh, spec, variant, settings)));
+          } finally {
+            if (fresh !== model) fresh.dispose();
+          }
+        }
+      }
+      if (parts.includes("inference")) {
+        log(`kdlab: inference ${spec.model}`);
+        const timing = await timeKdlabInference(model, spec, settings);
+        result.inference.push(inferenceRow(spec, "kdlab", timing.latency, timing.throughput));
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  if (parts.some((p) => p === "train" || p === "inference" || p === "matmul")) {
+    for (const peer of peers) {
+      log(`${peer}: starting the peer (bench/peers/${peer}_peer.py)`);
+      const answer = await runPeer(peer, peerRequest(settings, parts, counts), { log });
+      checkSameNetworks(counts, answer.models.map((m) => ({ model: m.model, framework: peer, params: m.params })));
+      for (const [key, value] of Object.entries(answer.versions)) result.versions[key === "tensorflow" ? "tensorflow (python)" : key] = value;
+      result.threads[peer] = answer.threads;
+      for (const m of answer.models) {
+        const spec = settings.models.find((s) => s.model === m.model);
+        if (!spec) throw new Error(`${peer} peer answered for ${m.model}, which was not asked`);
+        result.params.push({ model: m.model, framework: peer, ...m.params });
+        if (m.train) result.throughput.push(throughputRow(spec, peer, m.train));
+        if (m.inference) result.inference.push(inferenceRow(spec, peer, m.inference.latency, m.inference.throughput));
+      }
+      if (answer.matmul) result.matmul.push({ framework: peer, n: answer.matmul.n, bestGflops: answer.matmul.bestGflops, medianGflops: answer.matmul.medianGflops });
+      const jit = answer.models.map((m) => m.jitCompile).filter((j) => j !== undefined);
+      if (jit.length > 0) result.notes.push(`Keras trains with compile()'s default jit_compile="auto", which resolved to ${[...new Set(jit)].join("/")} here (XLA ${jit.every((j) => !j) ? "off" : "on"}).`);
+      if (peer === "torch") result.notes.push(`PyTorch runs in its default NCHW layout with oneDNN (mkldnn ${answer.settings.mkldnn}); torchvision's model definitions are used without its compiled ops (DESIGN.md).`);
+    }
+  }
+  addFlopShares(result);
+
+  if (parts.includes("distill")) {
+    log(`kdlab: distillation overhead (${settings.distill.images} CIFAR images, ${settings.distill.rounds} rounds)`);
+    result.distillation = await measureDistillOverhead({ ...settings.distill, log });
+  }
+  const reference = settings.models.find((m) => m.model === PIPELINE_REFERENCE_MODEL);
+  if (parts.includes("pipeline") || parts.includes("memory")) {
+    const needed = Math.max(parts.includes("pipeline") ? settings.pipeline.images : 0, parts.includes("memory") ? settings.memory.images : 0);
+    const set = await ensureChestSet(needed, settings.pipeline.sourceSize, log);
+    if (set.generatedSeconds > 0) result.notes.push(`The ${set.samples.length}-image chest X-ray set was generated in this run (${set.generatedSeconds.toFixed(0)} s, included in the total); later runs reuse it.`);
+    if (parts.includes("pipeline")) {
+      const size = reference?.inputSize ?? 224;
+      log(`kdlab: data pipeline, ${settings.pipeline.images} images at ${size}×${size}`);
+      const rate = await measurePipelineRate(set, { images: settings.pipeline.images, size, batch: settings.pipeline.batch, prefetch: settings.pipeline.prefetch, seed: settings.seed });
+      const kdlabRates = result.throughput.filter((r) => r.model === PIPELINE_REFERENCE_MODEL && isKdlabFramework(r.framework)).map((r) => r.imagesPerSec);
+      result.pipeline = compareWithTraining(rate, kdlabRates.length > 0 ? Math.max(...kdlabRates) : undefined);
+    }
+    if (parts.includes("memory")) {
+      const m = settings.memory;
+      log(`kdlab: peak RSS training ${MEMORY_MODEL} on ${m.images} streamed images at ${m.size}×${m.size} (child process)`);
+      result.memory = await measureTrainingMemory(
+        { dir: set.dir, images: m.images, size: m.size, batch: m.batch, trainSteps: m.trainSteps, prefetch: settings.pipeline.prefetch, seed: settings.seed, model: MEMORY_MODEL, framework: variants[0].framework },
+        log,
+      );
+    }
+  }
+  if (settings.mode === "quick") result.notes.push(`Quick mode: fewer steps, the 224 models at ${reference?.inputSize ?? "?"}×${reference?.inputSize ?? "?"} on every framework, inference timed on kdlab only; not the numbers to quote.`);
+  result.notes.push(`Load average (1 min) ${loadAtStart} at the start, ${loadAverage()} at the end, on ${result.machine.cores} cores: above the core count, other work shared the machine and the timings are slower than it can do.`);
+  result.totalSeconds = (performance.now() - started) / 1000;
+  return result;
+}

@@ -1,0 +1,21 @@
+/**
+ * The kdlab train steps the bench times, one row per variant. Adding a step
+ * implementation (a compiled graph) is one line here; the report gives every
+ * variant its own ratio column against the best peer.
+ */
+import { createEagerTrainStep, TrainStepFactory } from "../distill/step";
+import { Framework } from "./schema";
+
+export interface KdlabVariant {
+  framework: Framework;
+  createStep: TrainStepFactory;
+}
+
+export const KDLAB_VARIANTS: readonly KdlabVariant[] = [
+  { framework: "kdlab", createStep: createEagerTrainStep },
+];
+
+/** Frameworks that are kdlab's own (their names start with "kdlab"). */
+export function isKdlabFramework(framework: Framework): boolean {
+  return framework === "kdlab" || framework.startsWith("kdlab-");
+}
