@@ -49,6 +49,7 @@ export class CompiledTrainStep implements TrainStep {
   private readonly loss: OutputRef;
   private readonly correct: OutputRef;
   private readonly stepTarget: OperationHandle;
+  private readonly gradients: OutputRef[];
   private session: SessionHandle | undefined;
   private iterations = 0;
   private loaded = false;
@@ -87,6 +88,7 @@ export class CompiledTrainStep implements TrainStep {
       "reads_done",
     );
     const lossDone = g.noOp([this.loss[0], this.correct[0], ...(gradients as OutputRef[]).map((grad) => grad[0])], "loss_done");
+    this.gradients = gradients as OutputRef[];
     this.optimizerGraph = buildOptimizerGraph(g, optimizerConfig, this.trainable, gradients as OutputRef[], readsDone);
     const stateWrites = this.model.stateUpdates.map(({ variable, value }) => g.assign(variable.handle, value, [readsDone, lossDone]));
     this.stepTarget = g.noOp([...this.optimizerGraph.updates, ...stateWrites], "train_step");
@@ -128,10 +130,8 @@ export class CompiledTrainStep implements TrainStep {
     this.loaded = true;
   }
 
-  async run(batch: StepBatch, options: StepOptions): Promise<StepResult> {
-    if (!this.loaded) await this.loadFromModel();
+  private async feedsFor(batch: StepBatch, options: StepOptions): Promise<(readonly [OutputRef, TensorValue])[]> {
     if (!(options.learningRate >= 0) || !Number.isFinite(options.learningRate)) throw new Error(`learning rate must be a non-negative number, got ${options.learningRate}`);
-    const count = batch.labels.shape[0];
     const feeds: (readonly [OutputRef, TensorValue])[] = [
       [this.model.input, await tensorValue(batch.xs)],
       [this.labels, await tensorValue(batch.labels)],
@@ -148,9 +148,42 @@ export class CompiledTrainStep implements TrainStep {
       feeds.push([beta1Power, float32Value([], Float32Array.of((this.optimizerConfig.beta1 ?? 0.9) ** t))]);
       feeds.push([beta2Power, float32Value([], Float32Array.of((this.optimizerConfig.beta2 ?? 0.999) ** t))]);
     }
+    return feeds;
+  }
+
+  async run(batch: StepBatch, options: StepOptions): Promise<StepResult> {
+    if (!this.loaded) await this.loadFromModel();
+    const feeds = await this.feedsFor(batch, options);
     const [loss, correct] = await this.binding.sessionRunAsync(this.activeSession, feeds, [this.loss, this.correct], [this.stepTarget]);
     this.iterations += 1;
-    return { loss: loss.data[0] as number, correct: correct.data[0] as number, count };
+    return { loss: loss.data[0] as number, correct: correct.data[0] as number, count: batch.labels.shape[0] };
+  }
+
+  /**
+   * Where a step's time goes, as median milliseconds over `repeats` runs of
+   * ever larger parts of the graph on `batch` (weights are not updated):
+   * copying the batch in, the forward pass with the loss, forward + backward
+   * (fetching the gradients, which adds their copy out). The full step is
+   * what `run` costs.
+   */
+  async profile(batch: StepBatch, options: StepOptions, repeats = 5): Promise<{ feedMs: number; forwardMs: number; forwardBackwardMs: number }> {
+    if (!this.loaded) await this.loadFromModel();
+    const median = async (part: () => Promise<unknown>): Promise<number> => {
+      await part();
+      const times: number[] = [];
+      for (let i = 0; i < repeats; i++) {
+        const started = performance.now();
+        await part();
+        times.push(performance.now() - started);
+      }
+      return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+    };
+    const session = this.activeSession;
+    return {
+      feedMs: await median(() => this.feedsFor(batch, options)),
+      forwardMs: await median(async () => this.binding.sessionRunAsync(session, await this.feedsFor(batch, options), [this.loss], [])),
+      forwardBackwardMs: await median(async () => this.binding.sessionRunAsync(session, await this.feedsFor(batch, options), [this.loss, ...this.gradients], [])),
+    };
   }
 
   /** Writes the session's weights into the tfjs model and, with `optimizer`, its slots and iteration count into the tfjs optimizer. */
