@@ -138,6 +138,8 @@ export class TeacherLogitSource {
     numClasses: number,
     /** The teacher's input preprocessing (not part of the disk key: keep it fixed per teacher). */
     readonly preprocess?: (xs: tf.Tensor4D) => tf.Tensor4D,
+    /** Runs the teacher instead of tfjs (e.g. a compiled graph of it, compiled/predictor.ts). */
+    private readonly runTeacher?: (xs: tf.Tensor4D) => Promise<tf.Tensor2D>,
   ) {
     if (mode === "off") return;
     const file = typeof mode === "object" ? { dir: mode.dir, fingerprint: teacherFingerprint(teacher) } : undefined;
@@ -145,13 +147,20 @@ export class TeacherLogitSource {
     this.cache.load();
   }
 
-  private live(xs: tf.Tensor4D): tf.Tensor2D {
+  private async live(xs: tf.Tensor4D): Promise<tf.Tensor2D> {
     const preprocess = this.preprocess;
-    return preprocess ? tf.tidy(() => liveTeacherLogits(this.teacher, preprocess(xs))) : liveTeacherLogits(this.teacher, xs);
+    const run = this.runTeacher;
+    if (!run) return preprocess ? tf.tidy(() => liveTeacherLogits(this.teacher, preprocess(xs))) : liveTeacherLogits(this.teacher, xs);
+    const input = preprocess ? tf.tidy(() => preprocess(xs)) : xs;
+    try {
+      return await run(input);
+    } finally {
+      if (input !== xs) input.dispose();
+    }
   }
 
   async logitsFor(batch: Batch, where: string): Promise<tf.Tensor2D> {
-    if (!this.cache) return this.live(batch.xs);
+    if (!this.cache) return await this.live(batch.xs);
     if (batch.augmented) throw new Error(`${where}: the teacher-logit cache needs un-augmented batches (augmentation is on); set the cache to "off"`);
     if (!batch.ids) throw new Error(`${where}: the teacher-logit cache needs batch.ids (sample index or file id)`);
     const cached = this.cache.lookup(batch.ids);
@@ -160,7 +169,7 @@ export class TeacherLogitSource {
       return tf.tensor2d(cached, [batch.ids.length, this.cache.numClasses]);
     }
     this.misses++;
-    const logits = this.live(batch.xs);
+    const logits = await this.live(batch.xs);
     if (logits.shape[1] !== this.cache.numClasses) {
       logits.dispose();
       throw new Error(`${where}: teacher outputs ${logits.shape[1]} classes, the run expects ${this.cache.numClasses}`);

@@ -25,6 +25,7 @@ import { ProgressListener, terminalProgress } from "./progress";
 import { createSchedule, ScheduleConfig } from "./schedules";
 import { createEagerTrainStep, TrainStep, TrainStepFactory, TrainStepSpec } from "./step";
 import { createCompiledTrainStep } from "../compiled/step";
+import { CompiledPredictor } from "../compiled/predictor";
 
 export interface DistillationConfig {
   /** Frozen teacher, run in inference mode; outputs logits. */
@@ -217,13 +218,22 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
   let state = freshState(config, monitorMetric, schedule.state());
   let step: TrainStep | undefined;
   let teacher: TeacherLogitSource | undefined;
+  let teacherGraph: CompiledPredictor | undefined;
   let bestWeights: tf.Tensor[] | undefined;
   let stoppedEarly = false;
   let batchesPerEpoch = config.batchesPerEpoch;
 
   try {
     const d = config.distillation;
-    teacher = d && new TeacherLogitSource(d.teacher, d.cache ?? "off", numClasses, d.preprocess);
+    if (d && (config.step ?? "auto") !== "eager" && !config.createStep) {
+      try {
+        teacherGraph = new CompiledPredictor(d.teacher);
+      } catch {
+        // A teacher that does not build as a graph runs in tfjs, as with the eager step.
+      }
+    }
+    const runTeacher = teacherGraph && ((xs: tf.Tensor4D) => (teacherGraph as CompiledPredictor).predict(xs));
+    teacher = d && new TeacherLogitSource(d.teacher, d.cache ?? "off", numClasses, d.preprocess, runTeacher);
     if (runDir) {
       fs.mkdirSync(runDir, { recursive: true });
       fs.writeFileSync(path.join(runDir, "trainer.json"), `${JSON.stringify(describeConfig(config), null, 1)}\n`);
@@ -248,7 +258,8 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
     step = created.step;
     if (config.progress !== "off") {
       const why = created.fallback ? ` — the compiled step could not be built: ${created.fallback}` : "";
-      console.log(`${label ? `${label}: ` : ""}train step: ${step.description}${why}`);
+      const teacherRuns = d ? `; teacher: ${teacherGraph ? "compiled TensorFlow graph" : "eager tfjs"}` : "";
+      console.log(`${label ? `${label}: ` : ""}train step: ${step.description}${why}${teacherRuns}`);
     }
     const resumedAt = state.epochsDone;
 
@@ -347,6 +358,7 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
   } finally {
     tf.dispose(bestWeights ?? []);
     step?.dispose();
+    teacherGraph?.dispose();
     disposeOptimizer(optimizer);
   }
 }
