@@ -175,16 +175,16 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
     log(`kdlab: distillation overhead (${settings.distill.images} CIFAR images, ${settings.distill.rounds} rounds)`);
     result.distillation = await measureDistillOverhead({ ...settings.distill, log });
   }
-  const reference = settings.models.find((m) => m.model === PIPELINE_REFERENCE_MODEL);
   if (parts.includes("pipeline") || parts.includes("memory")) {
     const needed = Math.max(parts.includes("pipeline") ? settings.pipeline.images : 0, parts.includes("memory") ? settings.memory.images : 0);
     const set = await ensureChestSet(needed, settings.pipeline.sourceSize, log);
     if (set.generatedSeconds > 0) result.notes.push(`The ${set.samples.length}-image chest X-ray set was generated in this run (${set.generatedSeconds.toFixed(0)} s, included in the total); later runs reuse it.`);
     if (parts.includes("pipeline")) {
-      const size = reference?.inputSize ?? 224;
+      const { size } = settings.pipeline;
       log(`kdlab: data pipeline, ${settings.pipeline.images} images at ${size}×${size}`);
       const rate = await measurePipelineRate(set, { images: settings.pipeline.images, size, batch: settings.pipeline.batch, prefetch: settings.pipeline.prefetch, seed: settings.seed });
-      const kdlabRates = result.throughput.filter((r) => r.model === PIPELINE_REFERENCE_MODEL && isKdlabFramework(r.framework)).map((r) => r.imagesPerSec);
+      // Compared only with training at the same input size.
+      const kdlabRates = result.throughput.filter((r) => r.model === PIPELINE_REFERENCE_MODEL && r.inputSize === size && isKdlabFramework(r.framework)).map((r) => r.imagesPerSec);
       result.pipeline = compareWithTraining(rate, kdlabRates.length > 0 ? Math.max(...kdlabRates) : undefined);
     }
     if (parts.includes("memory")) {
@@ -196,7 +196,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
       );
     }
   }
-  if (settings.mode === "quick") result.notes.push(`Quick mode: fewer steps, the 224 models at ${reference?.inputSize ?? "?"}×${reference?.inputSize ?? "?"} on every framework, inference timed on kdlab only; not the numbers to quote.`);
+  if (settings.mode === "quick") result.notes.push(`Quick mode: fewer steps, the 224 models at ${settings.pipeline.size}×${settings.pipeline.size} on every framework (the pipeline and memory parts at that size too), inference timed on kdlab only; not the numbers to quote.`);
   result.notes.push(`Load average (1 min) ${loadAtStart} at the start, ${loadAverage()} at the end, on ${result.machine.cores} cores: above the core count, other work shared the machine and the timings are slower than it can do.`);
   result.totalSeconds = (performance.now() - started) / 1000;
   return result;

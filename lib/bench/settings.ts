@@ -38,7 +38,8 @@ export interface BenchSettings {
   /** `peers`: whether Keras and PyTorch are timed too (kdlab always is). */
   inference: { latencyBatch: number; throughputBatch: number; peers: boolean };
   distill: { images: number; batch: number; rounds: number };
-  pipeline: { images: number; sourceSize: number; batch: number; prefetch: number };
+  /** `size`: output side, the DenseNet121 head's training size, so the two rates compare. */
+  pipeline: { images: number; sourceSize: number; size: number; batch: number; prefetch: number };
   memory: { images: number; trainSteps: number; batch: number; size: number };
   matmul: { n: number } & StepPlan;
 }
@@ -72,7 +73,7 @@ export function benchSettings(mode: BenchMode, threads: number): BenchSettings {
     // Quick runs time inference on kdlab only: Keras's predict tracing alone would take a fifth of the budget.
     inference: { latencyBatch: 1, throughputBatch: 32, peers: !quick },
     distill: quick ? { images: 256, batch: 64, rounds: 1 } : { images: 1024, batch: 64, rounds: 3 },
-    pipeline: { images: quick ? 256 : 2048, sourceSize: 512, batch: 32, prefetch: 4 },
+    pipeline: { images: quick ? 256 : 2048, sourceSize: 512, size: quick ? 96 : 224, batch: 32, prefetch: 4 },
     memory: quick ? { images: 256, trainSteps: 2, batch: 16, size: 96 } : { images: CHEST_TRAIN_IMAGES, trainSteps: 8, batch: 16, size: 224 },
     // ~0.2 s a run here: enough runs that the best one is not slowed by other work on the machine.
     matmul: { n: 2048, warmup: 3, timed: 10 },

@@ -1,0 +1,101 @@
+/**
+ * A tiny bench run end to end: the CIFAR student for 2 timed steps on kdlab,
+ * Keras and PyTorch, inference and a small matmul on each, a one-round
+ * distillation comparison, the data pipeline and the memory child on a few
+ * generated images. Checks the result has the schema's shape and that the
+ * files it writes parse; no speed is asserted (speed belongs in bench/).
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { writeBenchResult } from "../../lib/bench/files";
+import { runBench } from "../../lib/bench/run";
+import { BENCH_PARTS, BenchResult, PEER_FRAMEWORKS } from "../../lib/bench/schema";
+import { BenchSettings, benchSettings } from "../../lib/bench/settings";
+import { useNativeBackend } from "../helpers/native";
+
+function tinySettings(threads: number): BenchSettings {
+  const base = benchSettings("quick", threads);
+  const student = base.models.find((m) => m.model === "cifar-student")!;
+  return {
+    ...base,
+    models: [{ ...student, train: { warmup: 1, timed: 2 }, inference: { warmup: 1, timed: 2 } }],
+    inference: { ...base.inference, peers: true },
+    distill: { images: 64, batch: 32, rounds: 1 },
+    pipeline: { images: 24, sourceSize: 64, size: 32, batch: 8, prefetch: 2 },
+    memory: { images: 24, trainSteps: 1, batch: 8, size: 32 },
+    matmul: { n: 128, warmup: 1, timed: 2 },
+  };
+}
+
+const positive = (value: unknown, where: string): void => assert.ok(typeof value === "number" && Number.isFinite(value) && value > 0, `${where}: ${String(value)}`);
+
+/** The shape bench/results/<date>.json promises (schema.ts), checked on parsed JSON. */
+function checkResultShape(json: BenchResult, threads: number): void {
+  assert.ok(Array.isArray(json.throughput) && json.throughput.length > 0, "throughput rows");
+  for (const row of json.throughput) {
+    assert.equal(typeof row.model, "string");
+    assert.ok(["kdlab", "keras", "torch"].includes(row.framework), row.framework);
+    positive(row.imagesPerSec, `${row.framework} imagesPerSec`);
+    positive(row.achievedGflops, `${row.framework} achievedGflops`);
+    positive(row.shareOfPeak, `${row.framework} shareOfPeak`);
+  }
+  assert.equal(typeof json.machine.cpu, "string");
+  positive(json.machine.cores, "cores");
+  for (const key of ["node", "tfjs", "tensorflow (tfjs-node)", "keras", "tensorflow (python)", "torch", "torchvision"]) assert.equal(typeof json.versions[key], "string", `version of ${key}`);
+  for (const framework of ["kdlab", ...PEER_FRAMEWORKS]) assert.deepEqual(json.threads[framework], { intraOp: threads, interOp: threads }, `${framework} threads`);
+  assert.equal(json.inference.length, 3);
+  for (const row of json.inference) {
+    positive(row.latencyMs, `${row.framework} latency`);
+    positive(row.imagesPerSec, `${row.framework} inference rate`);
+  }
+  assert.deepEqual(json.matmul.map((m) => m.framework).sort(), ["kdlab", "keras", "torch"]);
+  for (const m of json.matmul) positive(m.bestGflops, `${m.framework} matmul`);
+  positive(json.distillation?.cachedRatio, "distillation cachedRatio");
+  positive(json.pipeline?.imagesPerSec, "pipeline rate");
+  assert.equal(json.pipeline?.images, 24);
+  positive(json.memory?.peakRssMiB, "peak RSS");
+  assert.equal(json.memory?.imagesStreamed, 24);
+  assert.equal(json.memory?.trainSteps, 1);
+}
+
+describe("kdlab bench, tiny run", () => {
+  let dataDir: string;
+  let outDir: string;
+  const savedDataDir = process.env.KDLAB_BENCH_DATA;
+
+  before(async () => {
+    await useNativeBackend();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-bench-test-data-"));
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-bench-test-out-"));
+    process.env.KDLAB_BENCH_DATA = dataDir;
+  });
+
+  after(() => {
+    if (savedDataDir === undefined) delete process.env.KDLAB_BENCH_DATA;
+    else process.env.KDLAB_BENCH_DATA = savedDataDir;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(outDir, { recursive: true, force: true });
+  });
+
+  test("every part on kdlab, Keras and PyTorch produces a result of the schema's shape, written as JSON and Markdown", async () => {
+    const { threads } = await useNativeBackend();
+    const settings = tinySettings(threads);
+    const result = await runBench({ settings, parts: BENCH_PARTS, command: "test", log: () => undefined });
+    const timed = result.throughput.map((r) => [r.framework, r.model, r.stepSeconds.length, r.warmupSeconds.length]);
+    assert.deepEqual(timed, [
+      ["kdlab", "cifar-student", 2, 1],
+      ["keras", "cifar-student", 2, 1],
+      ["torch", "cifar-student", 2, 1],
+    ]);
+    const files = writeBenchResult(result, outDir);
+    assert.equal(path.basename(files.json), `${result.date}-quick.json`);
+    const json = JSON.parse(fs.readFileSync(files.json, "utf8")) as BenchResult;
+    checkResultShape(json, threads);
+    const markdown = fs.readFileSync(files.markdown, "utf8");
+    assert.match(markdown, /\| CIFAR student \(32×32, batch 64\) \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+× \((keras|torch)\) \|/);
+    assert.match(markdown, /\*\*Peak RSS\*\*/);
+  });
+});

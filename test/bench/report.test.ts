@@ -1,0 +1,98 @@
+/** The Markdown tables and ratios of a bench result, on a hand-made result with two kdlab variants and two peers. */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { resultBaseName } from "../../lib/bench/files";
+import { benchMarkdown, formatRate, frameworkOrder, ratioToBestPeer, throughputTable } from "../../lib/bench/report";
+import { BenchResult, ThroughputRow } from "../../lib/bench/schema";
+
+function row(model: string, framework: string, imagesPerSec: number, extra: Partial<ThroughputRow> = {}): ThroughputRow {
+  return { model, framework, imagesPerSec, batch: 16, inputSize: 224, warmupSeconds: [1], stepSeconds: [16 / imagesPerSec], ...extra };
+}
+
+function handMade(): BenchResult {
+  return {
+    date: "2026-01-02",
+    startedAt: "2026-01-02T10:00:00.000Z",
+    totalSeconds: 600,
+    command: "kdlab bench",
+    parts: ["train", "inference", "distill", "pipeline", "memory", "matmul"],
+    machine: { cpu: "Test CPU", cores: 2, memoryGiB: 24, os: "Linux" },
+    versions: { node: "v20", keras: "3" },
+    backend: "kdlab backend tensorflow",
+    threads: { kdlab: { intraOp: 2, interOp: 2 }, keras: { intraOp: 2, interOp: 2 }, torch: { intraOp: 2, interOp: 2 } },
+    settings: {
+      mode: "full",
+      threads: { intraOp: 2, interOp: 2 },
+      optimizer: "SGD",
+      seed: 1,
+      models: [
+        { model: "m1", label: "Model one", inputSize: 224, batch: 16, warmupSteps: 1, timedSteps: 3 },
+        { model: "m2", label: "Model two", inputSize: 32, batch: 64, warmupSteps: 1, timedSteps: 3 },
+      ],
+    },
+    params: [],
+    flops: [{ model: "m1", inputSize: 224, forwardGflops: 2, trainGflops: 6 }],
+    // Listed out of order on purpose: the table orders models by settings, frameworks kdlab first.
+    throughput: [
+      row("m2", "torch", 400),
+      row("m1", "keras", 10, { achievedGflops: 60, shareOfPeak: 0.5 }),
+      row("m1", "torch", 8),
+      row("m1", "kdlab", 5, { achievedGflops: 30, shareOfPeak: 0.3 }),
+      row("m1", "kdlab-compiled", 12),
+      row("m2", "kdlab", 100),
+      row("m2", "keras", 300),
+    ],
+    inference: [{ model: "m1", framework: "kdlab", inputSize: 224, latencyBatch: 1, latencyMs: 12.34, throughputBatch: 32, imagesPerSec: 55.5 }],
+    matmul: [{ framework: "kdlab", n: 2048, bestGflops: 100, medianGflops: 90 }, { framework: "keras", n: 2048, bestGflops: 120, medianGflops: 110 }],
+    distillation: { model: "cifar", images: 1024, batch: 64, rounds: 3, studentAloneSeconds: 2, liveTeacherSeconds: 5, cachedLogitsSeconds: 2.1, cacheFillSeconds: 1, liveRatio: 2.5, cachedRatio: 1.05 },
+    pipeline: { images: 2048, sourceSize: 512, size: 224, batch: 32, prefetch: 4, what: "decode", imagesPerSec: 150, trainingModel: "m1", trainingImagesPerSec: 5, headroom: 30, inputBound: false },
+    memory: { model: "m1", framework: "kdlab", imagesStreamed: 5216, size: 224, batch: 16, trainSteps: 8, what: "streamed", peakRssMiB: 3072, rssAfterSetupMiB: 500, rssEndMiB: 2000, rssAfterStepsMiB: [1000, 2000], trainSeconds: 40, seconds: 80 },
+    notes: ["a note"],
+  };
+}
+
+describe("bench report", () => {
+  test("each kdlab variant is compared with the fastest peer on each model", () => {
+    const rows = handMade().throughput;
+    assert.deepEqual(ratioToBestPeer(rows, "m1", "kdlab"), { ratio: 0.5, peer: "keras", peerImagesPerSec: 10 });
+    assert.deepEqual(ratioToBestPeer(rows, "m1", "kdlab-compiled"), { ratio: 1.2, peer: "keras", peerImagesPerSec: 10 });
+    assert.deepEqual(ratioToBestPeer(rows, "m2", "kdlab"), { ratio: 0.25, peer: "torch", peerImagesPerSec: 400 });
+    assert.equal(ratioToBestPeer(rows, "m2", "kdlab-compiled"), undefined, "no kdlab-compiled row for m2");
+    assert.equal(ratioToBestPeer(rows.filter((r) => r.framework.startsWith("kdlab")), "m1", "kdlab"), undefined, "no peer to compare with");
+  });
+
+  test("frameworks: kdlab variants first, then keras, then torch", () => {
+    assert.deepEqual(frameworkOrder(handMade().throughput), ["kdlab", "kdlab-compiled", "keras", "torch"]);
+  });
+
+  test("the throughput table has one ratio column per kdlab variant and a dash where a number is missing", () => {
+    const lines = throughputTable(handMade()).split("\n");
+    assert.equal(lines[0], "| model | kdlab img/s | kdlab-compiled img/s | keras img/s | torch img/s | kdlab / best peer | kdlab-compiled / best peer |");
+    assert.equal(lines[2], "| Model one (224×224, batch 16) | 5.00 | 12.0 | 10.0 | 8.00 | 0.50× (keras) | 1.20× (keras) |");
+    assert.equal(lines[3], "| Model two (32×32, batch 64) | 100 | – | 300 | 400 | 0.25× (torch) | – |");
+  });
+
+  test("the whole report carries machine, FLOP shares, inference, distillation, pipeline, memory and notes", () => {
+    const markdown = benchMarkdown(handMade());
+    assert.match(markdown, /^# kdlab bench 2026-01-02 \(full\)/);
+    assert.match(markdown, /Test CPU, 2 cores, 24 GiB; 600 s in all/);
+    assert.match(markdown, /\| Model one \(224×224, batch 16\) \| 6\.00 \(fwd 2\.00\) \| 30\.0 \(30 %\) \| – \| 60\.0 \(50 %\) \| – \|/);
+    assert.match(markdown, /kdlab 100 GFLOP\/s, keras 120 GFLOP\/s/);
+    assert.match(markdown, /\| Model one \(224×224\) \| 12\.3 \| 55\.5 \|/);
+    assert.match(markdown, /cached logits 2\.10 s \(1\.05×/);
+    assert.match(markdown, /150 img\/s .*30\.0× the kdlab DenseNet121 training rate \(5\.00 img\/s\): training is not input-bound/);
+    assert.match(markdown, /\*\*Peak RSS\*\* 3\.00 GiB \(3072 MiB; after model setup 500 MiB, after each step 1000, 2000 MiB\)/);
+    assert.match(markdown, /- a note/);
+  });
+
+  test("numbers keep three significant digits", () => {
+    assert.deepEqual([1234.5, 99.94, 5.005, 0.0489].map(formatRate), ["1235", "99.9", "5.00", "0.049"]);
+  });
+
+  test("a full run names the day's file; quick runs and subsets get a suffix", () => {
+    const full = handMade();
+    assert.equal(resultBaseName(full), "2026-01-02");
+    assert.equal(resultBaseName({ ...full, settings: { ...full.settings, mode: "quick" } }), "2026-01-02-quick");
+    assert.equal(resultBaseName({ ...full, parts: ["train", "matmul"] }), "2026-01-02-only-train-matmul");
+  });
+});
