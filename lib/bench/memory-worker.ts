@@ -58,8 +58,9 @@ async function main(request: MemoryWorkerRequest): Promise<MemoryWorkerResult> {
   const pipeline = new ImagePipeline(samples, { batchSize: request.batch, numClasses: 2, size: request.size, channels: 3, seed: request.seed, prefetch: request.prefetch, augment: {}, labels: "int" });
   const source = pipelineSource(pipeline, { preprocess: entry.preprocess });
   const model = entry.build({ inputSize: request.size, seed: request.seed });
-  const optimizer = createOptimizer({ kind: "sgd", lr: 1e-4, momentum: 0.8 });
-  const step = variant.createStep({ model, optimizer, alpha: 1, temperature: 1 });
+  const optimizerConfig = { kind: "sgd", lr: 1e-4, momentum: 0.8 } as const;
+  const optimizer = createOptimizer(optimizerConfig);
+  const step = variant.createStep({ model, optimizer, optimizerConfig, alpha: 1, temperature: 1 });
   const rssAfterSetupMiB = rssMiB();
   const every = Math.max(1, Math.floor(pipeline.batchesPerEpoch / request.trainSteps));
   const started = performance.now();

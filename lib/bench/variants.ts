@@ -3,6 +3,7 @@
  * implementation (a compiled graph) is one line here; the report gives every
  * variant its own ratio column against the best peer.
  */
+import { createCompiledTrainStep } from "../compiled/step";
 import { createEagerTrainStep, TrainStepFactory } from "../distill/step";
 import { Framework } from "./schema";
 
@@ -13,6 +14,7 @@ export interface KdlabVariant {
 
 export const KDLAB_VARIANTS: readonly KdlabVariant[] = [
   { framework: "kdlab", createStep: createEagerTrainStep },
+  { framework: "kdlab-compiled", createStep: createCompiledTrainStep },
 ];
 
 /** Frameworks that are kdlab's own (their names start with "kdlab"). */

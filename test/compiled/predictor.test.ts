@@ -22,7 +22,7 @@ describe("compiled predictor (teacher inference as a graph)", () => {
       const model = await build();
       // Non-trivial moving statistics, so inference mode is visible in the output.
       for (const w of model.weights.filter((v) => /moving_(mean|variance)$/.test(v.originalName))) {
-        const value = tf.tidy(() => tf.add(tf.mul(tf.randomUniform(w.shape, 0, 0.5, "float32", 3), 1), /variance/.test(w.originalName) ? 0.5 : -0.25));
+        const value = tf.tidy(() => tf.add(tf.mul(tf.randomUniform(w.shape as number[], 0, 0.5, "float32", 3), 1), /variance/.test(w.originalName) ? 0.5 : -0.25));
         w.write(value);
         value.dispose();
       }
