@@ -8,6 +8,7 @@ timed call waiting for its result) is the same as kdlab's side in lib/bench/.
 """
 import json
 import os
+import re
 import sys
 import time
 
@@ -95,6 +96,12 @@ def feature_map_side(input_size):
     return input_size // 32
 
 
+def peak_rss_mib():
+    """This process's peak RSS (Linux VmHWM; unlike ru_maxrss it does not start from the parent's size at fork)."""
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1)) / 1024
+
+
 def matmul_result(n, timing):
     flops = 2 * n**3
     return {
@@ -108,9 +115,15 @@ def matmul_result(n, timing):
 def run_peer(request, header, measure_matmul, measure_model):
     """Measures what the request asks and prints the one JSON answer: `header` (framework, versions, threads, settings) plus results."""
     result = {**header, "models": []}
-    # The matmul first, before any model has shaped the allocator or thread pools.
-    if request.get("matmul"):
-        result["matmul"] = measure_matmul(request["matmul"])
+    matmul = request.get("matmul")
+    # The matmul before and after the models: the best run of either is the attainable rate, even if other work slowed one window.
+    timings = [measure_matmul(matmul)] if matmul else []
     for spec in request.get("models", []):
-        result["models"].append(measure_model(spec))
+        measured = measure_model(spec)
+        # Models run in the bench's order, so this is the peak up to this one.
+        measured["peakRssMiB"] = peak_rss_mib()
+        result["models"].append(measured)
+    if matmul:
+        timings.append(measure_matmul(matmul))
+        result["matmul"] = matmul_result(matmul["n"], {"seconds": [s for t in timings for s in t["seconds"]]})
     emit(result)

@@ -1,17 +1,18 @@
 /**
- * kdlab's side of the bench, in this process: the same models, batch sizes,
- * optimizer and timing protocol as the peers. A training step is
- * `step.run(batch, {learningRate, seed})` of a kdlab train step (one per
- * variant, see variants.ts) on one fixed batch of random preprocessed images,
- * so only the step is timed, not data loading.
+ * kdlab's side of the bench (run in kdlab-worker.ts's process): the same
+ * models, batch sizes, optimizer and timing protocol as the peers. A training
+ * step is `step.run(batch, {learningRate, seed})` of a kdlab train step (one
+ * per variant, see variants.ts) on one fixed batch of random preprocessed
+ * images, so only the step is timed, not data loading.
  */
 import * as tf from "@tensorflow/tfjs";
 import { createOptimizer, disposeOptimizer } from "../distill/optimizers";
 import { measureInference } from "../explain/speed";
 import { modelEntry } from "../models/registry";
 import { countParams } from "../models/summary";
-import { forwardFlops } from "./flops";
-import { ParamCount } from "./schema";
+import { forwardFlops, TRAIN_FLOPS_PER_FORWARD } from "./flops";
+import { inferenceRow, matmulRow, throughputRow } from "./rows";
+import { BenchPart, InferenceRow, MatmulRow, ModelFlops, ParamCount, ThroughputRow } from "./schema";
 import { BenchModel, BenchSettings, StepPlan } from "./settings";
 import { timeCalls, Timing } from "./timing";
 import { KdlabVariant } from "./variants";
@@ -77,4 +78,58 @@ export async function timeKdlabMatmul(n: number, plan: StepPlan): Promise<Timing
   } finally {
     tf.dispose([a, b]);
   }
+}
+
+export interface KdlabSideResult {
+  params: ({ model: string } & ParamCount)[];
+  flops: ModelFlops[];
+  throughput: ThroughputRow[];
+  inference: InferenceRow[];
+  matmul?: MatmulRow;
+}
+
+/**
+ * Every kdlab measurement the parts ask for. The matmul runs before and after
+ * the models (its best run is the attainable rate); each model is built once:
+ * counted, trained by the first variant (later variants get a fresh copy),
+ * then timed for inference.
+ */
+export async function measureKdlab(settings: BenchSettings, parts: readonly BenchPart[], variants: readonly KdlabVariant[], log: (line: string) => void): Promise<KdlabSideResult> {
+  const result: KdlabSideResult = { params: [], flops: [], throughput: [], inference: [] };
+  const matmulSeconds: number[] = [];
+  const timeMatmul = async (): Promise<void> => {
+    if (!parts.includes("matmul")) return;
+    log(`${settings.matmul.n}² matmul`);
+    matmulSeconds.push(...(await timeKdlabMatmul(settings.matmul.n, settings.matmul)).seconds);
+  };
+  await timeMatmul();
+  for (const spec of settings.models) {
+    const model = buildBenchModel(spec, settings.seed);
+    try {
+      const { params, forwardFlops: flops } = describeKdlabModel(model);
+      result.params.push({ model: spec.model, ...params });
+      result.flops.push({ model: spec.model, inputSize: spec.inputSize, forwardGflops: flops / 1e9, trainGflops: (TRAIN_FLOPS_PER_FORWARD * flops) / 1e9 });
+      if (parts.includes("train")) {
+        for (const [i, variant] of variants.entries()) {
+          log(`${variant.framework} training ${spec.model} (batch ${spec.batch}, ${spec.inputSize}×${spec.inputSize}, ${spec.train.warmup} warm-up + ${spec.train.timed} timed steps)`);
+          const fresh = i === 0 ? model : buildBenchModel(spec, settings.seed);
+          try {
+            result.throughput.push(throughputRow(spec, variant.framework, await timeKdlabTraining(fresh, spec, variant, settings)));
+          } finally {
+            if (fresh !== model) fresh.dispose();
+          }
+        }
+      }
+      if (parts.includes("inference")) {
+        log(`inference ${spec.model}`);
+        const timing = await timeKdlabInference(model, spec, settings);
+        result.inference.push(inferenceRow(spec, "kdlab", timing.latency, timing.throughput));
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  await timeMatmul();
+  if (matmulSeconds.length > 0) result.matmul = matmulRow("kdlab", settings.matmul.n, matmulSeconds);
+  return result;
 }

@@ -19,6 +19,7 @@ import { createOptimizer } from "../distill/optimizers";
 import { pipelineSource } from "../distill/pipeline-source";
 import { modelEntry } from "../models/registry";
 import { sampleSubset } from "./chest-set";
+import { serveJsonRequest } from "./child";
 import { MemoryResult } from "./schema";
 import { KDLAB_VARIANTS } from "./variants";
 
@@ -87,14 +88,4 @@ async function main(request: MemoryWorkerRequest): Promise<MemoryWorkerResult> {
   return { imagesStreamed, trainSteps: rssAfterStepsMiB.length, batches, peakRssMiB: peakRssMiB(), rssAfterSetupMiB, rssEndMiB: rssMiB(), rssAfterStepsMiB, trainSeconds, seconds, backend: backend.line };
 }
 
-if (require.main === module) {
-  main(JSON.parse(process.argv[2] ?? "{}") as MemoryWorkerRequest)
-    .then((result) => {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-      process.exit(0);
-    })
-    .catch((error: unknown) => {
-      console.error(`memory worker: ${error instanceof Error ? error.stack : String(error)}`);
-      process.exit(1);
-    });
-}
+if (require.main === module) serveJsonRequest("memory worker", main);

@@ -3,10 +3,10 @@
  * set, measured in a child process (memory-worker.ts) so the number is that
  * training's alone, not the bench's.
  */
-import { spawn } from "node:child_process";
 import * as path from "node:path";
+import { runJsonChild } from "./child";
 import { MemoryResult } from "./schema";
-import { MemoryWorkerRequest, MemoryWorkerResult } from "./memory-worker";
+import type { MemoryWorkerRequest, MemoryWorkerResult } from "./memory-worker";
 
 const WORKER = path.join(__dirname, "memory-worker.ts");
 
@@ -19,24 +19,9 @@ function checkWorkerResult(value: unknown): MemoryWorkerResult {
   return value as MemoryWorkerResult;
 }
 
-export async function measureTrainingMemory(request: MemoryWorkerRequest, log: (line: string) => void = () => undefined): Promise<MemoryResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(request)], { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", resolve);
-  });
-  if (code !== 0) throw new Error(`memory worker exited ${code}:\n${stderr.trim().split("\n").slice(-10).join("\n")}`);
-  const line = stdout.trim().split("\n").at(-1) ?? "";
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    throw new Error(`memory worker: last line is not JSON: ${line.slice(0, 200)}`);
-  }
+/** `env`: what TensorFlow must see when it loads in the child (thread counts). */
+export async function measureTrainingMemory(request: MemoryWorkerRequest, env: Record<string, string>, log: (line: string) => void = () => undefined): Promise<MemoryResult> {
+  const parsed = await runJsonChild(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(request)], { env: { ...process.env, ...env }, label: "memory worker" });
   const result = checkWorkerResult(parsed);
   log(`  streamed ${result.imagesStreamed} images in ${result.seconds.toFixed(0)} s with ${result.trainSteps} train steps (${result.trainSeconds.toFixed(0)} s); peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
   return {

@@ -30,6 +30,8 @@ export interface PeerModelResult {
   model: string;
   params: ParamCount;
   jitCompile?: boolean;
+  /** The peer process's peak RSS once this model was done (models run in order, so it includes earlier ones). */
+  peakRssMiB?: number;
   train?: Timing & { batch: number };
   inference?: { latency: Timing & { batch: number }; throughput: Timing & { batch: number } };
 }
@@ -114,6 +116,7 @@ function modelResult(r: Reader): PeerModelResult {
   const params = r.child("params");
   const result: PeerModelResult = { model: r.string("model"), params: { trainable: params.number("trainable"), total: params.number("total") } };
   if (r.has("jitCompile")) result.jitCompile = r.boolean("jitCompile");
+  if (r.has("peakRssMiB")) result.peakRssMiB = r.number("peakRssMiB");
   if (r.has("train")) result.train = timing(r.child("train"));
   if (r.has("inference")) {
     const inference = r.child("inference");
@@ -122,15 +125,8 @@ function modelResult(r: Reader): PeerModelResult {
   return result;
 }
 
-/** Parses and checks a peer's stdout; `framework` is the one that was asked. */
-export function parsePeerResult(stdout: string, framework: PeerFramework): PeerResult {
-  const line = stdout.trim().split("\n").at(-1) ?? "";
-  let json: Json;
-  try {
-    json = JSON.parse(line);
-  } catch {
-    throw new Error(`${framework} peer: last stdout line is not JSON: ${line.slice(0, 200)}`);
-  }
+/** Checks a peer's parsed answer; `framework` is the one that was asked. */
+export function parsePeerResult(json: Json, framework: PeerFramework): PeerResult {
   const r = new Reader(json, `${framework} peer`);
   if (r.string("framework") !== framework) throw new Error(`${framework} peer answered as ${r.string("framework")}`);
   const versions = r.scalars("versions");

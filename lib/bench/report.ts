@@ -127,7 +127,10 @@ function memoryLines(result: BenchResult): string[] {
   const m = result.memory;
   if (!m) return [];
   return [
-    `**Peak RSS** ${(m.peakRssMiB / 1024).toFixed(2)} GiB (${m.peakRssMiB.toFixed(0)} MiB; after model setup ${m.rssAfterSetupMiB.toFixed(0)} MiB, after each step ${m.rssAfterStepsMiB.map((v) => v.toFixed(0)).join(", ")} MiB): ${m.what}.`,
+    `**Peak RSS** ${(m.peakRssMiB / 1024).toFixed(2)} GiB (${m.peakRssMiB.toFixed(0)} MiB; after model setup ${m.rssAfterSetupMiB.toFixed(0)} MiB, after each step ${m.rssAfterStepsMiB.map((v) => v.toFixed(0)).join(", ")} MiB): ${m.what}.` +
+      (m.peers && m.peers.length > 0
+        ? ` For scale, the peer processes' peak RSS after training the same model on one in-memory batch (no pipeline; after the CIFAR models): ${m.peers.map((p) => `${p.framework} ${p.peakRssMiB.toFixed(0)} MiB`).join(", ")}.`
+        : ""),
   ];
 }
 

@@ -1,24 +1,24 @@
 /**
- * One bench run: kdlab's side in this process, then each Python peer as a
- * child process, all with the same models, batch sizes, input sizes and
- * thread counts; then the distillation, data-pipeline and memory parts.
+ * One bench run: kdlab's side, then each Python peer, each in its own child
+ * process, all with the same models, batch sizes, input sizes and thread
+ * counts; then the distillation and data-pipeline parts (in this process) and
+ * the memory part (a child again).
  * Returns the result (schema.ts); files.ts writes it.
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend";
 import { measureDistillOverhead } from "./distill-overhead";
 import { ensureChestSet } from "./chest-set";
-import { TRAIN_FLOPS_PER_FORWARD } from "./flops";
-import { buildBenchModel, describeKdlabModel, timeKdlabInference, timeKdlabMatmul, timeKdlabTraining } from "./kdlab-side";
+import { runKdlabSide } from "./kdlab-process";
 import { loadAverage, machineInfo } from "./machine";
 import { measureTrainingMemory } from "./memory";
 import { checkSameNetworks } from "./param-check";
 import { PeerModelRequest, PeerRequest } from "./peer-protocol";
 import { runPeer } from "./peers";
 import { compareWithTraining, measurePipelineRate } from "./pipeline-rate";
-import { BenchPart, BenchResult, Framework, InferenceRow, ParamCount, PEER_FRAMEWORKS, PeerFramework, ThroughputRow } from "./schema";
-import { BenchModel, BenchSettings, settingsRecord } from "./settings";
-import { median, Timing } from "./timing";
+import { inferenceRow, matmulRow, throughputRow } from "./rows";
+import { BenchPart, BenchResult, Framework, ParamCount, PEER_FRAMEWORKS, PeerFramework } from "./schema";
+import { BenchSettings, settingsRecord } from "./settings";
 import { isKdlabFramework, KDLAB_VARIANTS, KdlabVariant } from "./variants";
 
 export interface BenchRunOptions {
@@ -37,22 +37,6 @@ export interface BenchRunOptions {
 const PIPELINE_REFERENCE_MODEL = "pneumonia-teacher-model2";
 /** The model the memory part trains: the MobileNetV2 student. */
 const MEMORY_MODEL = "pneumonia-student-model2";
-
-function throughputRow(spec: BenchModel, framework: Framework, timing: Timing & { batch?: number }): ThroughputRow {
-  return { model: spec.model, framework, imagesPerSec: spec.batch / median(timing.seconds), batch: spec.batch, inputSize: spec.inputSize, warmupSeconds: timing.warmupSeconds, stepSeconds: timing.seconds };
-}
-
-function inferenceRow(spec: BenchModel, framework: Framework, latency: Timing & { batch: number }, throughput: Timing & { batch: number }): InferenceRow {
-  return {
-    model: spec.model,
-    framework,
-    inputSize: spec.inputSize,
-    latencyBatch: latency.batch,
-    latencyMs: (median(latency.seconds) * 1000) / latency.batch,
-    throughputBatch: throughput.batch,
-    imagesPerSec: throughput.batch / median(throughput.seconds),
-  };
-}
 
 function peerRequest(settings: BenchSettings, parts: readonly BenchPart[], counts: ReadonlyMap<string, ParamCount>): PeerRequest {
   const models: PeerModelRequest[] = settings.models.map((spec) => ({
@@ -102,7 +86,8 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
     machine: machineInfo(),
     versions: { node: process.version, tfjs: tf.version.tfjs, "tensorflow (tfjs-node)": backend.tfVersion },
     backend: backend.line,
-    threads: Object.fromEntries(variants.map((v) => [v.framework, { intraOp: backend.threads, interOp: Number(process.env.TF_NUM_INTEROP_THREADS ?? backend.threads) }])),
+    // The kdlab worker and the memory worker get these thread counts (threadEnv) and check them when TensorFlow loads.
+    threads: Object.fromEntries(variants.map((v) => [v.framework, { intraOp: settings.threads, interOp: settings.threads }])),
     settings: settingsRecord(settings),
     params: [],
     flops: [],
@@ -112,47 +97,27 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
     notes: [],
   };
 
-  // The matmul first, before any model has shaped the allocator, as in the peers.
-  if (parts.includes("matmul")) {
-    log(`kdlab: ${settings.matmul.n}² matmul`);
-    const timing = await timeKdlabMatmul(settings.matmul.n, settings.matmul);
-    const flops = 2 * settings.matmul.n ** 3;
-    result.matmul.push({ framework: "kdlab", n: settings.matmul.n, bestGflops: flops / Math.min(...timing.seconds) / 1e9, medianGflops: flops / median(timing.seconds) / 1e9 });
+  const threadEnv = { TF_NUM_INTRAOP_THREADS: String(settings.threads), TF_NUM_INTEROP_THREADS: String(settings.threads) };
+  const counts = new Map<string, ParamCount>();
+  const timesModels = parts.some((p) => p === "train" || p === "inference" || p === "matmul");
+  if (timesModels) {
+    log(`kdlab: starting kdlab's side (lib/bench/kdlab-worker.ts, its own process)`);
+    const kdlab = await runKdlabSide({ settings, parts: [...parts], variants: variants.map((v) => v.framework) }, threadEnv, log);
+    for (const { model, ...params } of kdlab.params) {
+      counts.set(model, params);
+      result.params.push({ model, framework: "kdlab", ...params });
+    }
+    result.flops.push(...kdlab.flops);
+    result.throughput.push(...kdlab.throughput);
+    result.inference.push(...kdlab.inference);
+    if (kdlab.matmul) result.matmul.push(kdlab.matmul);
   }
 
-  // Each model is built once: counted, trained by the first variant (later variants get a fresh copy), then timed for inference.
-  const counts = new Map<string, ParamCount>();
-  for (const spec of settings.models) {
-    const model = buildBenchModel(spec, settings.seed);
-    try {
-      const { params, forwardFlops } = describeKdlabModel(model);
-      counts.set(spec.model, params);
-      result.params.push({ model: spec.model, framework: "kdlab", ...params });
-      result.flops.push({ model: spec.model, inputSize: spec.inputSize, forwardGflops: forwardFlops / 1e9, trainGflops: (TRAIN_FLOPS_PER_FORWARD * forwardFlops) / 1e9 });
-      if (parts.includes("train")) {
-        for (const [i, variant] of variants.entries()) {
-          log(`${variant.framework}: training ${spec.model} (batch ${spec.batch}, ${spec.inputSize}×${spec.inputSize}, ${spec.train.warmup} warm-up + ${spec.train.timed} timed steps)`);
-          const fresh = i === 0 ? model : buildBenchModel(spec, settings.seed);
-          try {
-            result.throughput.push(throughputRow(spec, variant.framework, await timeKdlabTraining(fresh, spec, variant, settings)));
-          } finally {
-            if (fresh !== model) fresh.dispose();
-          }
-        }
-      }
-      if (parts.includes("inference")) {
-        log(`kdlab: inference ${spec.model}`);
-        const timing = await timeKdlabInference(model, spec, settings);
-        result.inference.push(inferenceRow(spec, "kdlab", timing.latency, timing.throughput));
-      }
-    } finally {
-      model.dispose();
-    }
-  }
-  if (parts.some((p) => p === "train" || p === "inference" || p === "matmul")) {
+  const peerPeaks: { framework: Framework; peakRssMiB: number }[] = [];
+  if (timesModels) {
     for (const peer of peers) {
       log(`${peer}: starting the peer (bench/peers/${peer}_peer.py)`);
-      const answer = await runPeer(peer, peerRequest(settings, parts, counts), { log });
+      const answer = await runPeer(peer, peerRequest(settings, parts, counts), log);
       checkSameNetworks(counts, answer.models.map((m) => ({ model: m.model, framework: peer, params: m.params })));
       for (const [key, value] of Object.entries(answer.versions)) result.versions[key === "tensorflow" ? "tensorflow (python)" : key] = value;
       result.threads[peer] = answer.threads;
@@ -162,8 +127,9 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
         result.params.push({ model: m.model, framework: peer, ...m.params });
         if (m.train) result.throughput.push(throughputRow(spec, peer, m.train));
         if (m.inference) result.inference.push(inferenceRow(spec, peer, m.inference.latency, m.inference.throughput));
+        if (m.model === MEMORY_MODEL && m.train && m.peakRssMiB !== undefined) peerPeaks.push({ framework: peer, peakRssMiB: m.peakRssMiB });
       }
-      if (answer.matmul) result.matmul.push({ framework: peer, n: answer.matmul.n, bestGflops: answer.matmul.bestGflops, medianGflops: answer.matmul.medianGflops });
+      if (answer.matmul) result.matmul.push(matmulRow(peer, answer.matmul.n, answer.matmul.seconds));
       const jit = answer.models.map((m) => m.jitCompile).filter((j) => j !== undefined);
       if (jit.length > 0) result.notes.push(`Keras trains with compile()'s default jit_compile="auto", which resolved to ${[...new Set(jit)].join("/")} here (XLA ${jit.every((j) => !j) ? "off" : "on"}).`);
       if (peer === "torch") result.notes.push(`PyTorch runs in its default NCHW layout with oneDNN (mkldnn ${answer.settings.mkldnn}); torchvision's model definitions are used without its compiled ops (DESIGN.md).`);
@@ -189,11 +155,14 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
     }
     if (parts.includes("memory")) {
       const m = settings.memory;
-      log(`kdlab: peak RSS training ${MEMORY_MODEL} on ${m.images} streamed images at ${m.size}×${m.size} (child process)`);
+      const variant = variants.find((v) => v.trainerDefault) ?? variants[0];
+      log(`kdlab: peak RSS training ${MEMORY_MODEL} (${variant.framework}) on ${m.images} streamed images at ${m.size}×${m.size} (child process)`);
       result.memory = await measureTrainingMemory(
-        { dir: set.dir, images: m.images, size: m.size, batch: m.batch, trainSteps: m.trainSteps, prefetch: settings.pipeline.prefetch, seed: settings.seed, model: MEMORY_MODEL, framework: variants[0].framework },
+        { dir: set.dir, images: m.images, size: m.size, batch: m.batch, trainSteps: m.trainSteps, prefetch: settings.pipeline.prefetch, seed: settings.seed, model: MEMORY_MODEL, framework: variant.framework },
+        threadEnv,
         log,
       );
+      if (peerPeaks.length > 0 && settings.models.some((s) => s.model === MEMORY_MODEL && s.inputSize === m.size && s.batch === m.batch)) result.memory.peers = peerPeaks;
     }
   }
   if (settings.mode === "quick") result.notes.push(`Quick mode: fewer steps, the 224 models at ${settings.pipeline.size}×${settings.pipeline.size} on every framework (the pipeline and memory parts at that size too), inference timed on kdlab only; not the numbers to quote.`);

@@ -115,6 +115,8 @@ export interface MemoryResult {
   /** Seconds in train steps, of `seconds` in all. */
   trainSeconds: number;
   seconds: number;
+  /** For scale: each peer process's peak RSS once it had trained this model on one in-memory batch (no pipeline; includes the models before it). */
+  peers?: { framework: Framework; peakRssMiB: number }[];
 }
 
 export interface BenchSettingsRecord {

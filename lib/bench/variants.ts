@@ -10,11 +10,13 @@ import { Framework } from "./schema";
 export interface KdlabVariant {
   framework: Framework;
   createStep: TrainStepFactory;
+  /** The step the trainer uses by default (trainer.ts, step "auto"): the memory part measures this one. */
+  trainerDefault?: boolean;
 }
 
 export const KDLAB_VARIANTS: readonly KdlabVariant[] = [
   { framework: "kdlab", createStep: createEagerTrainStep },
-  { framework: "kdlab-compiled", createStep: createCompiledTrainStep },
+  { framework: "kdlab-compiled", createStep: createCompiledTrainStep, trainerDefault: true },
 ];
 
 /** Frameworks that are kdlab's own (their names start with "kdlab"). */

@@ -14,6 +14,7 @@ import { writeBenchResult } from "../../lib/bench/files";
 import { runBench } from "../../lib/bench/run";
 import { BENCH_PARTS, BenchResult, PEER_FRAMEWORKS } from "../../lib/bench/schema";
 import { BenchSettings, benchSettings } from "../../lib/bench/settings";
+import { isKdlabFramework, KDLAB_VARIANTS } from "../../lib/bench/variants";
 import { useNativeBackend } from "../helpers/native";
 
 function tinySettings(threads: number): BenchSettings {
@@ -37,7 +38,7 @@ function checkResultShape(json: BenchResult, threads: number): void {
   assert.ok(Array.isArray(json.throughput) && json.throughput.length > 0, "throughput rows");
   for (const row of json.throughput) {
     assert.equal(typeof row.model, "string");
-    assert.ok(["kdlab", "keras", "torch"].includes(row.framework), row.framework);
+    assert.ok(isKdlabFramework(row.framework) || (PEER_FRAMEWORKS as readonly string[]).includes(row.framework), row.framework);
     positive(row.imagesPerSec, `${row.framework} imagesPerSec`);
     positive(row.achievedGflops, `${row.framework} achievedGflops`);
     positive(row.shareOfPeak, `${row.framework} shareOfPeak`);
@@ -45,7 +46,7 @@ function checkResultShape(json: BenchResult, threads: number): void {
   assert.equal(typeof json.machine.cpu, "string");
   positive(json.machine.cores, "cores");
   for (const key of ["node", "tfjs", "tensorflow (tfjs-node)", "keras", "tensorflow (python)", "torch", "torchvision"]) assert.equal(typeof json.versions[key], "string", `version of ${key}`);
-  for (const framework of ["kdlab", ...PEER_FRAMEWORKS]) assert.deepEqual(json.threads[framework], { intraOp: threads, interOp: threads }, `${framework} threads`);
+  for (const framework of [...KDLAB_VARIANTS.map((v) => v.framework), ...PEER_FRAMEWORKS]) assert.deepEqual(json.threads[framework], { intraOp: threads, interOp: threads }, `${framework} threads`);
   assert.equal(json.inference.length, 3);
   for (const row of json.inference) {
     positive(row.latencyMs, `${row.framework} latency`);
@@ -85,17 +86,16 @@ describe("kdlab bench, tiny run", () => {
     const settings = tinySettings(threads);
     const result = await runBench({ settings, parts: BENCH_PARTS, command: "test", log: () => undefined });
     const timed = result.throughput.map((r) => [r.framework, r.model, r.stepSeconds.length, r.warmupSeconds.length]);
-    assert.deepEqual(timed, [
-      ["kdlab", "cifar-student", 2, 1],
-      ["keras", "cifar-student", 2, 1],
-      ["torch", "cifar-student", 2, 1],
-    ]);
+    assert.deepEqual(timed, [...KDLAB_VARIANTS.map((v) => v.framework), ...PEER_FRAMEWORKS].map((framework) => [framework, "cifar-student", 2, 1]));
     const files = writeBenchResult(result, outDir);
     assert.equal(path.basename(files.json), `${result.date}-quick.json`);
     const json = JSON.parse(fs.readFileSync(files.json, "utf8")) as BenchResult;
     checkResultShape(json, threads);
     const markdown = fs.readFileSync(files.markdown, "utf8");
-    assert.match(markdown, /\| CIFAR student \(32×32, batch 64\) \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+× \((keras|torch)\) \|/);
+    const cell = String.raw`[\d.]+`;
+    const ratio = String.raw`[\d.]+× \((keras|torch)\)`;
+    const frameworks = KDLAB_VARIANTS.length + PEER_FRAMEWORKS.length;
+    assert.match(markdown, new RegExp(String.raw`\| CIFAR student \(32×32, batch 64\) \| ${Array(frameworks).fill(cell).join(" \\| ")} \| ${Array(KDLAB_VARIANTS.length).fill(ratio).join(" \\| ")} \|`));
     assert.match(markdown, /\*\*Peak RSS\*\*/);
   });
 });
