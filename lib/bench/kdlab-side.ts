@@ -7,7 +7,6 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { createOptimizer, disposeOptimizer } from "../distill/optimizers";
-import { measureInference } from "../explain/speed";
 import { modelEntry } from "../models/registry";
 import { countParams } from "../models/summary";
 import { forwardFlops, TRAIN_FLOPS_PER_FORWARD } from "./flops";
@@ -49,20 +48,27 @@ export interface KdlabInference {
   throughput: Timing & { batch: number };
 }
 
-export async function timeKdlabInference(model: tf.LayersModel, spec: BenchModel, settings: BenchSettings): Promise<KdlabInference> {
-  const speed = await measureInference(model, {
-    inputSize: spec.inputSize,
-    latencyBatch: settings.inference.latencyBatch,
-    throughputBatch: settings.inference.throughputBatch,
-    warmupRuns: spec.inference.warmup,
-    timedRuns: spec.inference.timed,
-    seed: settings.seed,
-  });
-  // measureInference keeps only the timed runs; warm-up runs are not reported.
-  return {
-    latency: { batch: speed.latencyBatch, warmupSeconds: [], seconds: speed.latencyRunsMs.map((ms) => ms / 1000) },
-    throughput: { batch: speed.throughputBatch, warmupSeconds: [], seconds: speed.throughputRunsMs.map((ms) => ms / 1000) },
+/** Latency at batch 1 and throughput at batch 32 of `variant`'s predictor on random preprocessed input; each run waits for the output values. */
+export async function timeKdlabInference(model: tf.LayersModel, spec: BenchModel, variant: KdlabVariant, settings: BenchSettings): Promise<KdlabInference> {
+  const predictor = variant.createPredictor(model);
+  const time = async (batch: number): Promise<Timing & { batch: number }> => {
+    const xs = tf.randomUniform([batch, spec.inputSize, spec.inputSize, 3], -1, 1, "float32", settings.seed) as tf.Tensor4D;
+    try {
+      const timing = await timeCalls(async () => {
+        const output = await predictor.predict(xs);
+        await output.data();
+        output.dispose();
+      }, spec.inference);
+      return { batch, ...timing };
+    } finally {
+      xs.dispose();
+    }
   };
+  try {
+    return { latency: await time(settings.inference.latencyBatch), throughput: await time(settings.inference.throughputBatch) };
+  } finally {
+    predictor.dispose();
+  }
 }
 
 /** A square FP32 matmul through tfjs-node: the backend's attainable rate. */
@@ -92,7 +98,7 @@ export interface KdlabSideResult {
  * Every kdlab measurement the parts ask for. The matmul runs before and after
  * the models (its best run is the attainable rate); each model is built once:
  * counted, trained by the first variant (later variants get a fresh copy),
- * then timed for inference.
+ * then timed for inference by every variant.
  */
 export async function measureKdlab(settings: BenchSettings, parts: readonly BenchPart[], variants: readonly KdlabVariant[], log: (line: string) => void): Promise<KdlabSideResult> {
   const result: KdlabSideResult = { params: [], flops: [], throughput: [], inference: [] };
@@ -121,9 +127,11 @@ export async function measureKdlab(settings: BenchSettings, parts: readonly Benc
         }
       }
       if (parts.includes("inference")) {
-        log(`inference ${spec.model}`);
-        const timing = await timeKdlabInference(model, spec, settings);
-        result.inference.push(inferenceRow(spec, "kdlab", timing.latency, timing.throughput));
+        for (const variant of variants) {
+          log(`${variant.framework} inference ${spec.model}`);
+          const timing = await timeKdlabInference(model, spec, variant, settings);
+          result.inference.push(inferenceRow(spec, variant.framework, timing.latency, timing.throughput));
+        }
       }
     } finally {
       model.dispose();

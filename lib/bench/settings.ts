@@ -76,7 +76,7 @@ export function benchSettings(mode: BenchMode, threads: number): BenchSettings {
     pipeline: { images: quick ? 256 : 2048, sourceSize: 512, size: quick ? 96 : 224, batch: 32, prefetch: 4 },
     memory: quick ? { images: 256, trainSteps: 2, batch: 16, size: 96 } : { images: CHEST_TRAIN_IMAGES, trainSteps: 6, batch: 16, size: 224 },
     // ~0.2 s a run here: enough runs that the best one is not slowed by other work on the machine.
-    matmul: { n: 2048, warmup: 3, timed: 10 },
+    matmul: { n: 2048, warmup: quick ? 2 : 3, timed: quick ? 4 : 10 },
   };
 }
 
