@@ -1,11 +1,19 @@
 /**
- * oneDNN safety for native TensorFlow on machines that hide their CPU caches.
+ * oneDNN for native TensorFlow: on, explicitly, and safe on machines that hide
+ * their CPU caches.
+ *
+ * TensorFlow 2.21 turns its oneDNN kernels on by itself only on some CPUs; on
+ * this project's AMD EPYC VMs (AVX2, no AVX-512) it leaves them off unless
+ * TF_ENABLE_ONEDNN_OPTS=1, and a train step then runs Eigen's convolution
+ * kernels (measured: the CIFAR teacher's compiled step 1.8× slower). So the
+ * fastest setting sets it to 1.
  *
  * TF 2.21's oneDNN kernels die with SIGFPE creating some 1×1 convolutions
  * (DenseNet121's pool4_conv, 14×14×1024 → 512) on VMs that expose no CPU
  * cache sizes. The settings that avoid it must be in the environment before
  * TensorFlow loads, so we probe once in a child process, fastest setting
- * first, and remember the answer per machine.
+ * first, and remember the answer per machine. Child processes (notebook
+ * kernels, bench workers) inherit the chosen setting and its label.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -23,10 +31,13 @@ export interface OneDnnSetting {
 
 /** Fastest first: oneDNN on, then capped at AVX (~3× slower on small nets), then off (2–4×). */
 export const ONEDNN_SETTINGS: readonly OneDnnSetting[] = [
-  { label: "oneDNN on", env: {} },
-  { label: "oneDNN capped at AVX (full ISA crashes here)", env: { ONEDNN_MAX_CPU_ISA: "AVX" } },
+  { label: "oneDNN on", env: { TF_ENABLE_ONEDNN_OPTS: "1" } },
+  { label: "oneDNN capped at AVX (full ISA crashes here)", env: { TF_ENABLE_ONEDNN_OPTS: "1", ONEDNN_MAX_CPU_ISA: "AVX" } },
   { label: "oneDNN off (crashes here)", env: { TF_ENABLE_ONEDNN_OPTS: "0" } },
 ];
+
+/** Set with the chosen setting, so child processes report its label instead of "set by user". */
+const LABEL_VARIABLE = "KDLAB_ONEDNN";
 
 interface ProbeRecord {
   fingerprint: string;
@@ -92,7 +103,8 @@ function machineFingerprint(tfjsNodeEntry: string): string {
     // no native library yet: the fingerprint still distinguishes machines
   }
   const graphsProbed = fs.existsSync(GRAPH_BINDING_PATH);
-  return createHash("sha256").update([cpu, os.cpus().length, cachesVisible, libStamp, os.hostname(), graphsProbed].join("|")).digest("hex").slice(0, 16);
+  // v2: "oneDNN on" sets TF_ENABLE_ONEDNN_OPTS=1 (v1 probed with TensorFlow's default, which is off here).
+  return createHash("sha256").update(["v2", cpu, os.cpus().length, cachesVisible, libStamp, os.hostname(), graphsProbed].join("|")).digest("hex").slice(0, 16);
 }
 
 function userChoseSetting(): boolean {
@@ -142,6 +154,8 @@ export function pickSetting(settings: readonly OneDnnSetting[], probe: (setting:
  * (TensorFlow reads it when it loads) and returns its label.
  */
 export function applySafeOneDnnSetting(tfjsNodeEntry: string): string {
+  const inherited = process.env[LABEL_VARIABLE];
+  if (inherited) return inherited;
   if (userChoseSetting()) {
     const chosen = process.env.TF_ENABLE_ONEDNN_OPTS === "0" ? "oneDNN off" : `oneDNN ISA ${process.env.ONEDNN_MAX_CPU_ISA ?? "default"}`;
     return `${chosen} (set by user)`;
@@ -149,7 +163,7 @@ export function applySafeOneDnnSetting(tfjsNodeEntry: string): string {
   const fingerprint = machineFingerprint(tfjsNodeEntry);
   const known = readRecord(fingerprint);
   if (known) {
-    Object.assign(process.env, known.env);
+    Object.assign(process.env, known.env, { [LABEL_VARIABLE]: known.label });
     return known.label;
   }
   const setting = pickSetting(ONEDNN_SETTINGS, (candidate) => probeInChild(PROBE_SCRIPT, [tfjsNodeEntry, GRAPH_BINDING_PATH], candidate));
@@ -160,6 +174,6 @@ export function applySafeOneDnnSetting(tfjsNodeEntry: string): string {
   } catch {
     // an unwritable cache only costs a probe next time
   }
-  Object.assign(process.env, setting.env);
+  Object.assign(process.env, setting.env, { [LABEL_VARIABLE]: setting.label });
   return setting.label;
 }

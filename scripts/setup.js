@@ -265,8 +265,11 @@ function setupGraphBinding() {
   if (!fs.existsSync(path.join(nodeInclude, "node_api.h"))) fail(`${nodeInclude}/node_api.h is missing: install Node's headers (Debian: nodejs-dev / libnode-dev) to build the graph binding`);
   fs.mkdirSync(path.dirname(output), { recursive: true });
   const rpath = `$ORIGIN/${path.relative(path.dirname(output), path.join(deps, "lib"))}`;
-  run("g++", ["-std=c++17", "-O2", "-fPIC", "-shared", "-Wall", "-DNODE_GYP_MODULE_NAME=kdlab_graph", `-I${nodeInclude}`, `-I${path.join(deps, "include")}`, source, `-L${path.join(deps, "lib")}`, "-ltensorflow", `-Wl,-rpath,${rpath}`, "-o", output]);
-  if (!graphBindingLoads(output)) fail(`${path.relative(ROOT, output)} built but does not load; see the output above`);
+  // Built beside and renamed into place: a running process may have the old file mapped.
+  const fresh = `${output}.${process.pid}.tmp`;
+  run("g++", ["-std=c++17", "-O2", "-fPIC", "-shared", "-Wall", "-DNODE_GYP_MODULE_NAME=kdlab_graph", `-I${nodeInclude}`, `-I${path.join(deps, "include")}`, source, `-L${path.join(deps, "lib")}`, "-ltensorflow", `-Wl,-rpath,${rpath}`, "-o", fresh]);
+  if (!graphBindingLoads(fresh)) fail(`${path.relative(ROOT, output)} built but does not load; see the output above`);
+  fs.renameSync(fresh, output);
   fs.writeFileSync(stampFile, want);
   done.push("built the graph binding (native/build/kdlab_graph.node)");
 }

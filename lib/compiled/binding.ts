@@ -52,6 +52,8 @@ export interface GraphBinding {
   newSession(graph: GraphHandle, configProto: Uint8Array | null): SessionHandle;
   sessionRun(session: SessionHandle, feeds: readonly (readonly [OutputRef, TensorValue])[], fetches: readonly OutputRef[], targets: readonly OperationHandle[]): TensorValue[];
   sessionRunAsync(session: SessionHandle, feeds: readonly (readonly [OutputRef, TensorValue])[], fetches: readonly OutputRef[], targets: readonly OperationHandle[]): Promise<TensorValue[]>;
+  /** Runs with serialized RunOptions (e.g. FULL_TRACE) and returns the serialized RunMetadata. */
+  sessionRunTraced(session: SessionHandle, feeds: readonly (readonly [OutputRef, TensorValue])[], fetches: readonly OutputRef[], targets: readonly OperationHandle[], runOptions: Uint8Array): Uint8Array;
   closeSession(session: SessionHandle): void;
 }
 

@@ -21,6 +21,7 @@ import { correctCountGraph, distillationLossGraph } from "./loss-graph";
 import { buildModelGraph, ModelGraph } from "./model-graph";
 import { buildOptimizerGraph, OptimizerGraph } from "./optimizer-graph";
 import { sessionConfig, ThreadSettings } from "./session-config";
+import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
 
 export interface CompiledStepSpec extends TrainStepSpec {
   threads?: ThreadSettings;
@@ -184,6 +185,14 @@ export class CompiledTrainStep implements TrainStep {
       forwardMs: await median(async () => this.binding.sessionRunAsync(session, await this.feedsFor(batch, options), [this.loss], [])),
       forwardBackwardMs: await median(async () => this.binding.sessionRunAsync(session, await this.feedsFor(batch, options), [this.loss, ...this.gradients], [])),
     };
+  }
+
+  /** Runs one full step (weights are updated) with TensorFlow's tracing on; returns every op's time. */
+  async traceStep(batch: StepBatch, options: StepOptions): Promise<OpTiming[]> {
+    if (!this.loaded) await this.loadFromModel();
+    const metadata = this.binding.sessionRunTraced(this.activeSession, await this.feedsFor(batch, options), [this.loss], [this.stepTarget], FULL_TRACE_RUN_OPTIONS);
+    this.iterations += 1;
+    return decodeStepStats(metadata);
   }
 
   /** Writes the session's weights into the tfjs model and, with `optimizer`, its slots and iteration count into the tfjs optimizer. */

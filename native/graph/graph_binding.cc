@@ -534,17 +534,22 @@ struct RunCall {
   TF_Status* status = TF_NewStatus();
   napi_deferred deferred = nullptr;
   napi_async_work work = nullptr;
+  // Serialized RunOptions (tracing) and the RunMetadata it produces; null when not tracing.
+  TF_Buffer* runOptions = nullptr;
+  TF_Buffer* runMetadata = nullptr;
 
   ~RunCall() {
     for (TF_Tensor* t : feedValues) if (t) TF_DeleteTensor(t);
     for (TF_Tensor* t : fetchValues) if (t) TF_DeleteTensor(t);
+    if (runOptions) TF_DeleteBuffer(runOptions);
+    if (runMetadata) TF_DeleteBuffer(runMetadata);
     TF_DeleteStatus(status);
   }
 
   void Run() {
     fetchValues.assign(fetches.size(), nullptr);
-    TF_SessionRun(session->session, nullptr, feeds.data(), feedValues.data(), static_cast<int>(feeds.size()), fetches.data(),
-                  fetchValues.data(), static_cast<int>(fetches.size()), targets.data(), static_cast<int>(targets.size()), nullptr, status);
+    TF_SessionRun(session->session, runOptions, feeds.data(), feedValues.data(), static_cast<int>(feeds.size()), fetches.data(),
+                  fetchValues.data(), static_cast<int>(fetches.size()), targets.data(), static_cast<int>(targets.size()), runMetadata, status);
   }
 };
 
@@ -629,6 +634,31 @@ void CompleteRun(napi_env env, napi_status, void* data) {
   delete call;
 }
 
+// sessionRunTraced(session, feeds, fetches, targets, runOptions: Uint8Array) → Uint8Array (serialized RunMetadata)
+napi_value SessionRunTraced(napi_env env, napi_callback_info info) {
+  std::vector<napi_value> args = Args(env, info, 5);
+  void* proto = nullptr;
+  size_t bytes = 0;
+  if (!GetTypedArrayBytes(env, args[4], &proto, &bytes)) return nullptr;
+  RunCall* call = ParseRun(env, info);
+  if (call == nullptr) return nullptr;
+  call->runOptions = TF_NewBufferFromString(proto, bytes);
+  call->runMetadata = TF_NewBuffer();
+  call->Run();
+  if (TF_GetCode(call->status) != TF_OK) {
+    std::string message = std::string("sessionRunTraced: ") + TF_Message(call->status);
+    delete call;
+    return Throw(env, message);
+  }
+  napi_value buffer, result;
+  void* target = nullptr;
+  napi_create_arraybuffer(env, call->runMetadata->length, &target, &buffer);
+  if (call->runMetadata->length > 0) std::memcpy(target, call->runMetadata->data, call->runMetadata->length);
+  napi_create_typedarray(env, napi_uint8_array, call->runMetadata->length, buffer, 0, &result);
+  delete call;
+  return result;
+}
+
 // sessionRunAsync(...) → Promise<tensors>; runs on libuv's thread pool.
 napi_value SessionRunAsync(napi_env env, napi_callback_info info) {
   RunCall* call = ParseRun(env, info);
@@ -678,6 +708,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"newSession", nullptr, NewSession, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sessionRun", nullptr, SessionRun, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sessionRunAsync", nullptr, SessionRunAsync, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sessionRunTraced", nullptr, SessionRunTraced, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"closeSession", nullptr, CloseSession, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

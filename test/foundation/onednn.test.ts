@@ -17,7 +17,7 @@ const ALWAYS_CRASHES = `process.kill(process.pid, "SIGFPE");`;
 describe("oneDNN setting selection", () => {
   test("a SIGFPE under full oneDNN moves to the AVX cap, the next fastest", () => {
     const chosen = pickSetting(ONEDNN_SETTINGS, (setting) => probeInChild(CRASHES_UNLESS_CAPPED, [], setting));
-    assert.deepEqual(chosen.env, { ONEDNN_MAX_CPU_ISA: "AVX" });
+    assert.deepEqual(chosen.env, { TF_ENABLE_ONEDNN_OPTS: "1", ONEDNN_MAX_CPU_ISA: "AVX" });
   });
 
   test("the crash is seen as a signal, not an exit code", () => {
@@ -33,8 +33,9 @@ describe("oneDNN setting selection", () => {
     );
   });
 
-  test("no crash keeps oneDNN fully on", () => {
+  test("no crash keeps oneDNN fully on, switched on explicitly (TensorFlow leaves it off on CPUs without AVX-512)", () => {
     const chosen = pickSetting(ONEDNN_SETTINGS, (setting) => probeInChild(`process.stdout.write("probe-ok")`, [], setting));
     assert.equal(chosen.label, "oneDNN on");
+    assert.deepEqual(chosen.env, { TF_ENABLE_ONEDNN_OPTS: "1" });
   });
 });
