@@ -126,6 +126,10 @@ header = {
         "intraOp": tf.config.threading.get_intra_op_parallelism_threads(),
         "interOp": tf.config.threading.get_inter_op_parallelism_threads(),
     },
-    "settings": {"oneDnn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"), "maxCpuIsa": os.environ.get("ONEDNN_MAX_CPU_ISA", "default")},
+    # As kdlab's TensorFlow got them (lib/onednn.ts): unset means TensorFlow's own choice for this CPU, which may be off.
+    "settings": {
+        "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset"),
+        "ONEDNN_MAX_CPU_ISA": os.environ.get("ONEDNN_MAX_CPU_ISA", "unset"),
+    },
 }
 run_peer(request, header, measure_matmul, measure_model)

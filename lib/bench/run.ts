@@ -132,6 +132,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
       if (answer.matmul) result.matmul.push(matmulRow(peer, answer.matmul.n, answer.matmul.seconds));
       const jit = answer.models.map((m) => m.jitCompile).filter((j) => j !== undefined);
       if (jit.length > 0) result.notes.push(`Keras trains with compile()'s default jit_compile="auto", which resolved to ${[...new Set(jit)].join("/")} here (XLA ${jit.every((j) => !j) ? "off" : "on"}).`);
+      if (peer === "keras") result.notes.push(`TensorFlow's oneDNN setting, the same for kdlab (tfjs-node and the compiled step) and Keras: TF_ENABLE_ONEDNN_OPTS=${answer.settings.TF_ENABLE_ONEDNN_OPTS}, ONEDNN_MAX_CPU_ISA=${answer.settings.ONEDNN_MAX_CPU_ISA} (${backend.oneDnn}).`);
       if (peer === "torch") result.notes.push(`PyTorch runs in its default NCHW layout with oneDNN (mkldnn ${answer.settings.mkldnn}); torchvision's model definitions are used without its compiled ops (DESIGN.md).`);
     }
   }
