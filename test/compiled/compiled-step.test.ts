@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../helpers/native";
 import { cifarStudent } from "../../lib/models/cifar";
@@ -11,10 +12,33 @@ import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/di
 import { CompiledTrainStep } from "../../lib/compiled/step";
 import { createTrainStep, trainModel, TrainerConfig } from "../../lib/distill/trainer";
 import { sessionConfig } from "../../lib/compiled/session-config";
-import { fixedBatches, lockstepRun, twinRun } from "./equivalence";
+import { fixedBatches, LockstepResult, lockstepRun, twinRun } from "./equivalence";
+import { kerasBatchNorm } from "../../lib/models/batch-norm";
 import { maxAbsDifference, syntheticTask, taskSource, tinyConvNet, weightsOf } from "../distill/fixtures";
 
 const TOLERANCE = 1e-3;
+
+/** The MobileNetV2 pieces at a size where training is well conditioned (16×16, 8 channels). */
+function mobileNetBlock(): tf.LayersModel {
+  type S = tf.SymbolicTensor;
+  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
+  const input = tf.input({ shape: [16, 16, 3] });
+  let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: "same", useBias: false, kernelInitializer: init(1) }).apply(input) as S;
+  x = kerasBatchNorm({ epsilon: 1e-3, momentum: 0.9 }).apply(x) as S;
+  const shortcut = tf.layers.reLU({ maxValue: 6 }).apply(x) as S;
+  x = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] }).apply(shortcut) as S;
+  x = tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: "valid", useBias: false, depthwiseInitializer: init(2) }).apply(x) as S;
+  x = kerasBatchNorm({ epsilon: 1e-3, momentum: 0.9 }).apply(x) as S;
+  x = tf.layers.reLU({ maxValue: 6 }).apply(x) as S;
+  x = tf.layers.conv2d({ filters: 8, kernelSize: 1, padding: "same", useBias: false, kernelInitializer: init(3) }).apply(x) as S;
+  x = kerasBatchNorm({ epsilon: 1e-3, momentum: 0.9 }).apply(x) as S;
+  const pooled = tf.layers.averagePooling2d({ poolSize: 2 }).apply(shortcut) as S;
+  x = tf.layers.add().apply([x, pooled]) as S;
+  x = tf.layers.concatenate().apply([x, pooled]) as S;
+  x = tf.layers.globalAveragePooling2d({}).apply(x) as S;
+  x = tf.layers.dense({ units: 3, kernelInitializer: init(4) }).apply(x) as S;
+  return tf.model({ inputs: input, outputs: x });
+}
 const STUDY_SGD: OptimizerConfig = { kind: "sgd", lr: 1e-4, momentum: 0.8 };
 
 function assertAllBelow(values: number[], limit: number, what: string): void {
@@ -59,15 +83,28 @@ describe("compiled train step", () => {
     assertAllBelow(result.updateRelativeDiffs, TOLERANCE, "update");
   });
 
-  test("MobileNetV2 student head (Model 2) at 32 px: each of 20 steps matches the eager step (loss, update, moving statistics)", async () => {
-    const result = await lockstepRun({ build: () => buildModel("pneumonia-student-model2", { inputSize: 32 }), steps: 20, batchSize: 8, optimizer: STUDY_SGD });
-    assertAllBelow(result.lossRelativeDiffs, TOLERANCE, "loss");
-    assertAllBelow(result.updateRelativeDiffs, TOLERANCE, "update");
-    assertAllBelow(result.stateRelativeDiffs, TOLERANCE, "BatchNorm moving statistics");
-  });
+  // The BatchNorm backbones at 32 px from scratch are ill-conditioned (Conv1's gradient norm ≈ 700): a one-ulp
+  // difference between two kernels moves an update by a few per cent. With oneDNN on, eager tfjs and the graph run
+  // different oneDNN kernels (fused vs not) and their updates differ by 1–9 % per step; with TensorFlow's reference
+  // kernels (oneDNN off) both paths run the same arithmetic, which is what checks the graph itself.
+  for (const [name, label] of [["mobilenet", "MobileNetV2 student head (Model 2) at 32 px"], ["densenet", "DenseNet121 teacher head (Model 2, no dropout) at 32 px, distillation α 0.5"]] as const) {
+    test(`${label}: each of 20 steps matches the eager step (loss, update, moving statistics; TensorFlow's reference kernels)`, () => {
+      const child = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "lockstep-child.ts"), name], {
+        env: { ...process.env, TF_ENABLE_ONEDNN_OPTS: "0", KDLAB_ONEDNN: "oneDNN off (test)" },
+        encoding: "utf8",
+        timeout: 600_000,
+      });
+      assert.equal(child.status, 0, child.stderr.slice(-2000));
+      const result = JSON.parse(child.stdout.trim().split("\n").pop() ?? "{}") as LockstepResult & { backend: string };
+      assert.match(result.backend, /oneDNN off/);
+      assertAllBelow(result.lossRelativeDiffs, TOLERANCE, "loss");
+      assertAllBelow(result.updateRelativeDiffs, TOLERANCE, "update");
+      assertAllBelow(result.stateRelativeDiffs, TOLERANCE, "BatchNorm moving statistics");
+    });
+  }
 
-  test("DenseNet121 teacher head (Model 2, no dropout) at 32 px, distillation α 0.5: each of 20 steps matches the eager step", async () => {
-    const result = await lockstepRun({ build: () => buildModel("pneumonia-teacher-model2", { inputSize: 32, dropout: 0 }), steps: 20, batchSize: 4, optimizer: STUDY_SGD, alpha: 0.5, temperature: 4 });
+  test("a MobileNetV2 block (conv, BatchNorm, ReLU6, padded strided depthwise conv, BatchNorm, residual add) with oneDNN on: each of 20 steps matches", async () => {
+    const result = await lockstepRun({ build: mobileNetBlock, steps: 20, batchSize: 8, optimizer: { kind: "sgd", lr: 0.01, momentum: 0.9 } });
     assertAllBelow(result.lossRelativeDiffs, TOLERANCE, "loss");
     assertAllBelow(result.updateRelativeDiffs, TOLERANCE, "update");
     assertAllBelow(result.stateRelativeDiffs, TOLERANCE, "BatchNorm moving statistics");
