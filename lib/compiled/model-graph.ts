@@ -15,13 +15,17 @@ import * as tf from "@tensorflow/tfjs";
 import { DT, OperationHandle, OutputRef } from "./binding";
 import { attr, GraphBuilder } from "./graph";
 
-export interface GraphVariable {
+/** A weight as the layers read it: a variable's value, or a constant in a frozen graph. */
+interface WeightRef {
+  shape: number[];
+  read: OutputRef;
+}
+
+export interface GraphVariable extends WeightRef {
   /** The tfjs weight this variable mirrors. */
   weight: tf.LayerVariable;
-  shape: number[];
   trainable: boolean;
   handle: OutputRef;
-  read: OutputRef;
   /** Feeds a value into the variable: run `assign` with `value` fed. */
   initValue: OutputRef;
   initAssign: OperationHandle;
@@ -45,6 +49,12 @@ export interface ModelGraphOptions {
   dropoutSeed?: OutputRef;
   /** Prefix of variable names, so two models can share a graph. */
   prefix: string;
+  /**
+   * Bake the weights' current values into the graph as constants (no
+   * variables): for a frozen model in inference, where oneDNN can then keep
+   * its reordered filters across runs instead of reordering every call.
+   */
+  constantWeights?: boolean;
 }
 
 interface LayerNode {
@@ -115,7 +125,11 @@ class ModelGraphBuilder {
     private readonly options: ModelGraphOptions,
   ) {}
 
-  private variable(weight: tf.LayerVariable): GraphVariable {
+  private variable(weight: tf.LayerVariable): WeightRef {
+    if (this.options.constantWeights) {
+      const shape = weight.shape as number[];
+      return { shape, read: this.g.constant({ dtype: DT.float32, shape, data: Float32Array.from(weight.read().dataSync()) }, `${weight.originalName.replace(/[^A-Za-z0-9_.\-/]/g, "_")}`) };
+    }
     const existing = this.byWeight.get(weight);
     if (existing) return existing;
     const name = `${this.options.prefix}/${this.variables.length}_${weight.originalName.replace(/[^A-Za-z0-9_.\-/]/g, "_")}`;
@@ -129,13 +143,13 @@ class ModelGraphBuilder {
   }
 
   /** The layer's weights by role ("kernel", "bias", "gamma", …). */
-  private weights(layer: tf.layers.Layer): Map<string, GraphVariable> {
-    const roles = new Map<string, GraphVariable>();
+  private weights(layer: tf.layers.Layer): Map<string, WeightRef> {
+    const roles = new Map<string, WeightRef>();
     for (const weight of layer.weights) roles.set(weightRole(weight), this.variable(weight));
     return roles;
   }
 
-  private regularize(layer: tf.layers.Layer, roles: Map<string, GraphVariable>, where: string): void {
+  private regularize(layer: tf.layers.Layer, roles: Map<string, WeightRef>, where: string): void {
     const holder = layer as unknown as Record<string, unknown>;
     if (holder.activityRegularizer) throw new Error(`${where}: activity regularizers are not supported by the compiled step`);
     const pairs: [string, string][] = [["kernelRegularizer", "kernel"], ["depthwiseRegularizer", "depthwise_kernel"], ["biasRegularizer", "bias"], ["gammaRegularizer", "gamma"], ["betaRegularizer", "beta"]];
@@ -155,7 +169,7 @@ class ModelGraphBuilder {
     }
   }
 
-  private biasAndActivation(x: OutputRef, roles: Map<string, GraphVariable>, config: LayerConfig, where: string): OutputRef {
+  private biasAndActivation(x: OutputRef, roles: Map<string, WeightRef>, config: LayerConfig, where: string): OutputRef {
     const bias = roles.get("bias");
     const biased = bias ? this.g.op("BiasAdd", [x, bias.read], [F32, attr.string("data_format", "NHWC")]) : x;
     return activation(this.g, biased, config.activation, where);
@@ -244,7 +258,7 @@ class ModelGraphBuilder {
     }
   }
 
-  private batchNorm(layer: tf.layers.Layer, x: OutputRef, roles: Map<string, GraphVariable>, config: LayerConfig, where: string): OutputRef {
+  private batchNorm(layer: tf.layers.Layer, x: OutputRef, roles: Map<string, WeightRef>, config: LayerConfig, where: string): OutputRef {
     const g = this.g;
     const rank = g.shape(x).length;
     const axis = Number(config.axis ?? -1);
@@ -262,13 +276,14 @@ class ModelGraphBuilder {
     const epsilon = Number(config.epsilon ?? 1e-3);
     const op = g.operation("FusedBatchNormV3", [x, scale, offset, mean.read, variance.read], [F32, attr.type("U", DT.float32), attr.float("epsilon", epsilon), attr.string("data_format", "NHWC"), attr.bool("is_training", training), attr.float("exponential_avg_factor", 1)]);
     if (training) {
+      if (!("handle" in mean) || !("handle" in variance)) throw new Error(`${where}: training mode needs variables, not constant weights`);
       const momentum = Number(config.momentum ?? 0.99);
       const decay = g.scalar(1 - momentum);
       // Output 2 is the Bessel-corrected variance; tfjs-layers averages the biased one.
       const count = g.cast(g.op("Size", [x], [F32, attr.type("out_type", DT.int32)]), DT.int32, DT.float32);
       const perChannel = g.div(count, g.scalar(channels));
       const biased = g.mul([op, 2], g.div(g.sub(perChannel, g.scalar(1)), perChannel));
-      for (const [variable, batchValue] of [[mean, [op, 1] as OutputRef], [variance, biased]] as const) {
+      for (const [variable, batchValue] of [[mean as GraphVariable, [op, 1] as OutputRef], [variance as GraphVariable, biased]] as const) {
         this.stateUpdates.push({ variable, value: g.sub(variable.read, g.mul(g.sub(variable.read, batchValue), decay)) });
       }
     }
