@@ -266,7 +266,8 @@ function setupGraphBinding() {
   fs.mkdirSync(path.dirname(output), { recursive: true });
   const rpath = `$ORIGIN/${path.relative(path.dirname(output), path.join(deps, "lib"))}`;
   // Built beside and renamed into place: a running process may have the old file mapped.
-  const fresh = `${output}.${process.pid}.tmp`;
+  // Keeps the .node extension: require() loads other extensions as JavaScript.
+  const fresh = path.join(path.dirname(output), `kdlab_graph.${process.pid}.tmp.node`);
   run("g++", ["-std=c++17", "-O2", "-fPIC", "-shared", "-Wall", "-DNODE_GYP_MODULE_NAME=kdlab_graph", `-I${nodeInclude}`, `-I${path.join(deps, "include")}`, source, `-L${path.join(deps, "lib")}`, "-ltensorflow", `-Wl,-rpath,${rpath}`, "-o", fresh]);
   if (!graphBindingLoads(fresh)) fail(`${path.relative(ROOT, output)} built but does not load; see the output above`);
   fs.renameSync(fresh, output);
