@@ -185,22 +185,10 @@ class ModelGraphBuilder {
     this.regularize(layer, roles, where);
     const [x] = inputs;
     switch (className) {
-      case "Conv2D": {
-        checkChannelsLast(config, where);
-        const [sh, sw] = pair(config.strides ?? 1, where);
-        const kernel = roles.get("kernel");
-        if (!kernel) throw new Error(`${where}: no kernel weight`);
-        const y = g.op("Conv2D", [x, kernel.read], [F32, attr.ints("strides", [1, sh, sw, 1]), attr.string("padding", padding(config, where)), attr.string("data_format", "NHWC"), attr.ints("dilations", [1, 1, 1, 1])]);
-        return this.biasAndActivation(y, roles, config, where);
-      }
-      case "DepthwiseConv2D": {
-        checkChannelsLast(config, where);
-        const [sh, sw] = pair(config.strides ?? 1, where);
-        const kernel = roles.get("depthwise_kernel");
-        if (!kernel) throw new Error(`${where}: no depthwise_kernel weight`);
-        const y = g.op("DepthwiseConv2dNative", [x, kernel.read], [F32, attr.ints("strides", [1, sh, sw, 1]), attr.string("padding", padding(config, where)), attr.string("data_format", "NHWC"), attr.ints("dilations", [1, 1, 1, 1])]);
-        return this.biasAndActivation(y, roles, config, where);
-      }
+      case "Conv2D":
+        return this.convolution("Conv2D", "kernel", x, roles, config, where);
+      case "DepthwiseConv2D":
+        return this.convolution("DepthwiseConv2dNative", "depthwise_kernel", x, roles, config, where);
       case "Dense": {
         const kernel = roles.get("kernel");
         if (!kernel) throw new Error(`${where}: no kernel weight`);
@@ -256,6 +244,16 @@ class ModelGraphBuilder {
       default:
         throw new Error(`${where}: layer class ${className} is not supported by the compiled step`);
     }
+  }
+
+  /** Conv2D and DepthwiseConv2D differ only in the op and the kernel's name. */
+  private convolution(opType: "Conv2D" | "DepthwiseConv2dNative", kernelRole: string, x: OutputRef, roles: Map<string, WeightRef>, config: LayerConfig, where: string): OutputRef {
+    checkChannelsLast(config, where);
+    const [sh, sw] = pair(config.strides ?? 1, where);
+    const kernel = roles.get(kernelRole);
+    if (!kernel) throw new Error(`${where}: no ${kernelRole} weight`);
+    const y = this.g.op(opType, [x, kernel.read], [F32, attr.ints("strides", [1, sh, sw, 1]), attr.string("padding", padding(config, where)), attr.string("data_format", "NHWC"), attr.ints("dilations", [1, 1, 1, 1])]);
+    return this.biasAndActivation(y, roles, config, where);
   }
 
   private batchNorm(layer: tf.layers.Layer, x: OutputRef, roles: Map<string, WeightRef>, config: LayerConfig, where: string): OutputRef {

@@ -7,10 +7,11 @@
  * of MobileNetV2 at 224 take 1.5 s instead of tens of milliseconds.
  */
 import * as tf from "@tensorflow/tfjs";
-import { DT, GraphBinding, loadGraphBinding, SessionHandle } from "./binding";
+import { GraphBinding, loadGraphBinding, SessionHandle } from "./binding";
 import { GraphBuilder } from "./graph";
 import { buildModelGraph, ModelGraph } from "./model-graph";
 import { sessionConfig, ThreadSettings } from "./session-config";
+import { tensorValue } from "./tensor-value";
 
 export class CompiledPredictor {
   private readonly binding: GraphBinding;
@@ -34,7 +35,7 @@ export class CompiledPredictor {
 
   /** The model's output for `xs` (float32, NHWC), as a new tensor. */
   async predict(xs: tf.Tensor4D): Promise<tf.Tensor2D> {
-    const [output] = await this.binding.sessionRunAsync(this.activeSession(), [[this.model.input, { dtype: DT.float32, shape: xs.shape.slice(), data: (await xs.data()) as Float32Array }]], [this.model.output], []);
+    const [output] = await this.binding.sessionRunAsync(this.activeSession(), [[this.model.input, await tensorValue(xs)]], [this.model.output], []);
     return tf.tensor2d(output.data as Float32Array, output.shape as [number, number]);
   }
 

@@ -21,20 +21,11 @@ import { correctCountGraph, distillationLossGraph } from "./loss-graph";
 import { buildModelGraph, ModelGraph } from "./model-graph";
 import { buildOptimizerGraph, OptimizerGraph } from "./optimizer-graph";
 import { sessionConfig, ThreadSettings } from "./session-config";
+import { float32Value, tensorValue } from "./tensor-value";
 import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
 
 export interface CompiledStepSpec extends TrainStepSpec {
   threads?: ThreadSettings;
-}
-
-function float32Value(shape: number[], data: Float32Array): TensorValue {
-  return { dtype: DT.float32, shape, data };
-}
-
-async function tensorValue(tensor: tf.Tensor): Promise<TensorValue> {
-  if (tensor.dtype === "int32") return { dtype: DT.int32, shape: tensor.shape.slice(), data: (await tensor.data()) as Int32Array };
-  if (tensor.dtype !== "float32") throw new Error(`compiled step: cannot feed a ${tensor.dtype} tensor`);
-  return float32Value(tensor.shape.slice(), (await tensor.data()) as Float32Array);
 }
 
 export class CompiledTrainStep implements TrainStep {
