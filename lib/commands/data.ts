@@ -3,7 +3,8 @@
  * dataset folder, download the published datasets.
  */
 import { Command, UsageError, parseFlags } from "./command";
-import { downloadChestXray, downloadCifar10 } from "../data/dataset-download";
+import { downloadChestXray, downloadCifar10, downloadMedmnist } from "../data/dataset-download";
+import { MEDMNIST_FLAGS } from "../data/medmnist";
 import { inspectDataset } from "../data/inspect";
 import { terminalProgress } from "../data/progress";
 import { synthChestXray } from "../data/synth-chest-xray";
@@ -13,12 +14,15 @@ import { synthDicom } from "../data/synth-dicom";
 const USAGE = `usage:
   kdlab data synth cifar10|chest-xray|dicom <dir> [--seed N]
       write a small synthetic dataset in the real on-disk format (same seed, same bytes)
-  kdlab data inspect <dir> [--json] [--no-verify]
+  kdlab data inspect <dir | file.npz> [--json] [--no-verify]
       detect the format; count images per split, class and patient; list unusable files
   kdlab data download cifar10 [--dir DIR] [--url U] [--archive PATH] [--md5 HEX|none]
       the official binary archive, MD5-checked, resumable, extracted to DIR/cifar-10-batches-bin
   kdlab data download chest-xray (--url U | --archive PATH) [--dir DIR] [--md5 HEX]
       the Mendeley/Kaggle archive (.zip or .tar.gz) or an extracted folder, to DIR/chest_xray
+  kdlab data download medmnist <flag> [--size 28|64|128|224] [--dir DIR] [--url U] [--archive PATH] [--md5 HEX|none]
+      a MedMNIST 2D .npz from Zenodo, MD5-checked, resumable, to DIR/<flag>[_<size>].npz
+      flags: ${MEDMNIST_FLAGS.join(", ")}
 DIR defaults to the project's data/ folder (or KDLAB_DATA_DIR).`;
 
 function single(flags: Map<string, string[]>, name: string): string | undefined {
@@ -65,7 +69,8 @@ async function inspect(dir: string | undefined, flags: Map<string, string[]>): P
     console.log(JSON.stringify(printed, null, 2));
     return 0;
   }
-  console.log(`${report.root}: ${report.format}`);
+  const about = report.medmnist ? ` (${report.medmnist.flag ?? "unnamed"}, ${report.medmnist.task}, ${report.medmnist.size}×${report.medmnist.size}, ${report.medmnist.channels === 1 ? "gray" : "RGB"}; classes: ${report.medmnist.classNames.join(", ")})` : "";
+  console.log(`${report.root}: ${report.format}${about}`);
   for (const [split, s] of Object.entries(report.splits)) {
     const classes = Object.entries(s.classes).map(([c, n]) => `${c} ${n}`).join(", ");
     console.log(`  ${split}: ${s.count} images (${classes})${s.patients !== undefined ? `, ${s.patients} patients` : ""}`);
@@ -75,8 +80,9 @@ async function inspect(dir: string | undefined, flags: Map<string, string[]>): P
   return 0;
 }
 
-async function download(kind: string | undefined, flags: Map<string, string[]>): Promise<number> {
-  checkFlags(flags, ["dir", "url", "archive", "md5"]);
+async function download(kind: string | undefined, flag: string | undefined, flags: Map<string, string[]>): Promise<number> {
+  checkFlags(flags, kind === "medmnist" ? ["dir", "url", "archive", "md5", "size"] : ["dir", "url", "archive", "md5"]);
+  if (kind !== "medmnist" && flag !== undefined) throw new UsageError(`download ${kind ?? ""}: unexpected argument "${flag}"`);
   const md5Flag = single(flags, "md5");
   const options = {
     dir: single(flags, "dir"),
@@ -94,14 +100,23 @@ async function download(kind: string | undefined, flags: Map<string, string[]>):
       if (!options.url && !options.archive) throw new UsageError("chest-xray needs --url or --archive (see data/README.md)");
       console.log(`chest X-ray ready in ${await downloadChestXray(options)}`);
       return 0;
+    case "medmnist": {
+      if (!flag) throw new UsageError(`medmnist needs a dataset flag: ${MEDMNIST_FLAGS.join(", ")}`);
+      if (!MEDMNIST_FLAGS.includes(flag)) throw new UsageError(`unknown MedMNIST dataset "${flag}"; known: ${MEDMNIST_FLAGS.join(", ")}`);
+      const sizeText = single(flags, "size") ?? "28";
+      const size = Number(sizeText);
+      if (![28, 64, 128, 224].includes(size)) throw new UsageError(`--size must be 28, 64, 128 or 224, got ${sizeText}`);
+      console.log(`${flag} ready: ${await downloadMedmnist(flag, { ...options, size, log: (line) => console.error(line) })}`);
+      return 0;
+    }
     default:
-      throw new UsageError(`download: unknown dataset "${kind ?? ""}" (cifar10, chest-xray)`);
+      throw new UsageError(`download: unknown dataset "${kind ?? ""}" (cifar10, chest-xray, medmnist)`);
   }
 }
 
 export const dataCommand: Command = {
   name: "data",
-  summary: "synthesise, inspect and download datasets (CIFAR-10, chest X-ray, DICOM)",
+  summary: "synthesise, inspect and download datasets (CIFAR-10, chest X-ray, DICOM, MedMNIST)",
   usage: USAGE,
   async run(args: string[]): Promise<number> {
     const { positional, flags } = parseFlags(args, ["json", "no-verify"]);
@@ -112,7 +127,7 @@ export const dataCommand: Command = {
       case "inspect":
         return inspect(rest[0], flags);
       case "download":
-        return download(rest[0], flags);
+        return download(rest[0], rest[1], flags);
       default:
         throw new UsageError(action ? `unknown action "${action}"` : "missing action (synth, inspect, download)");
     }

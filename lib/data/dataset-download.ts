@@ -5,6 +5,8 @@
  *   cifar10    → <dir>/cifar-10-batches-bin (official archive, MD5-verified)
  *   chest-xray → <dir>/chest_xray (Mendeley/Kaggle archive by URL or path,
  *                or an already-extracted folder, used in place)
+ *   medmnist   → <dir>/<flag>[_<size>].npz (MedMNIST's official Zenodo file
+ *                and MD5 for the flag and size; checked as a dataset)
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,6 +15,7 @@ import { findChestXrayRoot, listChestXray } from "./chest-xray";
 import { projectDataDir } from "./data-dir";
 import { downloadFile, md5OfFile } from "./download";
 import { extractArchive } from "./extract";
+import { MEDMNIST_FLAGS, MEDMNIST_INFO, readMedmnist } from "./medmnist";
 import { ProgressCallback } from "./progress";
 
 export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
@@ -101,4 +104,56 @@ export async function downloadChestXray(options: DatasetDownloadOptions = {}): P
     listChestXray(root);
     return root;
   });
+}
+
+export interface MedmnistDownloadOptions extends DatasetDownloadOptions {
+  /** Image side: 28 (MedMNIST v2) or 64 / 128 / 224 (MedMNIST+). */
+  size?: number;
+  /** Messages about what was reused or replaced (default: none). */
+  log?: (line: string) => void;
+}
+
+/** The official file name, URL and MD5 of a MedMNIST 2D dataset at a size. */
+export function medmnistSource(flag: string, size = 28): { fileName: string; url: string; md5: string } {
+  const info = MEDMNIST_INFO[flag];
+  if (!info) throw new Error(`unknown MedMNIST dataset "${flag}"; known 2D datasets: ${MEDMNIST_FLAGS.join(", ")}`);
+  const file = info.files[String(size)];
+  if (!file) throw new Error(`${flag}: no official ${size}×${size} file (sizes: ${Object.keys(info.files).join(", ")})`);
+  return { fileName: size === 28 ? `${flag}.npz` : `${flag}_${size}.npz`, ...file };
+}
+
+/**
+ * Gets a MedMNIST .npz into `<dir>` (resumable: an interrupted download
+ * continues from its .part file); a present file is reused only when its MD5
+ * is the official one, else it is deleted and downloaded again. Returns the file.
+ */
+export async function downloadMedmnist(flag: string, options: MedmnistDownloadOptions = {}): Promise<string> {
+  const source = medmnistSource(flag, options.size ?? 28);
+  const dir = options.dir ?? projectDataDir();
+  const md5 = options.md5 === null ? undefined : (options.md5 ?? source.md5).toLowerCase();
+  const dest = path.join(dir, source.fileName);
+  const check = (file: string): string => {
+    readMedmnist(file);
+    return file;
+  };
+  if (options.archive) {
+    if (!fs.existsSync(options.archive)) throw new Error(`${options.archive}: no such file`);
+    const actual = md5 ? await md5OfFile(options.archive) : undefined;
+    if (md5 && actual !== md5) throw new Error(`${options.archive}: MD5 mismatch (expected ${md5}, got ${actual})`);
+    return check(options.archive);
+  }
+  if (fs.existsSync(dest)) {
+    const actual = md5 ? await md5OfFile(dest) : undefined;
+    if (!md5 || actual === md5) return check(dest);
+    fs.rmSync(dest);
+    options.log?.(`${dest}: MD5 ${actual}, expected ${md5}: deleted, downloading again`);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  await downloadFile(options.url ?? source.url, dest, { md5, onProgress: options.onProgress, retries: options.retries });
+  try {
+    return check(dest);
+  } catch (error) {
+    fs.rmSync(dest, { force: true });
+    throw new Error(`${(error as Error).message} (the downloaded file was deleted)`);
+  }
 }

@@ -1,5 +1,6 @@
 /**
- * One entry point over the three formats: detect the format, list the
+ * One entry point over the four formats (CIFAR-10 binary, chest X-ray
+ * folders, DICOM + labels.csv, a MedMNIST .npz file): detect the format, list the
  * splits, optionally verify every image (corrupt ones move to `skipped`) and
  * re-split train/val by patient. Feed a split's samples to ImagePipeline.
  */
@@ -8,25 +9,29 @@ import * as path from "node:path";
 import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, cifarBatchDir, listCifar10 } from "./cifar10";
 import { findChestXrayRoot, listChestXray, verifyImages } from "./chest-xray";
 import { findDicomSplits, listDicomDataset, verifyDicomFiles } from "./dicom-dataset";
+import { isNpzFile, listMedmnist } from "./medmnist";
 import { Sample, SkippedFile } from "./sample";
 import { splitByPatient } from "./split";
 
-export type DatasetFormat = "cifar10" | "chest-xray" | "dicom";
+export type DatasetFormat = "cifar10" | "chest-xray" | "dicom" | "medmnist";
 
+/** The format of a dataset folder, or of a MedMNIST `.npz` file. */
 export function detectFormat(dir: string): DatasetFormat {
-  if (!fs.existsSync(dir)) throw new Error(`${dir}: no such folder`);
+  if (!fs.existsSync(dir)) throw new Error(`${dir}: no such file or folder`);
+  if (isNpzFile(dir)) return "medmnist";
+  if (fs.statSync(dir).isFile()) throw new Error(`${dir}: a file, but not a MedMNIST .npz; a dataset is a folder (CIFAR-10, chest X-ray, DICOM) or a .npz file`);
   const batchDir = cifarBatchDir(dir);
   if ([...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE].some((f) => fs.existsSync(path.join(batchDir, f)))) return "cifar10";
   if (findChestXrayRoot(dir)) return "chest-xray";
   if (Object.keys(findDicomSplits(dir)).length > 0) return "dicom";
-  throw new Error(`${dir}: not a CIFAR-10 (cifar-10-batches-bin), chest X-ray ({train,val,test}/{NORMAL,PNEUMONIA}) or DICOM (labels.csv) dataset`);
+  throw new Error(`${dir}: not a CIFAR-10 (cifar-10-batches-bin), chest X-ray ({train,val,test}/{NORMAL,PNEUMONIA}), DICOM (labels.csv) dataset or MedMNIST .npz file`);
 }
 
 export interface OpenedDataset {
   format: DatasetFormat;
   root: string;
   classNames: string[];
-  /** Split name → samples (train, val, test for chest X-ray; train, test (+ val) for CIFAR-10). */
+  /** Split name → samples (train, val, test for chest X-ray and MedMNIST; train, test (+ val) for CIFAR-10). */
   splits: Record<string, Sample[]>;
   skipped: SkippedFile[];
 }
@@ -50,11 +55,15 @@ export async function openDataset(dir: string, options: OpenDatasetOptions = {})
     const train = listCifar10(dir, "train");
     const test = listCifar10(dir, "test");
     opened = { format, root: dir, classNames: train.classNames, splits: { train: train.samples, test: test.samples }, skipped: [] };
+  } else if (format === "medmnist") {
+    // Every array was checked when read: nothing to verify per image.
+    const listing = listMedmnist(dir);
+    opened = { format, root: listing.root, classNames: listing.classNames, splits: { ...listing.splits }, skipped: [] };
   } else {
     const listing = format === "chest-xray" ? listChestXray(dir) : listDicomDataset(dir);
     opened = { format, ...listing, splits: { ...listing.splits }, skipped: listing.skipped.slice() };
   }
-  if (options.verify && format !== "cifar10") {
+  if (options.verify && (format === "chest-xray" || format === "dicom")) {
     for (const [split, samples] of Object.entries(opened.splits)) {
       const checked = format === "chest-xray" ? await verifyImages(samples) : verifyDicomFiles(samples);
       opened.splits[split] = checked.ok;

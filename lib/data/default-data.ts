@@ -1,8 +1,13 @@
 /**
- * The embedded default datasets: small synthetic sets in the real on-disk
- * formats, generated on first use under data/default/<kind> (git-ignored),
- * so a fresh machine with no dataset configured runs every notebook in
- * seconds. Generation is seeded, so every machine gets the same bytes.
+ * The embedded defaults, what a run uses when no dataset is given:
+ * - pneumonia stages: real chest radiographs, PneumoniaMNIST (MedMNIST v2,
+ *   28×28, official split) shipped in the project as data/pneumoniamnist.npz;
+ * - CIFAR-10: the real binary set when data/cifar-10-batches-bin is there,
+ *   else a synthetic, learnable one;
+ * and the synthetic sets in the real on-disk formats (CIFAR-10, chest X-ray
+ * folders, DICOM), generated on first use under data/default/<kind>
+ * (git-ignored) for tests and the other formats. Generation is seeded, so
+ * every machine gets the same bytes.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,6 +15,11 @@ import { projectDataDir } from "./data-dir";
 import { kermanyCounts, synthChestXray } from "./synth-chest-xray";
 import { synthCifar10 } from "./synth-cifar10";
 import { synthDicom } from "./synth-dicom";
+import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from "./cifar10";
+
+/** The shipped real default of the pneumonia stages (see data/README.md for its source and licence). */
+export const SHIPPED_PNEUMONIAMNIST = path.resolve(__dirname, "..", "..", "data", "pneumoniamnist.npz");
+export const SHIPPED_PNEUMONIAMNIST_DESCRIPTION = "PneumoniaMNIST (MedMNIST v2): real pediatric chest radiographs, 28×28, official train/val/test split, shipped as data/pneumoniamnist.npz";
 
 export type DefaultDataKind = "cifar10" | "chest-xray" | "dicom";
 
@@ -61,8 +71,37 @@ export async function ensureDefaultData(kind: DefaultDataKind, options: { dataDi
   return finalPath;
 }
 
-/** A dataset folder: `configured` if given, else the embedded default (the caller says so to the user). */
-export async function resolveDataset(kind: DefaultDataKind, configured?: string): Promise<{ path: string; isDefault: boolean }> {
-  if (configured) return { path: configured, isDefault: false };
-  return { path: await ensureDefaultData(kind), isDefault: true };
+export interface ResolvedDataset {
+  path: string;
+  /** No dataset was given: this is the embedded default. */
+  isDefault: boolean;
+  /** Real images (shipped or found in data/), not synthetic ones. */
+  isReal: boolean;
+  /** The default's description for reports; undefined for a dataset the user gave. */
+  description?: string;
+}
+
+function hasRealCifar(dir: string): boolean {
+  return [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE].every((f) => fs.existsSync(path.join(dir, f)));
+}
+
+/**
+ * A dataset: `configured` if given, else the embedded default for the task
+ * (the caller says which to the user): shipped PneumoniaMNIST for chest
+ * X-rays; real CIFAR-10 from data/ when present, else the synthetic one.
+ */
+export async function resolveDataset(kind: "cifar10" | "chest-xray", configured?: string): Promise<ResolvedDataset> {
+  if (configured) return { path: configured, isDefault: false, isReal: true };
+  if (kind === "chest-xray") {
+    if (!fs.existsSync(SHIPPED_PNEUMONIAMNIST)) throw new Error(`${SHIPPED_PNEUMONIAMNIST}: the shipped PneumoniaMNIST file is missing (restore it with git checkout data/pneumoniamnist.npz)`);
+    return { path: SHIPPED_PNEUMONIAMNIST, isDefault: true, isReal: true, description: SHIPPED_PNEUMONIAMNIST_DESCRIPTION };
+  }
+  const real = path.join(projectDataDir(), "cifar-10-batches-bin");
+  if (hasRealCifar(real)) return { path: real, isDefault: true, isReal: true, description: `CIFAR-10 (the real binary set in ${real})` };
+  return {
+    path: await ensureDefaultData("cifar10"),
+    isDefault: true,
+    isReal: false,
+    description: "synthetic CIFAR-10 (kdlab's generator: one shape and colour per class over noise; learnable, not real photographs), official binary layout",
+  };
 }

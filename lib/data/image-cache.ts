@@ -16,7 +16,7 @@ export class DecodedImageCache {
 
   private entryPath(sample: Sample, size: number, fit: string): string {
     const stat = fs.statSync(sample.file);
-    const key = JSON.stringify([path.resolve(sample.file), sample.record ?? -1, stat.size, stat.mtimeMs, size, fit]);
+    const key = JSON.stringify([path.resolve(sample.file), sample.array ?? "", sample.record ?? -1, stat.size, stat.mtimeMs, size, fit]);
     const hash = crypto.createHash("sha1").update(key).digest("hex");
     return path.join(this.dir, hash.slice(0, 2), `${hash}.u8`);
   }

@@ -3,11 +3,13 @@
  * split's image count, per-class counts and (where file names or labels.csv
  * tell them) patient counts, plus every file that cannot be used and why.
  * Images are decoded (small) to find corrupt files unless `verify` is false.
+ * A MedMNIST .npz also reports its dataset, task, image size and channels.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, checkCifarBatch, cifarBatchDir, readCifarClassNames } from "./cifar10";
 import { DatasetFormat, detectFormat, openDataset } from "./dataset";
+import { MedmnistTask, medmnistCounts, readMedmnist } from "./medmnist";
 import { Sample, SkippedFile } from "./sample";
 
 export interface SplitSummary {
@@ -21,6 +23,8 @@ export interface InspectReport {
   root: string;
   splits: Record<string, SplitSummary>;
   skipped: SkippedFile[];
+  /** MedMNIST only: the flag from the file name, the task, the stored image side and channels. */
+  medmnist?: { flag: string | null; task: MedmnistTask; size: number; channels: 1 | 3; classNames: string[] };
 }
 
 export function summarise(samples: readonly Sample[], classNames: readonly string[]): SplitSummary {
@@ -60,9 +64,22 @@ function inspectCifar(dir: string): InspectReport {
   return { format: "cifar10", root: batchDir, splits, skipped };
 }
 
+function inspectMedmnist(file: string): InspectReport {
+  const dataset = readMedmnist(file);
+  return {
+    format: "medmnist",
+    root: file,
+    splits: medmnistCounts(dataset),
+    skipped: [],
+    medmnist: { flag: dataset.flag ?? null, task: dataset.task, size: dataset.size, channels: dataset.channels, classNames: dataset.classNames },
+  };
+}
+
 /** Counts per split, after decoding every image once (unless `verify` is false) to list corrupt files. */
 export async function inspectDataset(dir: string, options: { verify?: boolean } = {}): Promise<InspectReport> {
-  if (detectFormat(dir) === "cifar10") return inspectCifar(dir);
+  const format = detectFormat(dir);
+  if (format === "cifar10") return inspectCifar(dir);
+  if (format === "medmnist") return inspectMedmnist(dir);
   const opened = await openDataset(dir, { verify: options.verify ?? true });
   const splits = Object.fromEntries(Object.entries(opened.splits).map(([split, samples]) => [split, summarise(samples, opened.classNames)]));
   return { format: opened.format, root: opened.root, splits, skipped: opened.skipped };

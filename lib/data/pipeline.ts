@@ -15,7 +15,7 @@
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { AugmentOptions, augmentBatch } from "./augment";
-import { DecodedImage, decodeSample } from "./decode";
+import { DecodedImage, decodeSample, decodedChannels } from "./decode";
 import { DecodedImageCache } from "./image-cache";
 import { Limiter } from "./limiter";
 import { mixSeed, seededRandom, shuffled } from "./random";
@@ -101,8 +101,7 @@ export class ImagePipeline {
   private async decodeOne(sample: Sample): Promise<DecodedImage | undefined> {
     return this.limiter.run(async () => {
       try {
-        const expected: 1 | 3 = sample.format === "cifar10" ? 3 : 1;
-        const cached = await this.cache?.get(sample, this.size, this.fit, expected);
+        const cached = await this.cache?.get(sample, this.size, this.fit, decodedChannels(sample));
         const image = cached ?? (await decodeSample(sample, { size: this.size, fit: this.fit }));
         if (!cached) await this.cache?.put(sample, this.size, this.fit, image);
         this.decodedCount++;

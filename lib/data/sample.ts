@@ -2,14 +2,18 @@
  * One labelled image on disk, whatever its format. Loaders list samples
  * without decoding them; the pipeline decodes them batch by batch.
  */
-export type SampleFormat = "cifar10" | "image" | "dicom";
+export type SampleFormat = "cifar10" | "image" | "dicom" | "medmnist";
 
 export interface Sample {
   format: SampleFormat;
   /** The file holding the image (for CIFAR-10, the batch file). */
   file: string;
-  /** Record index inside a CIFAR-10 batch file. */
+  /** Record index inside a CIFAR-10 batch file or a MedMNIST array. */
   record?: number;
+  /** The array inside an archive holding the record (MedMNIST: `train_images`, …). */
+  array?: string;
+  /** Channels of the decoded image (default: 3 for CIFAR-10, 1 otherwise). */
+  channels?: 1 | 3;
   /** Class index into the dataset's class names. */
   label: number;
   className: string;
@@ -25,5 +29,6 @@ export interface SkippedFile {
 
 /** A readable name for a sample in errors and batch listings. */
 export function sampleName(sample: Sample): string {
-  return sample.record === undefined ? sample.file : `${sample.file}#${sample.record}`;
+  if (sample.record === undefined) return sample.file;
+  return sample.array === undefined ? `${sample.file}#${sample.record}` : `${sample.file}:${sample.array}#${sample.record}`;
 }

@@ -10,8 +10,12 @@ import type { ModelName } from "../models/index";
 export const EXPERIMENT_NAMES = ["cifar10-teacher-student", "pneumonia-model1-pretrained", "pneumonia-model2", "pneumonia-final", "pneumonia-student-alone"] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
-export const PROFILES = ["quick", "full"] as const;
-/** quick: tiny images, small subsets of the embedded data, few epochs (seconds); full: the study's settings. */
+export const PROFILES = ["quick", "standard", "full"] as const;
+/**
+ * quick: tiny images, small subsets of the embedded data, few epochs (seconds, for tests);
+ * standard: every real PneumoniaMNIST image at 32 px, trained to convergence with
+ * selection on val (the main job: minutes on 2 cores); full: the study's settings (224 px).
+ */
 export type Profile = (typeof PROFILES)[number];
 
 export type DatasetKind = "cifar10" | "chest-xray";

@@ -1,7 +1,9 @@
 /**
- * An experiment's data: the dataset folder (the embedded synthetic default
- * unless one is given), train / validation / test samples (validation held
- * out of train, by patient for chest X-rays), the config's subset limits,
+ * An experiment's data: the dataset (the embedded default unless one is
+ * given: real PneumoniaMNIST radiographs for the pneumonia stages), train /
+ * validation / test samples (a MedMNIST file's official val split kept;
+ * otherwise validation held out of train, by patient for chest X-rays and
+ * DICOM), the config's subset limits,
  * and one streaming pipeline per split yielding [0, 1] images at the input
  * size. Each model's own preprocessing is applied later, by the trainer.
  */
@@ -9,6 +11,9 @@ import * as fs from "node:fs";
 import { AugmentOptions } from "../data/augment";
 import { listChestXray } from "../data/chest-xray";
 import { listCifar10 } from "../data/cifar10";
+import { detectFormat, DatasetFormat } from "../data/dataset";
+import { listDicomDataset } from "../data/dicom-dataset";
+import { listMedmnist } from "../data/medmnist";
 import { resolveDataset } from "../data/default-data";
 import { ImagePipeline } from "../data/pipeline";
 import { mixSeed, seededRandom, shuffled } from "../data/random";
@@ -19,10 +24,15 @@ import { AugmentationChoice, ExperimentConfig } from "./config";
 export type SplitName = "train" | "validation" | "test";
 
 export interface ExperimentData {
-  /** The dataset folder read. */
+  /** The dataset folder (or .npz file) read. */
   path: string;
-  /** True when it is the embedded synthetic default (no dataset was given). */
+  format: DatasetFormat;
+  /** True when it is the embedded default (no dataset was given). */
   isDefault: boolean;
+  /** Real images (a dataset given, the shipped PneumoniaMNIST, real CIFAR-10 in data/), not synthetic ones. */
+  isReal: boolean;
+  /** What the data is, in a few words (the default's description, or the format and path). */
+  description: string;
   classNames: string[];
   samples: Record<SplitName, Sample[]>;
   pipelines: Record<SplitName, ImagePipeline>;
@@ -31,7 +41,7 @@ export interface ExperimentData {
 }
 
 export interface ExperimentDataOptions {
-  /** A dataset folder in the config's format; default: the embedded synthetic one. */
+  /** A dataset folder or .npz file for the config's task; default: the embedded one. */
   dataDir?: string;
   /** Folder for decoded, resized images (speeds up later epochs and runs); none by default. */
   cacheDir?: string;
@@ -55,31 +65,54 @@ function limited(samples: Sample[], limit: number | null, seed: number, salt: nu
 }
 
 interface Listing {
+  format: DatasetFormat;
   classNames: string[];
+  /** Train (+ val) images to split into train and validation, or… */
   trainPool: Sample[];
+  /** …the dataset's own validation split, kept as published (MedMNIST). */
+  validation?: Sample[];
   test: Sample[];
   skipped: SkippedFile[];
 }
 
+/** Formats each task can train on (CIFAR-10 needs its 10 classes; the pneumonia stages take any 2-D classification set). */
+const FORMATS_FOR: Record<ExperimentConfig["dataset"]["kind"], DatasetFormat[]> = {
+  cifar10: ["cifar10"],
+  "chest-xray": ["chest-xray", "dicom", "medmnist"],
+};
+
 function listDataset(config: ExperimentConfig, dir: string): Listing {
-  if (!fs.existsSync(dir)) throw new Error(`${dir}: no such dataset folder`);
-  if (config.dataset.kind === "cifar10") {
-    const train = listCifar10(dir, "train");
-    const test = listCifar10(dir, "test");
-    return { classNames: train.classNames, trainPool: train.samples, test: test.samples, skipped: [] };
+  if (!fs.existsSync(dir)) throw new Error(`${dir}: no such dataset folder or file`);
+  const format = detectFormat(dir);
+  if (!FORMATS_FOR[config.dataset.kind].includes(format)) {
+    throw new Error(`${dir}: a ${format} dataset, but ${config.name} trains on ${FORMATS_FOR[config.dataset.kind].join(" / ")} data`);
   }
-  const listing = listChestXray(dir);
-  const test = listing.splits.test ?? [];
-  // The published val folder has 16 images: pool it with train and re-split by patient.
-  const trainPool = [...(listing.splits.train ?? []), ...(listing.splits.val ?? [])];
-  return { classNames: listing.classNames, trainPool, test, skipped: listing.skipped };
+  switch (format) {
+    case "cifar10": {
+      const train = listCifar10(dir, "train");
+      const test = listCifar10(dir, "test");
+      return { format, classNames: train.classNames, trainPool: train.samples, test: test.samples, skipped: [] };
+    }
+    case "medmnist": {
+      const listing = listMedmnist(dir);
+      return { format, classNames: listing.classNames, trainPool: listing.splits.train, validation: listing.splits.val, test: listing.splits.test, skipped: [] };
+    }
+    case "chest-xray":
+    case "dicom": {
+      const listing = format === "chest-xray" ? listChestXray(dir) : listDicomDataset(dir);
+      const test = listing.splits.test ?? [];
+      // The published val folder has 16 images: pool it with train and re-split by patient.
+      const trainPool = [...(listing.splits.train ?? []), ...(listing.splits.val ?? [])];
+      return { format, classNames: listing.classNames, trainPool, test, skipped: listing.skipped };
+    }
+  }
 }
 
 export async function buildExperimentData(config: ExperimentConfig, options: ExperimentDataOptions = {}): Promise<ExperimentData> {
   const resolved = await resolveDataset(config.dataset.kind, options.dataDir);
   const listing = listDataset(config, resolved.path);
   const { seed, dataset } = config;
-  const split = splitByPatient(listing.trainPool, { valFraction: dataset.valFraction, seed: mixSeed(seed, 1) });
+  const split = listing.validation ? { train: listing.trainPool, val: listing.validation } : splitByPatient(listing.trainPool, { valFraction: dataset.valFraction, seed: mixSeed(seed, 1) });
   const samples: Record<SplitName, Sample[]> = {
     train: limited(split.train, dataset.trainLimit, seed, 2),
     validation: limited(split.val, dataset.validationLimit, seed, 3),
@@ -96,7 +129,10 @@ export async function buildExperimentData(config: ExperimentConfig, options: Exp
   };
   return {
     path: resolved.path,
+    format: listing.format,
     isDefault: resolved.isDefault,
+    isReal: resolved.isReal,
+    description: resolved.description ?? `${listing.format} dataset ${resolved.path}`,
     classNames: listing.classNames,
     samples,
     pipelines,

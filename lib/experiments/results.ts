@@ -3,6 +3,7 @@
  * model × split × epoch, Vega-Lite "long" form) and one row per test metric,
  * plus a plain-text table for the terminal.
  */
+import type { DatasetFormat } from "../data/dataset";
 import type { ClassificationReport, EpochRecord, TrainResult } from "../distill/index";
 import type { ModelName, ParamCounts } from "../models/index";
 import type { ExperimentConfig, ExperimentName, Profile } from "./config";
@@ -50,7 +51,7 @@ export interface ExperimentResult {
   profile: Profile;
   config: ExperimentConfig;
   runDir: string;
-  dataset: { path: string; isDefault: boolean; classNames: string[]; counts: { train: number; validation: number; test: number }; skipped: number };
+  dataset: { path: string; format: DatasetFormat; isDefault: boolean; isReal: boolean; description: string; classNames: string[]; counts: { train: number; validation: number; test: number }; skipped: number };
   /** Absent when the student is trained alone. */
   teacher?: ModelRun;
   student: ModelRun;

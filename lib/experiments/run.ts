@@ -20,7 +20,7 @@ import { validateExperiment } from "./overrides";
 import { curveRows, ExperimentResult, metricRows, ModelRun, Role } from "./results";
 
 export interface RunOptions {
-  /** A dataset folder in the experiment's format; default: the embedded synthetic dataset. */
+  /** A dataset folder or .npz file for the experiment's task; default: the embedded one (see lib/data/default-data.ts). */
   dataDir?: string;
   /** Where run folders go; default: runs/ at the project root. */
   runsRoot?: string;
@@ -129,7 +129,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
 
 function notesFor(config: ExperimentConfig, data: ExperimentData, runs: ModelRun[]): string[] {
   const notes: string[] = [];
-  if (data.isDefault) notes.push(`data: the embedded synthetic ${config.dataset.kind} dataset (${data.path}); pass dataDir (--data) for the real one`);
+  if (data.isDefault && !data.isReal) notes.push(`data: ${data.description} (${data.path}); pass dataDir (--data) for the real dataset`);
   for (const run of runs) {
     if (run.frozenBackbone && !config[run.role]?.backboneWeights) {
       notes.push(`${run.role} ${run.model}: backbone frozen at random initialisation — no ImageNet weights were given (set ${run.role}.backboneWeights to a Keras notop .h5 file); only the head trains`);
@@ -149,8 +149,9 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   const counts = { train: data.samples.train.length, validation: data.samples.validation.length, test: data.samples.test.length };
   const dataSeconds = (Date.now() - started) / 1000;
   const runDir = newRunDirectory(options.runsRoot ?? defaultRunsRoot(), config.name);
-  fs.writeFileSync(path.join(runDir, "config.json"), `${JSON.stringify({ config, dataset: { path: data.path, isDefault: data.isDefault, classNames: data.classNames, counts } }, null, 1)}\n`);
-  log(`${config.name} (${config.profile}): ${counts.train} train / ${counts.validation} validation / ${counts.test} test images at ${config.dataset.inputSize}px from ${data.isDefault ? "the embedded synthetic dataset" : data.path}; run folder ${runDir}`);
+  const dataset = { path: data.path, format: data.format, isDefault: data.isDefault, isReal: data.isReal, description: data.description, classNames: data.classNames, counts };
+  fs.writeFileSync(path.join(runDir, "config.json"), `${JSON.stringify({ config, dataset }, null, 1)}\n`);
+  log(`${config.name} (${config.profile}): ${counts.train} train / ${counts.validation} validation / ${counts.test} test images at ${config.dataset.inputSize}px from ${data.description}; run folder ${runDir}`);
 
   const classes = data.classNames.length;
   const models: tf.LayersModel[] = [];
@@ -181,7 +182,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
       profile: config.profile,
       config,
       runDir,
-      dataset: { path: data.path, isDefault: data.isDefault, classNames: data.classNames, counts, skipped: data.skipped().length },
+      dataset: { ...dataset, skipped: data.skipped().length },
       teacher: teacherRun,
       student: studentRun,
       curves: runs.flatMap((run) => curveRows(run.role, run.history)),

@@ -8,7 +8,7 @@
  * momentum 0.8, every image). Any setting can be overridden.
  */
 import * as tf from "@tensorflow/tfjs";
-import { openDataset } from "../data/dataset";
+import { detectFormat, openDataset } from "../data/dataset";
 import { resolveDataset } from "../data/default-data";
 import { ImagePipeline } from "../data/pipeline";
 import { mixSeed, seededRandom, shuffled } from "../data/random";
@@ -123,6 +123,8 @@ export interface TrainedModel {
 export interface PairData {
   path: string;
   isDefault: boolean;
+  /** What the data is, in a few words. */
+  description: string;
   classNames: string[];
   counts: { train: number; validation: number; test: number };
   test: Sample[];
@@ -138,7 +140,7 @@ export interface TrainedPair {
 
 /** One sentence on the data, for the notebook's first output and its results table. */
 export function describePairData(data: PairData): string {
-  const where = data.isDefault ? "embedded default (synthetic chest X-rays in the Kaggle folder layout; not the real dataset)" : data.path;
+  const where = data.isDefault ? `embedded default: ${data.description}` : data.description;
   return `${where}: ${data.counts.train} train / ${data.counts.validation} validation / ${data.counts.test} test images`;
 }
 
@@ -146,18 +148,20 @@ function limited(samples: Sample[], limit: number | null, seed: number): Sample[
   return limit === null || limit >= samples.length ? samples : shuffled(samples, seededRandom(seed)).slice(0, limit);
 }
 
-/** The folder and its splits: validation held out of train by patient, subsets seeded. */
+/** The dataset and its splits: MedMNIST's own val split, else validation held out of train by patient; subsets seeded. */
 export async function openPairData(settings: PairSettings): Promise<PairData & { train: Sample[]; validation: Sample[] }> {
   const resolved = await resolveDataset("chest-xray", settings.dataDir || undefined);
-  const opened = await openDataset(resolved.path, { valFraction: 0.15, seed: mixSeed(settings.seed, 1) });
-  if (opened.format !== "chest-xray") throw new Error(`${resolved.path}: notebook 06 needs a chest X-ray folder, found ${opened.format}`);
+  const format = detectFormat(resolved.path);
+  if (format === "cifar10") throw new Error(`${resolved.path}: notebook 06 needs chest radiographs (a chest X-ray or DICOM folder, or a MedMNIST .npz), found CIFAR-10`);
+  const opened = await openDataset(resolved.path, format === "medmnist" ? {} : { valFraction: 0.15, seed: mixSeed(settings.seed, 1) });
   const train = limited(opened.splits.train ?? [], settings.trainLimit, mixSeed(settings.seed, 2));
   const validation = limited(opened.splits.val ?? [], settings.validationLimit, mixSeed(settings.seed, 3));
   const test = opened.splits.test ?? [];
   for (const [name, list] of Object.entries({ train, validation, test })) {
     if (list.length === 0) throw new Error(`${resolved.path}: the ${name} split is empty (expected {train,val,test}/{NORMAL,PNEUMONIA} image folders)`);
   }
-  return { path: resolved.path, isDefault: !settings.dataDir, classNames: opened.classNames, counts: { train: train.length, validation: validation.length, test: test.length }, train, validation, test };
+  const description = resolved.description ?? `${format} dataset ${resolved.path}`;
+  return { path: resolved.path, isDefault: resolved.isDefault, description, classNames: opened.classNames, counts: { train: train.length, validation: validation.length, test: test.length }, train, validation, test };
 }
 
 function setBatchNormMomentum(model: tf.LayersModel, momentum: number | null): void {

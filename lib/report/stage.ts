@@ -40,7 +40,7 @@ export async function train(config: ExperimentConfig, dataDir = ""): Promise<Exp
 /** One sentence on the data the run used, for the first output and the results table. */
 export function dataDescription(result: ExperimentResult): string {
   const { dataset } = result;
-  const where = dataset.isDefault ? "embedded default (synthetic, in the dataset's real format; not the real dataset)" : dataset.path;
+  const where = dataset.isDefault ? `embedded default: ${dataset.description}` : dataset.description;
   return `${where}: ${dataset.counts.train} train / ${dataset.counts.validation} validation / ${dataset.counts.test} test images`;
 }
 
