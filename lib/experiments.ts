@@ -12,5 +12,9 @@ export type { ExperimentData, ExperimentDataOptions, SplitName } from "./experim
 export { buildExperimentData } from "./experiments/data";
 export type { CurveRow, ExperimentResult, MetricRow, ModelRun, Role, TestReport } from "./experiments/results";
 export { curveRows, formatMetricsTable, metricRows, scalarMetrics } from "./experiments/results";
-export type { RunOptions } from "./experiments/run";
-export { defaultRunsRoot, runExperiment } from "./experiments/run";
+export type { RunOptions, TrainedModels } from "./experiments/run";
+export { defaultRunsRoot, runExperiment, runExperimentWithModels } from "./experiments/run";
+export type { MetricSummary, SeedRun, SeedStudyOptions, SeedStudySummary } from "./experiments/seed-study";
+export { runSeedStudy, seedConfigs, seedResultRows, summariseSeedStudy } from "./experiments/seed-study";
+export type { PairedDifference, Spread } from "./experiments/seed-stats";
+export { formatPercentSpread, pairedDifference, spreadOf } from "./experiments/seed-stats";

@@ -12,7 +12,9 @@ import { NotebookCellError, runNotebook } from "./notebook/runner";
 import { PROJECT_ROOT } from "./notebook/python";
 import { RESULTS_MIME, Results, escapeHtml, resultsHtml } from "./report/results";
 
-export type Profile = "quick" | "full";
+import type { Profile } from "./experiments/config";
+
+export type { Profile };
 
 export interface ReproduceOptions {
   profile: Profile;
@@ -110,7 +112,9 @@ export async function reproduce(options: ReproduceOptions): Promise<StageOutcome
       log(`✘ ${message}`);
     }
   }
-  const data = options.dataDir ? path.resolve(options.dataDir) : "embedded default (synthetic data in the datasets' real formats)";
+  const data = options.dataDir
+    ? path.resolve(options.dataDir)
+    : "embedded defaults: real PneumoniaMNIST radiographs (MedMNIST v2, 28×28, data/pneumoniamnist.npz) for the pneumonia stages; CIFAR-10 from data/cifar-10-batches-bin when present, else synthetic (each stage's table names its data)";
   fs.writeFileSync(path.join(reportsDir, "index.html"), indexHtml(outcomes, { backendLine: backend.line, profile: options.profile, data, finished: new Date().toISOString() }));
   log(`reports: ${path.relative(process.cwd(), path.join(reportsDir, "index.html"))}`);
   return outcomes;

@@ -3,11 +3,12 @@ import { initBackend } from "../backend";
 import { applyOverrides, ConfigError, EXPERIMENT_NAMES, formatMetricsTable, getExperiment, isExperimentName, isProfile, OVERRIDE_KEYS, PROFILES, runExperiment } from "../experiments";
 import { Command, parseFlags, UsageError } from "./command";
 
-const USAGE = `usage: kdlab train <experiment> [--profile quick|full] [--data DIR] [--set key=value ...] [--runs DIR]
+const USAGE = `usage: kdlab train <experiment> [--profile quick|standard|full] [--data DIR|FILE.npz] [--set key=value ...] [--runs DIR]
 
 experiments: ${EXPERIMENT_NAMES.join(", ")}
---profile   quick (default: 32 px, a few batches of the embedded synthetic data, 2 epochs) or full (the study's settings)
---data      dataset folder (CIFAR-10 binary batches, or chest X-ray {train,val,test}/{NORMAL,PNEUMONIA}); default: the embedded synthetic dataset
+--profile   quick (default: 32 px, a few batches, 2 epochs), standard (every image at 32 px, to convergence) or full (the study's settings)
+--data      dataset: CIFAR-10 binary batches; or, for the pneumonia stages, a chest X-ray {train,val,test}/{NORMAL,PNEUMONIA} folder,
+            a DICOM folder with labels.csv, or a MedMNIST .npz; default: the embedded data (real PneumoniaMNIST; CIFAR-10 from data/ or synthetic)
 --set       override a config value by key path, repeatable, e.g. --set optimizer.lr=0.001 --set epochs=3
 --runs      folder for run folders (default: runs/ at the project root)
 
@@ -23,7 +24,7 @@ function single(flags: Map<string, string[]>, key: string): string | undefined {
 
 export const trainCommand: Command = {
   name: "train",
-  summary: "train an experiment's teacher and student (quick or full profile) and print test metrics",
+  summary: "train an experiment's teacher and student (quick, standard or full profile) and print test metrics",
   usage: USAGE,
   async run(args) {
     const { positional, flags } = parseFlags(args);

@@ -52,7 +52,7 @@ function joinWeightData(data: tf.io.WeightData | undefined): ArrayBuffer {
   return Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data;
 }
 
-async function writeModel(model: tf.LayersModel, dir: string): Promise<void> {
+export async function writeModel(model: tf.LayersModel, dir: string): Promise<void> {
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = joinWeightData(artifacts.weightData);

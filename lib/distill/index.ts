@@ -16,7 +16,7 @@ export { trainModel } from "./trainer";
 export type { TeacherCacheMode } from "./cache";
 export { TeacherLogitCache, TeacherLogitSource, fillTeacherCache, liveTeacherLogits, teacherFingerprint } from "./cache";
 export type { TrainerState } from "./checkpoint";
-export { saveCheckpoint, loadCheckpoint, loadModelWeights, hasCheckpoint, readTrainerState, newRunDirectory, latestRunDirectory } from "./checkpoint";
+export { saveCheckpoint, loadCheckpoint, loadModelWeights, writeModel, hasCheckpoint, readTrainerState, newRunDirectory, latestRunDirectory } from "./checkpoint";
 export type { Evaluation } from "./evaluate";
 export { evaluateModel, testReport } from "./evaluate";
 export type { ConfusionMatrix, BinaryMetrics, RocPoint, RocCurve, ClassificationReport } from "./metrics";

@@ -73,6 +73,12 @@ export interface ExperimentConfig {
   profile: Profile;
   description: string;
   seed: number;
+  /**
+   * The teacher's own seed (initial weights, data order, split); null = seed.
+   * Fixing it while varying seed distils students of several seeds from one
+   * teacher (trained once: see lib/experiments/model-cache.ts).
+   */
+  teacherSeed: number | null;
   epochs: number;
   batchSize: number;
   dataset: DatasetChoice;

@@ -36,6 +36,8 @@ export interface ExperimentData {
   classNames: string[];
   samples: Record<SplitName, Sample[]>;
   pipelines: Record<SplitName, ImagePipeline>;
+  /** The training pipeline shuffled (and augmented) with another seed: the teacher's, when teacherSeed is set. */
+  trainPipeline(seed: number): ImagePipeline;
   /** Files the loaders could not use (listing) and that failed to decode (pipelines, filled as training meets them). */
   skipped(): SkippedFile[];
 }
@@ -122,8 +124,10 @@ export async function buildExperimentData(config: ExperimentConfig, options: Exp
     if (list.length === 0) throw new Error(`${resolved.path}: the ${name} split of ${config.name} is empty (check the dataset layout, dataset.valFraction and the limits)`);
   }
   const base = { batchSize: config.batchSize, numClasses: listing.classNames.length, size: dataset.inputSize, channels: 3 as const, labels: "int" as const, cacheDir: options.cacheDir };
+  const trainPipeline = (pipelineSeed: number): ImagePipeline =>
+    new ImagePipeline(samples.train, { ...base, seed: mixSeed(pipelineSeed, 5), shuffle: true, augment: augmentOptions(config.augmentation) });
   const pipelines: Record<SplitName, ImagePipeline> = {
-    train: new ImagePipeline(samples.train, { ...base, seed: mixSeed(seed, 5), shuffle: true, augment: augmentOptions(config.augmentation) }),
+    train: trainPipeline(seed),
     validation: new ImagePipeline(samples.validation, { ...base, shuffle: false }),
     test: new ImagePipeline(samples.test, { ...base, shuffle: false }),
   };
@@ -136,6 +140,7 @@ export async function buildExperimentData(config: ExperimentConfig, options: Exp
     classNames: listing.classNames,
     samples,
     pipelines,
+    trainPipeline,
     skipped: () => [...listing.skipped, ...pipelines.train.skipped, ...pipelines.validation.skipped, ...pipelines.test.skipped],
   };
 }

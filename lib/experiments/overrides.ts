@@ -29,6 +29,7 @@ const modelFields = (role: string): [string, FieldType][] => [
 /** Every settable key path and its type. Schedule keys cover all schedule kinds. */
 const FIELDS = new Map<string, FieldType>([
   ["seed", integer(0)],
+  ["teacherSeed", integer(0, true)],
   ["epochs", integer(1)],
   ["batchSize", integer(1)],
   ["dataset.inputSize", integer(8)],

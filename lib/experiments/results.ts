@@ -44,6 +44,8 @@ export interface ModelRun {
   seconds: { train: number; perEpoch: number; test: number };
   /** The model's folder in the run folder (history, test results, checkpoints). */
   dir: string;
+  /** With the model cache in use: its entry, and whether the model was loaded from it instead of trained here (model-cache.ts). */
+  cache?: { key: string; reused: boolean };
 }
 
 export interface ExperimentResult {

@@ -7,6 +7,11 @@
  *   teacher/, student/           history.{csv,json}, test-{metrics,confusion,roc}.{csv,json}
  *                                (and best/, last/ checkpoints when config.checkpoints)
  *   result.json                  what runExperiment returns
+ *
+ * With `modelCache: "use"` a model whose training inputs match an earlier
+ * one (model-cache.ts) is loaded from runs/model-cache instead of trained;
+ * every model trained here is saved there. `runExperimentWithModels` hands
+ * the trained models to the caller (Grad-CAM) instead of disposing them.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,6 +21,7 @@ import { mixSeed } from "../data/random";
 import { buildModel, countParams, modelEntry } from "../models/index";
 import { ExperimentConfig, ModelChoice } from "./config";
 import { buildExperimentData, ExperimentData } from "./data";
+import { ModelCache, modelKey, samplesFingerprint } from "./model-cache";
 import { validateExperiment } from "./overrides";
 import { curveRows, ExperimentResult, metricRows, ModelRun, Role } from "./results";
 
@@ -32,6 +38,8 @@ export interface RunOptions {
   onProgress?: ProgressListener;
   /** Stage messages ("training teacher …"); default console.log. */
   log?: (line: string) => void;
+  /** "use": load matching trained models from <runsRoot>/model-cache and save new ones there; "off" (default): train everything. */
+  modelCache?: "use" | "off";
 }
 
 export function defaultRunsRoot(): string {
@@ -43,9 +51,14 @@ function optimizerOf(config: ExperimentConfig): OptimizerConfig {
   return kind === "sgd" ? { kind, lr, momentum } : { kind, lr };
 }
 
+/** The seed a role trains with: teacherSeed (when set) for the teacher, seed otherwise. */
+function roleSeed(config: ExperimentConfig, role: Role): number {
+  return role === "teacher" ? (config.teacherSeed ?? config.seed) : config.seed;
+}
+
 /** A model's seed: the same for a role across experiments, so the distilled and the lone student start from the same weights. */
 function modelSeed(config: ExperimentConfig, role: Role): number {
-  return mixSeed(config.seed, role === "teacher" ? 11 : 12);
+  return mixSeed(roleSeed(config, role), role === "teacher" ? 11 : 12);
 }
 
 /** Sets every BatchNormalization layer's moving-average momentum (tfjs reads the field on each training call). */
@@ -78,17 +91,32 @@ interface Stage {
   choice: ModelChoice;
   model: tf.LayersModel;
   distillation?: DistillationConfig;
+  /** Its model-cache key, when the cache is in use. */
+  cacheKey?: string;
 }
 
-async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stage: Stage, runDir: string, options: RunOptions): Promise<ModelRun> {
+/** The cached model's run, its history and test results copied into this run's folder; undefined on a miss. */
+function fromCache(cache: ModelCache | undefined, stage: Stage, dir: string, classNames: string[]): ModelRun | undefined {
+  if (!cache || !stage.cacheKey || !cache.has(stage.cacheKey)) return undefined;
+  const run: ModelRun = { ...cache.load(stage.cacheKey, stage.model), dir, cache: { key: stage.cacheKey, reused: true } };
+  writeHistory(run.history, dir);
+  writeTestResults(run.test, dir, "test", classNames);
+  return run;
+}
+
+async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stage: Stage, runDir: string, options: RunOptions, cache?: ModelCache): Promise<ModelRun> {
   const { role, choice, model } = stage;
   const dir = path.join(runDir, role);
   fs.mkdirSync(dir, { recursive: true });
+  const cached = fromCache(cache, stage, dir, data.classNames);
+  if (cached) return cached;
+  const seed = roleSeed(config, role);
+  const trainPipeline = seed === config.seed ? data.pipelines.train : data.trainPipeline(seed);
   const entry = modelEntry(choice.model);
   const classWeights = config.dataset.classWeights === "balanced" ? balancedClassWeights(data.samples.train.map((s) => s.label), data.classNames.length) : undefined;
   const trainer: TrainerConfig = {
     epochs: config.epochs,
-    seed: config.seed,
+    seed,
     optimizer: optimizerOf(config),
     schedule: config.schedule,
     weightDecay: config.regularisation.weightDecay || undefined,
@@ -98,12 +126,12 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     monitor: { metric: "val_loss" },
     earlyStopping: config.earlyStoppingPatience === null ? undefined : { patience: config.earlyStoppingPatience, restoreBest: true },
     checkpoint: config.checkpoints ? { dir, saveBest: true } : undefined,
-    batchesPerEpoch: data.pipelines.train.batchesPerEpoch,
+    batchesPerEpoch: trainPipeline.batchesPerEpoch,
     progress: options.progress ?? options.onProgress ?? "auto",
     label: role,
     step: config.trainStep,
   };
-  const source: BatchSource = pipelineSource(data.pipelines.train);
+  const source: BatchSource = pipelineSource(trainPipeline);
   const trainStarted = Date.now();
   const { history, ...training } = await trainModel(model, { train: source, validation: pipelineSource(data.pipelines.validation) }, trainer);
   const trainSeconds = (Date.now() - trainStarted) / 1000;
@@ -112,7 +140,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
   const testSeconds = (Date.now() - testStarted) / 1000;
   writeHistory(history, dir);
   writeTestResults(test, dir, "test", data.classNames);
-  return {
+  const run: ModelRun = {
     role,
     model: choice.model,
     params: countParams(model),
@@ -125,6 +153,11 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     seconds: { train: trainSeconds, perEpoch: history.length > 0 ? history.reduce((s, r) => s + r.seconds, 0) / history.length : 0, test: testSeconds },
     dir,
   };
+  if (cache && stage.cacheKey) {
+    run.cache = { key: stage.cacheKey, reused: false };
+    await cache.save(stage.cacheKey, model, run);
+  }
+  return run;
 }
 
 function notesFor(config: ExperimentConfig, data: ExperimentData, runs: ModelRun[]): string[] {
@@ -140,40 +173,69 @@ function notesFor(config: ExperimentConfig, data: ExperimentData, runs: ModelRun
   return notes;
 }
 
+export interface TrainedModels {
+  teacher?: tf.LayersModel;
+  student: tf.LayersModel;
+  /** Frees every model's weights. */
+  dispose(): void;
+}
+
 /** Trains and tests the experiment's models; see the file comment for the run folder. */
 export async function runExperiment(config: ExperimentConfig, options: RunOptions = {}): Promise<ExperimentResult> {
+  const { result, models } = await runExperimentWithModels(config, options);
+  models.dispose();
+  return result;
+}
+
+/** runExperiment, handing back the trained models (the caller disposes them). */
+export async function runExperimentWithModels(config: ExperimentConfig, options: RunOptions = {}): Promise<{ result: ExperimentResult; models: TrainedModels }> {
   validateExperiment(config);
   const log = options.log ?? ((line: string) => console.log(line));
   const started = Date.now();
   const data = await buildExperimentData(config, { dataDir: options.dataDir, cacheDir: options.cacheDir });
   const counts = { train: data.samples.train.length, validation: data.samples.validation.length, test: data.samples.test.length };
   const dataSeconds = (Date.now() - started) / 1000;
-  const runDir = newRunDirectory(options.runsRoot ?? defaultRunsRoot(), config.name);
+  const runsRoot = options.runsRoot ?? defaultRunsRoot();
+  const runDir = newRunDirectory(runsRoot, config.name);
   const dataset = { path: data.path, format: data.format, isDefault: data.isDefault, isReal: data.isReal, description: data.description, classNames: data.classNames, counts };
   fs.writeFileSync(path.join(runDir, "config.json"), `${JSON.stringify({ config, dataset }, null, 1)}\n`);
   log(`${config.name} (${config.profile}): ${counts.train} train / ${counts.validation} validation / ${counts.test} test images at ${config.dataset.inputSize}px from ${data.description}; run folder ${runDir}`);
+  const cache = options.modelCache === "use" ? new ModelCache(path.join(runsRoot, "model-cache")) : undefined;
+  const fingerprint = cache ? samplesFingerprint([data.samples.train, data.samples.validation]) : "";
+  const keyOf = (role: Role, teacherKey?: string): string | undefined => (cache ? modelKey(config, role, roleSeed(config, role), fingerprint, teacherKey) : undefined);
+  const said = (run: ModelRun, role: string): void => {
+    if (run.cache?.reused) log(`${role}: loaded the model trained earlier with these settings (runs/model-cache/${run.cache.key}) instead of training it again`);
+  };
 
   const classes = data.classNames.length;
-  const models: tf.LayersModel[] = [];
+  const built: tf.LayersModel[] = [];
+  const disposeAll = (): void => {
+    for (const model of built) model.dispose();
+  };
   try {
     let teacherRun: ModelRun | undefined;
+    let teacherModel: tf.LayersModel | undefined;
     let distillation: DistillationConfig | undefined;
+    let teacherKey: string | undefined;
     const teacherStarted = Date.now();
     if (config.teacher) {
-      const teacher = await build(config, "teacher", config.teacher, classes);
-      models.push(teacher);
+      teacherModel = await build(config, "teacher", config.teacher, classes);
+      built.push(teacherModel);
+      teacherKey = keyOf("teacher");
       log(`training teacher ${config.teacher.model}`);
-      teacherRun = await trainAndTest(config, data, { role: "teacher", choice: config.teacher, model: teacher }, runDir, options);
+      teacherRun = await trainAndTest(config, data, { role: "teacher", choice: config.teacher, model: teacherModel, cacheKey: teacherKey }, runDir, options, cache);
+      said(teacherRun, "teacher");
       // Cached logits would be stale for augmented images, so the cache is only used without augmentation.
-      const cache = config.distillation.cacheTeacherLogits && !config.augmentation.enabled ? "memory" : "off";
-      distillation = { teacher, temperature: config.distillation.temperature, alpha: config.distillation.alpha, cache, preprocess: modelEntry(config.teacher.model).preprocess };
+      const logitCache = config.distillation.cacheTeacherLogits && !config.augmentation.enabled ? "memory" : "off";
+      distillation = { teacher: teacherModel, temperature: config.distillation.temperature, alpha: config.distillation.alpha, cache: logitCache, preprocess: modelEntry(config.teacher.model).preprocess };
     }
     const teacherSeconds = (Date.now() - teacherStarted) / 1000;
     const studentStarted = Date.now();
     const student = await build(config, "student", config.student, classes);
-    models.push(student);
+    built.push(student);
     log(`training student ${config.student.model} ${distillation ? `distilled (T ${distillation.temperature}, α ${distillation.alpha})` : "alone (α = 1)"}`);
-    const studentRun = await trainAndTest(config, data, { role: "student", choice: config.student, model: student, distillation }, runDir, options);
+    const studentRun = await trainAndTest(config, data, { role: "student", choice: config.student, model: student, distillation, cacheKey: keyOf("student", teacherKey) }, runDir, options, cache);
+    said(studentRun, "student");
     const studentSeconds = (Date.now() - studentStarted) / 1000;
 
     const runs = teacherRun ? [teacherRun, studentRun] : [studentRun];
@@ -192,8 +254,9 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     };
     fs.writeFileSync(path.join(runDir, "result.json"), `${JSON.stringify(result, null, 1)}\n`);
     for (const note of result.notes) log(`note: ${note}`);
-    return result;
-  } finally {
-    for (const model of models) model.dispose();
+    return { result, models: { teacher: teacherModel, student, dispose: disposeAll } };
+  } catch (error) {
+    disposeAll();
+    throw error;
   }
 }

@@ -4,8 +4,11 @@
  * one is given): the Model 2 teacher first, then the Model 2 student distilled
  * from it (soft targets at temperature T, weight α on the hard labels).
  * Profiles: "quick" (64 px, 2 epochs, 96 training images, Adam: about a
- * minute on 2 cores) and "full" (the study's 224 px, 25 epochs, SGD 1e-4
- * momentum 0.8, every image). Any setting can be overridden.
+ * minute on 2 cores), "standard" (the pneumonia-model2 experiment's standard
+ * profile, run through the experiment runner with its model cache, so the
+ * pair notebook 03 trained with the same settings is loaded, not retrained)
+ * and "full" (the study's 224 px, 25 epochs, SGD 1e-4 momentum 0.8, every
+ * image). Any setting can be overridden.
  */
 import * as tf from "@tensorflow/tfjs";
 import { detectFormat, openDataset } from "../data/dataset";
@@ -22,8 +25,9 @@ import { testReport } from "../distill/evaluate";
 import { trainModel } from "../distill/trainer";
 import { Preprocess } from "../models/preprocessing";
 import { buildModel, modelEntry } from "../models/registry";
+import { applyOverrides, getExperiment, ModelRun, runExperimentWithModels } from "../experiments";
 
-export type PairProfile = "quick" | "full";
+export type PairProfile = "quick" | "standard" | "full";
 
 export interface PairSettings {
   profile: PairProfile;
@@ -48,7 +52,28 @@ export interface PairSettings {
   batchNormMomentum: number | null;
 }
 
-const PROFILES: Record<PairProfile, Omit<PairSettings, "dataDir" | "seed">> = {
+/** The standard pair is the pneumonia-model2 experiment's, settings read from the catalog. */
+function standardPairSettings(): Omit<PairSettings, "dataDir" | "seed"> {
+  const config = getExperiment(PAIR_EXPERIMENT, "standard");
+  return {
+    profile: "standard",
+    inputSize: config.dataset.inputSize,
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    trainLimit: config.dataset.trainLimit,
+    validationLimit: config.dataset.validationLimit,
+    optimizer: { kind: "adam", lr: config.optimizer.lr },
+    temperature: config.distillation.temperature,
+    alpha: config.distillation.alpha,
+    teacherModel: config.teacher?.model ?? "pneumonia-teacher-model2",
+    studentModel: config.student.model,
+    batchNormMomentum: config.batchNormMomentum,
+  };
+}
+
+const PAIR_EXPERIMENT = "pneumonia-model2";
+
+const PROFILES: Record<Exclude<PairProfile, "standard">, Omit<PairSettings, "dataDir" | "seed">> = {
   quick: {
     profile: "quick",
     inputSize: 64,
@@ -93,8 +118,8 @@ export interface PairOverrides {
 }
 
 export function pairSettings(profile: string, overrides: PairOverrides = {}): PairSettings {
-  if (profile !== "quick" && profile !== "full") throw new Error(`profile must be "quick" or "full", not "${profile}"`);
-  const base = PROFILES[profile];
+  if (profile !== "quick" && profile !== "standard" && profile !== "full") throw new Error(`profile must be "quick", "standard" or "full", not "${profile}"`);
+  const base = profile === "standard" ? standardPairSettings() : PROFILES[profile];
   const pick = <T>(value: T | null | undefined | "", fallback: T): T => (value === null || value === undefined || value === "" ? fallback : value);
   const lr = pick(overrides.lr, base.optimizer.lr);
   return {
@@ -169,7 +194,29 @@ function setBatchNormMomentum(model: tf.LayersModel, momentum: number | null): v
   for (const layer of model.layers) if (layer.getClassName() === "BatchNormalization") (layer as unknown as { momentum: number }).momentum = momentum;
 }
 
+/** The standard pair: the pneumonia-model2 experiment with these settings, its models loaded from the model cache when notebook 03 trained them. */
+async function pairFromExperiment(settings: PairSettings, progress: ProgressListener | "auto" | "off"): Promise<TrainedPair> {
+  const started = Date.now();
+  const overrides = [
+    `seed=${settings.seed}`,
+    `epochs=${settings.epochs}`,
+    `batchSize=${settings.batchSize}`,
+    `dataset.inputSize=${settings.inputSize}`,
+    `dataset.trainLimit=${settings.trainLimit ?? "null"}`,
+    `optimizer.lr=${settings.optimizer.lr}`,
+    `distillation.temperature=${settings.temperature}`,
+    `distillation.alpha=${settings.alpha}`,
+  ];
+  const config = applyOverrides(getExperiment(PAIR_EXPERIMENT, "standard"), overrides);
+  const { result, models } = await runExperimentWithModels(config, { dataDir: settings.dataDir || undefined, progress, modelCache: "use" });
+  if (!models.teacher || !result.teacher) throw new Error(`${PAIR_EXPERIMENT} trained no teacher`);
+  const { train: _train, validation: _validation, ...pairData } = await openPairData(settings);
+  const trained = (role: TrainedModel["role"], model: tf.LayersModel, run: ModelRun): TrainedModel => ({ role, model, preprocess: modelEntry(run.model).preprocess, history: run.history, test: run.test });
+  return { settings, data: pairData, teacher: trained("teacher", models.teacher, result.teacher), student: trained("student (distilled)", models.student, result.student), seconds: (Date.now() - started) / 1000 };
+}
+
 export async function trainPair(settings: PairSettings, progress: ProgressListener | "auto" | "off" = "auto"): Promise<TrainedPair> {
+  if (settings.profile === "standard") return pairFromExperiment(settings, progress);
   const started = Date.now();
   const data = await openPairData(settings);
   const pipelineOptions = { batchSize: settings.batchSize, numClasses: data.classNames.length, size: settings.inputSize, channels: 3 as const, labels: "int" as const };

@@ -19,4 +19,6 @@ export type { CalibrationBin, CalibrationInput, CalibrationChartOptions } from "
 export { sampleGrid, imageDataUrl } from "./charts/sample-grid";
 export type { SampleImage, SampleGridOptions } from "./charts/sample-grid";
 export { classBalance } from "./charts/class-balance";
+export { seedResultsChart } from "./charts/seeds";
+export type { SeedResultRow } from "./charts/seeds";
 export type { ClassBalanceRow, ClassBalanceOptions } from "./charts/class-balance";

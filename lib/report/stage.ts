@@ -3,7 +3,7 @@
  * the parameters cell, train it with live progress, and show its data,
  * curves and test charts. Keeps the notebooks to parameters, calls and prose.
  */
-import { ExperimentConfig, ExperimentName, ExperimentResult, ModelRun, Profile, applyOverrides, getExperiment, runExperiment } from "../experiments";
+import { ExperimentConfig, ExperimentName, ExperimentResult, ModelRun, PROFILES, Profile, applyOverrides, getExperiment, isProfile, runExperiment } from "../experiments";
 import { ProgressListener, liveProgress } from "../distill/progress";
 import { confusionMatrixChart, rocChart, teacherVsStudent, trainingCurves, trainingRowsOf } from "./charts";
 import { displayBundle, inNotebook, showChart } from "./display";
@@ -14,11 +14,11 @@ export type StageOverrides = Record<string, string | number | boolean | null | u
 
 /** The experiment for this profile with the notebook's overrides (`"optimizer.lr": 0.001`) applied. */
 export function configure(name: ExperimentName, profile: string, overrides: StageOverrides = {}): ExperimentConfig {
-  if (profile !== "quick" && profile !== "full") throw new Error(`profile must be "quick" or "full", not "${profile}"`);
+  if (!isProfile(profile)) throw new Error(`profile must be ${PROFILES.map((p) => `"${p}"`).join(", ")}, not "${profile}"`);
   const assignments = Object.entries(overrides)
     .filter(([, value]) => value !== undefined && value !== null && value !== "")
     .map(([key, value]) => `${key}=${String(value)}`);
-  return applyOverrides(getExperiment(name, profile as Profile), assignments);
+  return applyOverrides(getExperiment(name, profile satisfies Profile), assignments);
 }
 
 /** Live-updating progress text in a notebook (one output rewritten in place), the terminal bar elsewhere. */
@@ -32,9 +32,13 @@ function progressListener(): ProgressListener | "auto" {
   });
 }
 
-/** Trains and tests the experiment; `dataDir` "" means the embedded default data. */
+/**
+ * Trains and tests the experiment; `dataDir` "" means the embedded default
+ * data. Models another notebook already trained with the same settings are
+ * loaded from runs/model-cache instead (said in the output).
+ */
 export async function train(config: ExperimentConfig, dataDir = ""): Promise<ExperimentResult> {
-  return await runExperiment(config, { dataDir: dataDir || undefined, progress: progressListener(), log: (line) => console.log(line) });
+  return await runExperiment(config, { dataDir: dataDir || undefined, progress: progressListener(), log: (line) => console.log(line), modelCache: "use" });
 }
 
 /** One sentence on the data the run used, for the first output and the results table. */
