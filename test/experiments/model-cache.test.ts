@@ -1,0 +1,80 @@
+/**
+ * The model cache (lib/experiments/model-cache.ts) through the experiment
+ * runner: the same settings load the trained model instead of training it
+ * (same test results, said in the log), a changed setting trains afresh, a
+ * fixed teacherSeed shares one teacher between students of two seeds, and
+ * the seed study summarises them with one teacher.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { applyOverrides, getExperiment, runExperiment, runExperimentWithModels, runSeedStudy, seedResultRows, summariseSeedStudy } from "../../lib/experiments";
+import { spawnSync } from "node:child_process";
+import { SHIPPED_PNEUMONIAMNIST } from "../../lib/data/default-data";
+import { projectPython } from "../../lib/notebook/python";
+import { useNativeBackend } from "../helpers/native";
+
+const runsRoot = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-model-cache-"));
+
+function options(lines: string[]) {
+  return { runsRoot, progress: "off" as const, log: (line: string) => lines.push(line), modelCache: "use" as const };
+}
+
+describe("model cache", () => {
+  before(async () => {
+    await useNativeBackend();
+  });
+  after(() => fs.rmSync(runsRoot, { recursive: true, force: true }));
+
+  test("same settings load the trained models; a changed setting trains again", async () => {
+    const config = applyOverrides(getExperiment("pneumonia-model2", "quick"), ["epochs=1", "dataset.trainLimit=8"]);
+    const first: string[] = [];
+    const a = await runExperiment(config, options(first));
+    assert.deepEqual([a.teacher?.cache?.reused, a.student.cache?.reused], [false, false]);
+    assert.ok(!first.some((l) => l.includes("loaded the model")));
+
+    const second: string[] = [];
+    const tensorsBefore = tf.memory().numTensors;
+    const { result: b, models } = await runExperimentWithModels(config, options(second));
+    assert.deepEqual([b.teacher?.cache?.reused, b.student.cache?.reused], [true, true]);
+    assert.equal(second.filter((l) => l.includes("loaded the model trained earlier")).length, 2);
+    // As stored (JSON: an ROC threshold of Infinity reads back as null).
+    assert.deepEqual(b.student.test, JSON.parse(JSON.stringify(a.student.test)));
+    assert.deepEqual(b.teacher?.history, a.teacher?.history);
+    // The loaded student predicts what the trained one reported: its weights are the trained ones.
+    assert.ok(models.teacher && models.student.countParams() === a.student.params.total);
+    models.dispose();
+    assert.equal(tf.memory().numTensors, tensorsBefore, "disposing the handed-back models frees them");
+    assert.ok(fs.existsSync(path.join(b.runDir, "student", "history.json")), "a reused model's history is in the new run folder too");
+
+    const changed = await runExperiment(applyOverrides(config, ["optimizer.lr=0.0005"]), options([]));
+    assert.deepEqual([changed.teacher?.cache?.reused, changed.student.cache?.reused], [false, false]);
+    // Without the cache nothing is loaded.
+    const off = await runExperiment(config, { runsRoot, progress: "off", log: () => undefined });
+    assert.equal(off.student.cache, undefined);
+  });
+
+  test("a fixed teacherSeed distils students of two seeds from one teacher, and the seed study counts one teacher", async () => {
+    // A small real-format set (no subset limits, so every seed trains on the same images).
+    const dataDir = path.join(runsRoot, "small-pneumoniamnist.npz");
+    const script = `import numpy as np, sys
+d = np.load(sys.argv[1])
+np.savez(sys.argv[2], **{f"{s}_{k}": d[f"{s}_{k}"][::step][:n] for s, step, n in (("train", 97, 24), ("val", 40, 8), ("test", 50, 8)) for k in ("images", "labels")})`;
+    const made = spawnSync(projectPython(), ["-c", script, SHIPPED_PNEUMONIAMNIST, dataDir], { encoding: "utf8" });
+    assert.equal(made.status, 0, made.stderr);
+    const study = { profile: "quick", seeds: 2, firstSeed: 7, shared: ["epochs=1", "dataset.trainLimit=null", "dataset.validationLimit=null", "dataset.testLimit=null"] };
+    const runs = await runSeedStudy(study, (config) => runExperiment(config, { ...options([]), dataDir }));
+    assert.deepEqual(runs.map((r) => r.seed), [7, 8]);
+    assert.deepEqual(runs.map((r) => r.distilled.config.teacherSeed), [7, 7]);
+    assert.deepEqual(runs.map((r) => r.distilled.teacher?.cache?.reused), [false, true]);
+    assert.equal(runs[0].distilled.teacher?.cache?.key, runs[1].distilled.teacher?.cache?.key);
+    assert.notEqual(runs[0].distilled.student.cache?.key, runs[1].distilled.student.cache?.key, "students of different seeds are different models");
+    const summary = summariseSeedStudy(runs);
+    assert.deepEqual([summary.teachers, summary.teacherSeeds, summary.accuracy.alone.n, summary.accuracy.teacher.n], [1, [7], 2, 1]);
+    assert.equal(seedResultRows(runs).filter((r) => r.metric === "test accuracy").length, 6);
+    assert.equal(runs[0].alone.dataset.counts.train, 24);
+  });
+});
