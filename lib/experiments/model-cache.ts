@@ -7,9 +7,9 @@
  * role, model choice, its seed, every training setting of the config, the
  * exact train and validation samples (names, labels, and each file's size
  * and mtime), for a distilled student the teacher's own key and the
- * distillation settings, and kdlab's own code (every file under lib/ and
- * native/graph/), so a change to the training code never serves a model
- * trained by the old one. It holds the final weights (writeModel's format)
+ * distillation settings, and kdlab's training code (lib/ data, models,
+ * distill, compiled, experiments, and native/graph/), so a change to it
+ * never serves a model trained by the old code. It holds the final weights (writeModel's format)
  * and the ModelRun (history, test report) as JSON. Written beside its final
  * place and renamed, so a crash never leaves half an entry.
  */
@@ -28,7 +28,10 @@ const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 let codeHash: string | undefined;
 
-/** A hash of kdlab's training code: lib/ and the graph binding's source (computed once per process). */
+/** The folders whose code decides what a config trains (reports, the CLI, the bench do not). */
+const TRAINING_CODE = ["lib/data", "lib/models", "lib/distill", "lib/compiled", "lib/experiments", "lib/backend.ts", "lib/onednn.ts", "native/graph"];
+
+/** A hash of kdlab's training code (computed once per process). */
 export function codeFingerprint(): string {
   if (codeHash) return codeHash;
   const hash = crypto.createHash("sha256");
@@ -39,7 +42,12 @@ export function codeFingerprint(): string {
       else if (/\.(ts|js|json|cc|h)$/.test(entry.name)) hash.update(path.relative(PROJECT_ROOT, full)).update(fs.readFileSync(full));
     }
   };
-  for (const dir of ["lib", path.join("native", "graph")]) if (fs.existsSync(path.join(PROJECT_ROOT, dir))) walk(path.join(PROJECT_ROOT, dir));
+  for (const part of TRAINING_CODE) {
+    const full = path.join(PROJECT_ROOT, part);
+    if (!fs.existsSync(full)) continue;
+    if (fs.statSync(full).isDirectory()) walk(full);
+    else hash.update(part).update(fs.readFileSync(full));
+  }
   codeHash = hash.digest("hex");
   return codeHash;
 }
