@@ -68,14 +68,15 @@ export function indexHtml(outcomes: StageOutcome[], header: { backendLine: strin
     const headline = o.results
       .map((r) => {
         const keep = r.headline ?? r.rows.slice(0, 3).map((row) => row.metric);
-        return resultsHtml({ ...r, rows: r.rows.filter((row) => keep.includes(row.metric)) });
+        const chart = r.headlineSvg ? `<figure class="headline-chart">${r.headlineSvg}</figure>` : "";
+        return resultsHtml({ ...r, rows: r.rows.filter((row) => keep.includes(row.metric)) }) + chart;
       })
       .join("");
     return `<section><h2><a href="${escapeHtml(path.basename(o.html))}">${escapeHtml(o.name)}</a></h2><p>${status} · <a href="${escapeHtml(path.basename(o.notebook))}">executed notebook</a></p>${headline}</section>`;
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>kdlab reports</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}caption{text-align:left;font-style:italic;padding:.25rem 0}.failed{color:#D55E00}code{background:#f4f4f4;padding:0 .2rem}</style>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}caption{text-align:left;font-style:italic;padding:.25rem 0}figure.headline-chart{margin:.5rem 0;overflow-x:auto}.failed{color:#D55E00}code{background:#f4f4f4;padding:0 .2rem}</style>
 </head><body>
 <h1>kdlab — knowledge distillation for radiology, stage by stage</h1>
 <p>Profile <code>${header.profile}</code> · data: ${escapeHtml(header.data)} · ${escapeHtml(header.backendLine)} · finished ${escapeHtml(header.finished)}</p>

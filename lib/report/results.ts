@@ -25,6 +25,8 @@ export interface Results {
   rows: ResultRow[];
   /** The few rows index.html shows; defaults to the first three. */
   headline?: string[];
+  /** A chart (rendered SVG) index.html shows under the headline rows, e.g. notebook 05's every-seed chart. */
+  headlineSvg?: string;
 }
 
 /** Text safe inside HTML elements and quoted attributes. */
