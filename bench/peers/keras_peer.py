@@ -1,12 +1,11 @@
 """Keras 3 on TensorFlow: the bench's models built the Keras way, timed like kdlab's side.
 
-CIFAR nets layer by layer as lib/models/cifar.ts; the pneumonia Model 2 nets
-as keras.applications backbones (no top, random init) with the heads of
-lib/models/heads.ts. Training is the idiomatic Keras path: compile() with SGD
-momentum and sparse categorical cross-entropy on logits, then
-train_on_batch (the compiled train function; Keras's default jit_compile,
-"auto", is kept unless the request says otherwise, and the resolved value is
-reported). Inference is predict_on_batch.
+The networks come from keras_models.py (CIFAR nets layer by layer, the
+pneumonia Model 2 nets on keras.applications backbones). Training is the
+idiomatic Keras path: compile() with SGD momentum and sparse categorical
+cross-entropy on logits, then train_on_batch (the compiled train function;
+Keras's default jit_compile, "auto", is kept unless the request says
+otherwise, and the resolved value is reported). Inference is predict_on_batch.
 
     python bench/peers/keras_peer.py '<request JSON>'   (see common.py)
 """
@@ -14,9 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (  # noqa: E402
-    CIFAR_CONVS, TEACHER_DROPOUT, TEACHER_POOL_SIZE, check_params, emit, feature_map_side, log, read_request, run_peer, time_calls,
-)
+from common import check_params, log, read_request, run_peer, time_calls  # noqa: E402
 
 request = read_request()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -30,48 +27,7 @@ tf.config.threading.set_intra_op_parallelism_threads(request["threads"])
 tf.config.threading.set_inter_op_parallelism_threads(request["threads"])
 
 import keras  # noqa: E402
-from keras import layers  # noqa: E402
-
-
-def cifar_net(name, size, classes):
-    inputs = keras.Input((size, size, 3), name="image")
-    x = inputs
-    for i, (filters, strides) in enumerate(CIFAR_CONVS[name]):
-        x = layers.Conv2D(filters, 3, strides=strides, padding="same", activation="relu", name=f"conv{i + 1}")(x)
-    x = layers.MaxPooling2D(2, strides=2, name="pool")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(256, activation="relu", name="fc")(x)
-    return keras.Model(inputs, layers.Dense(classes, name="logits")(x), name=name.replace("-", "_"))
-
-
-def student_model2(size, classes):
-    backbone = keras.applications.MobileNetV2(include_top=False, weights=None, input_shape=(size, size, 3))
-    x = layers.GlobalAveragePooling2D(name="head_gap")(backbone.output)
-    x = layers.Dense(512, activation="relu", name="head_fc1")(x)
-    return keras.Model(backbone.input, layers.Dense(classes, name="logits")(x), name="mobilenetv2_student")
-
-
-def teacher_model2(size, classes):
-    backbone = keras.applications.DenseNet121(include_top=False, weights=None, input_shape=(size, size, 3))
-    side = feature_map_side(size)
-    x = layers.Dropout(TEACHER_DROPOUT, name="head_dropout")(backbone.output)
-    x = layers.Conv2D(512, 3, padding="same", activation="relu", name="head_conv")(x)
-    pool = min(TEACHER_POOL_SIZE, side)
-    x = layers.MaxPooling2D((pool, pool), strides=1, padding="valid", name="head_pool")(x)
-    x = layers.Flatten(name="head_flatten")(x)
-    x = layers.Dense(64, name="head_fc1")(x)
-    return keras.Model(backbone.input, layers.Dense(classes, name="logits")(x), name="densenet121_teacher")
-
-
-def build(name, size, classes):
-    if name in CIFAR_CONVS:
-        return cifar_net(name, size, classes)
-    return student_model2(size, classes) if name == "pneumonia-student-model2" else teacher_model2(size, classes)
-
-
-def param_counts(model):
-    trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
-    return {"trainable": trainable, "total": int(model.count_params())}
+from keras_models import build, param_counts  # noqa: E402
 
 
 def measure_model(spec):

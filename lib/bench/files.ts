@@ -18,11 +18,16 @@ export function resultBaseName(result: Pick<BenchResult, "date" | "parts" | "set
   return `${result.date}${quick}${only}`;
 }
 
+/** Writes `value` as <dir>/<base>.json and `markdown` as <dir>/<base>.md; returns their paths. */
+export function writeResultFiles(dir: string, base: string, value: unknown, markdown: string): { json: string; markdown: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const stem = path.join(dir, base);
+  fs.writeFileSync(`${stem}.json`, `${JSON.stringify(value, null, 2)}\n`);
+  fs.writeFileSync(`${stem}.md`, markdown);
+  return { json: `${stem}.json`, markdown: `${stem}.md` };
+}
+
 /** Writes <base>.json and <base>.md under `dir`; returns their paths. */
 export function writeBenchResult(result: BenchResult, dir = RESULTS_DIR): { json: string; markdown: string } {
-  fs.mkdirSync(dir, { recursive: true });
-  const base = path.join(dir, resultBaseName(result));
-  fs.writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(`${base}.md`, benchMarkdown(result));
-  return { json: `${base}.json`, markdown: `${base}.md` };
+  return writeResultFiles(dir, resultBaseName(result), result, benchMarkdown(result));
 }

@@ -1,7 +1,14 @@
-/** `kdlab bench`: kdlab's training speed and memory beside Keras's and PyTorch's, in one run on this machine. */
+/**
+ * `kdlab bench`: kdlab's training speed and memory beside Keras's and
+ * PyTorch's, in one run on this machine; with `--only fidelity`, the same
+ * recipe's accuracy in kdlab and in Keras (its own result files).
+ */
 import * as os from "node:os";
 import * as path from "node:path";
 import { currentBackend } from "../backend";
+import { fidelityMarkdown, writeFidelityResult } from "../bench/fidelity-report";
+import { runFidelity } from "../bench/fidelity-run";
+import { FIDELITY_EXPERIMENT, FIDELITY_PART, FIDELITY_PROFILE, fidelitySettings } from "../bench/fidelity-settings";
 import { writeBenchResult } from "../bench/files";
 import { benchMarkdown } from "../bench/report";
 import { runBench } from "../bench/run";
@@ -9,6 +16,10 @@ import { BENCH_PARTS, BenchPart } from "../bench/schema";
 import { benchSettings } from "../bench/settings";
 import { PROJECT_ROOT } from "../notebook/python";
 import { Command, parseFlags, UsageError } from "./command";
+
+/** Every part `--only` takes: the speed parts (run by default) and fidelity (only when named: 10–15 minutes of training). */
+const ALL_PARTS = [...BENCH_PARTS, FIDELITY_PART] as const;
+type Part = (typeof ALL_PARTS)[number];
 
 const USAGE = `usage: kdlab bench [--quick] [--only part,...] [--threads N] [--json] [--out DIR]
 
@@ -18,8 +29,12 @@ distillation overhead; the data pipeline's rate; peak RSS while training; the at
 Writes bench/results/<date>.json and .md (quick runs and subsets get a suffix) and prints the table.
 The first run installs torch and torchvision (bench/requirements.txt) into the project's Python.
 
---quick     fewer steps, 224 models at 96×96 (about 3 minutes instead of 15)
---only      a subset of: ${BENCH_PARTS.join(", ")}
+--only fidelity trains the ${FIDELITY_EXPERIMENT} experiment (${FIDELITY_PROFILE} profile) on the real
+PneumoniaMNIST in kdlab and in Keras, ${fidelitySettings("full", 1).seeds.length} seeds each, and writes bench/results/fidelity-<date>.json
+and .md: test accuracy and ROC AUC per seed, mean ± sd, kdlab against Keras's seed spread.
+
+--quick     fewer steps, 224 models at 96×96 (about 3 minutes instead of 15); fidelity: 2 seeds × 1 epoch
+--only      a subset of: ${ALL_PARTS.join(", ")} (default: all but ${FIDELITY_PART})
 --threads   intra- and inter-op threads for every framework (default: the CPU count, ${os.availableParallelism()} here)
 --json      print the result JSON instead of the Markdown
 --out       folder for the result files (default bench/results)`;
@@ -32,12 +47,16 @@ function single(flags: Map<string, string[]>, key: string): string | undefined {
   return values?.[0];
 }
 
-function parseParts(raw: string | undefined): BenchPart[] {
+function parseParts(raw: string | undefined): Part[] {
   if (raw === undefined) return [...BENCH_PARTS];
   const parts = raw.split(",").map((p) => p.trim()).filter(Boolean);
-  const unknown = parts.filter((p) => !(BENCH_PARTS as readonly string[]).includes(p));
-  if (unknown.length > 0 || parts.length === 0) throw new UsageError(`--only takes parts from ${BENCH_PARTS.join(", ")}; got "${raw}"`);
-  return BENCH_PARTS.filter((p) => parts.includes(p));
+  const unknown = parts.filter((p) => !(ALL_PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0 || parts.length === 0) throw new UsageError(`--only takes parts from ${ALL_PARTS.join(", ")}; got "${raw}"`);
+  return ALL_PARTS.filter((p) => parts.includes(p));
+}
+
+function isSpeedPart(part: Part): part is BenchPart {
+  return part !== FIDELITY_PART;
 }
 
 function parseThreads(raw: string | undefined): number {
@@ -64,18 +83,29 @@ export const benchCommand: Command = {
       process.env.TF_NUM_INTRAOP_THREADS = String(threads);
       process.env.TF_NUM_INTEROP_THREADS = process.env.TF_NUM_INTEROP_THREADS ?? String(threads);
     }
-    const settings = benchSettings(flags.has("quick") ? "quick" : "full", threads);
+    const mode = flags.has("quick") ? "quick" : "full";
+    const command = ["kdlab bench", ...args].join(" ");
     const log = (line: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-    let result;
+    const speedParts = parts.filter(isSpeedPart);
+    const outDir = single(flags, "out");
+    const wrote = (files: { json: string; markdown: string }, seconds: number): void => console.error(`kdlab bench: wrote ${path.relative(PROJECT_ROOT, files.json)} and ${path.relative(PROJECT_ROOT, files.markdown)} (${seconds.toFixed(0)} s)`);
     try {
-      result = await runBench({ settings, parts, command: ["kdlab bench", ...args].join(" "), log });
+      if (speedParts.length > 0) {
+        const result = await runBench({ settings: benchSettings(mode, threads), parts: speedParts, command, log });
+        const files = writeBenchResult(result, outDir);
+        console.log(flags.has("json") ? JSON.stringify(result, null, 2) : benchMarkdown(result));
+        wrote(files, result.totalSeconds);
+      }
+      if (parts.includes(FIDELITY_PART)) {
+        const result = await runFidelity({ settings: fidelitySettings(mode, threads), command, log });
+        const files = writeFidelityResult(result, outDir);
+        console.log(flags.has("json") ? JSON.stringify(result, null, 2) : fidelityMarkdown(result));
+        wrote(files, result.totalSeconds);
+      }
     } catch (error) {
       console.error(`kdlab bench: ${(error as Error).message}`);
       return 1;
     }
-    const files = writeBenchResult(result, single(flags, "out"));
-    console.log(flags.has("json") ? JSON.stringify(result, null, 2) : benchMarkdown(result));
-    console.error(`kdlab bench: wrote ${path.relative(PROJECT_ROOT, files.json)} and ${path.relative(PROJECT_ROOT, files.markdown)} (${result.totalSeconds.toFixed(0)} s)`);
     return 0;
   },
 };
