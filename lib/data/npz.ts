@@ -70,8 +70,10 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   if (bytes.length - dataStart !== byteCount) {
     throw new Error(`${where}: shape (${shape.join(", ")}) of ${descr} needs ${byteCount} bytes, the array holds ${bytes.length - dataStart}`);
   }
-  // Copy so the typed array is aligned and owns its memory (the zip buffer is freed).
-  const raw = bytes.slice(dataStart, dataStart + byteCount);
+  // Copy into a fresh buffer so the typed array is aligned and starts at the data
+  // (a Buffer's slice is a view into a larger pool, whose .buffer starts elsewhere).
+  const raw = new Uint8Array(byteCount);
+  raw.set(bytes.subarray(dataStart, dataStart + byteCount));
   const buffer = raw.buffer;
   let data: NpyArray["data"];
   switch (dtype) {
