@@ -1,7 +1,9 @@
 /**
  * Shared by the compiled-step tests: trains two copies of a model from the
  * same weights on the same batches, one with the eager step and one with
- * the compiled step, and reports how far their losses and weights drift.
+ * the compiled step, and reports how far their losses and updates differ —
+ * over a free run (twinRun) or one step at a time from the same state
+ * (lockstepRun).
  */
 import * as tf from "@tensorflow/tfjs";
 import { createOptimizer, disposeOptimizer, OptimizerConfig, optimizerState, replaceOptimizerState } from "../../lib/distill/optimizers";
@@ -26,10 +28,13 @@ export interface TwinRunResult {
   compiledLosses: number[];
   eagerCorrect: number[];
   compiledCorrect: number[];
-  /** max over weight tensors of ‖eager − compiled‖₂ / ‖eager‖₂ (‖·‖ floored at 1e-6). */
-  maxWeightRelativeDiff: number;
+  /** ‖D_eager − D_compiled‖₂ / ‖D_eager‖₂ over all trainable weights, D = final − initial weights (what the run learned). */
+  displacementRelativeDiff: number;
+  /** The trainable tensor whose displacement differs most, relative to its own, and by how much. */
   worstWeight: string;
-  maxLossRelativeDiff: number;
+  worstWeightRelativeDiff: number;
+  /** Per step: |loss_eager − loss_compiled| / max(|loss_eager|, 1e-3). */
+  lossRelativeDiffs: number[];
 }
 
 /** Fixed random batches: images in [0, 1), labels and teacher logits from a seeded stream. */
@@ -72,6 +77,59 @@ function relative(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-3);
 }
 
+/**
+ * Compares two updates Δ = after − before: ‖Δa − Δb‖₂ / ‖Δa‖₂ over all
+ * tensors together, and per tensor, where a bug in one small tensor (a bias)
+ * shows although the pooled norm hides it. A tensor's own update is floored
+ * at TENSOR_FLOOR of the whole update: some (BatchNorm betas in MobileNetV2)
+ * barely move, and their rounding is no signal.
+ */
+class UpdateDifference {
+  private readonly tensors: { name: string; diff: number; norm: number }[] = [];
+
+  add(name: string, before: Float32Array, afterA: Float32Array, afterB: Float32Array): void {
+    let diff = 0;
+    let norm = 0;
+    for (let j = 0; j < before.length; j++) {
+      const da = afterA[j] - before[j];
+      diff += (da - (afterB[j] - before[j])) ** 2;
+      norm += da ** 2;
+    }
+    this.tensors.push({ name, diff, norm });
+  }
+
+  /** Over all tensors together. */
+  relative(): number {
+    return ratio(sum(this.tensors.map((t) => t.diff)), sum(this.tensors.map((t) => t.norm)));
+  }
+
+  /** The tensor whose update differs most, relative to its own update (floored). */
+  worstTensor(): { name: string; relative: number } {
+    const floor = TENSOR_FLOOR ** 2 * sum(this.tensors.map((t) => t.norm));
+    let worst = { name: "", relative: -1 };
+    for (const t of this.tensors) {
+      const relative = ratio(t.diff, Math.max(t.norm, floor));
+      if (relative > worst.relative) worst = { name: t.name, relative };
+    }
+    return worst;
+  }
+}
+
+const TENSOR_FLOOR = 1e-2;
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** √(diff / norm) for sums of squares; 0 where neither side moved. */
+function ratio(diff: number, norm: number): number {
+  return diff === 0 ? 0 : Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
+}
+
+async function snapshot(model: tf.LayersModel): Promise<Float32Array[]> {
+  return Promise.all(model.weights.map(async (w) => Float32Array.from(await w.read().data())));
+}
+
 /** Runs the twin training and compares; both models are disposed. */
 export async function twinRun(options: TwinRunOptions): Promise<TwinRunResult> {
   const eagerModel = await options.build();
@@ -79,29 +137,24 @@ export async function twinRun(options: TwinRunOptions): Promise<TwinRunResult> {
   compiledModel.setWeights(eagerModel.getWeights());
   const batches = fixedBatches(eagerModel, Math.min(options.steps, 5), options.batchSize, options.seed ?? 7);
   try {
+    const start = await snapshot(eagerModel);
     const eager = await train(eagerModel, options, createEagerTrainStep, batches);
     const compiled = await train(compiledModel, options, createCompiledTrainStep, batches);
-    let maxWeightRelativeDiff = 0;
-    let worstWeight = "";
-    const eagerWeights = eagerModel.weights;
-    const compiledWeights = compiledModel.weights;
-    for (let i = 0; i < eagerWeights.length; i++) {
-      const a = eagerWeights[i].read().dataSync();
-      const b = compiledWeights[i].read().dataSync();
-      let diff = 0;
-      let norm = 0;
-      for (let k = 0; k < a.length; k++) {
-        diff += (a[k] - b[k]) ** 2;
-        norm += a[k] ** 2;
-      }
-      const relativeDiff = Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-6);
-      if (relativeDiff > maxWeightRelativeDiff) {
-        maxWeightRelativeDiff = relativeDiff;
-        worstWeight = eagerWeights[i].originalName;
-      }
-    }
-    const maxLossRelativeDiff = Math.max(...eager.losses.map((l, i) => relative(l, compiled.losses[i])));
-    return { eagerLosses: eager.losses, compiledLosses: compiled.losses, eagerCorrect: eager.correct, compiledCorrect: compiled.correct, maxWeightRelativeDiff, worstWeight, maxLossRelativeDiff };
+    const [endEager, endCompiled] = [await snapshot(eagerModel), await snapshot(compiledModel)];
+    const displacement = new UpdateDifference();
+    eagerModel.weights.forEach((w, k) => {
+      if (w.trainable) displacement.add(w.originalName, start[k], endEager[k], endCompiled[k]);
+    });
+    return {
+      eagerLosses: eager.losses,
+      compiledLosses: compiled.losses,
+      eagerCorrect: eager.correct,
+      compiledCorrect: compiled.correct,
+      displacementRelativeDiff: displacement.relative(),
+      worstWeight: displacement.worstTensor().name,
+      worstWeightRelativeDiff: displacement.worstTensor().relative,
+      lossRelativeDiffs: eager.losses.map((l, i) => relative(l, compiled.losses[i])),
+    };
   } finally {
     eagerModel.dispose();
     compiledModel.dispose();
@@ -114,12 +167,11 @@ export interface LockstepResult {
   lossRelativeDiffs: number[];
   /** Per step: ‖Δw_eager − Δw_compiled‖₂ / ‖Δw_eager‖₂ over all trainable weights (Δw: that step's update). */
   updateRelativeDiffs: number[];
+  /** Per step: max over trainable tensors of ‖Δw_eager − Δw_compiled‖₂ / ‖Δw_eager‖₂ for that tensor alone, and which tensor. */
+  tensorRelativeDiffs: number[];
+  worstWeights: string[];
   /** Per step: max over non-trainable weights (moving statistics) of ‖eager − compiled‖₂ / ‖eager‖₂. */
   stateRelativeDiffs: number[];
-}
-
-async function snapshot(model: tf.LayersModel): Promise<Float32Array[]> {
-  return Promise.all(model.weights.map(async (w) => Float32Array.from(await w.read().data())));
 }
 
 /**
@@ -139,8 +191,7 @@ export async function lockstepRun(options: TwinRunOptions): Promise<LockstepResu
   const spec = { optimizerConfig: options.optimizer, alpha: options.alpha ?? 1, temperature: options.temperature ?? 1, classWeights: options.classWeights, weightDecay: options.weightDecay };
   const eager = createEagerTrainStep({ ...spec, model: eagerModel, optimizer: eagerOptimizer });
   const compiled = new CompiledTrainStep({ ...spec, model: compiledModel, optimizer: compiledOptimizer });
-  const trainable = eagerModel.weights.map((w) => w.trainable);
-  const result: LockstepResult = { lossRelativeDiffs: [], updateRelativeDiffs: [], stateRelativeDiffs: [] };
+  const result: LockstepResult = { lossRelativeDiffs: [], updateRelativeDiffs: [], tensorRelativeDiffs: [], worstWeights: [], stateRelativeDiffs: [] };
   try {
     for (let i = 0; i < options.steps; i++) {
       compiledModel.setWeights(eagerModel.getWeights());
@@ -155,20 +206,15 @@ export async function lockstepRun(options: TwinRunOptions): Promise<LockstepResu
       const c = await compiled.run(stepBatch, stepOptions);
       await compiled.syncToModel({ optimizer: false });
       const [afterEager, afterCompiled] = [await snapshot(eagerModel), await snapshot(compiledModel)];
-      let updateDiff = 0;
-      let updateNorm = 0;
+      const update = new UpdateDifference();
       let stateWorst = 0;
-      before.forEach((w0, k) => {
-        if (trainable[k]) {
-          for (let j = 0; j < w0.length; j++) {
-            const de = afterEager[k][j] - w0[j];
-            updateDiff += (de - (afterCompiled[k][j] - w0[j])) ** 2;
-            updateNorm += de ** 2;
-          }
+      eagerModel.weights.forEach((w, k) => {
+        if (w.trainable) {
+          update.add(w.originalName, before[k], afterEager[k], afterCompiled[k]);
         } else {
           let diff = 0;
           let norm = 0;
-          for (let j = 0; j < w0.length; j++) {
+          for (let j = 0; j < before[k].length; j++) {
             diff += (afterEager[k][j] - afterCompiled[k][j]) ** 2;
             norm += afterEager[k][j] ** 2;
           }
@@ -176,7 +222,9 @@ export async function lockstepRun(options: TwinRunOptions): Promise<LockstepResu
         }
       });
       result.lossRelativeDiffs.push(relative(e.loss, c.loss));
-      result.updateRelativeDiffs.push(Math.sqrt(updateDiff) / Math.max(Math.sqrt(updateNorm), 1e-12));
+      result.updateRelativeDiffs.push(update.relative());
+      result.tensorRelativeDiffs.push(update.worstTensor().relative);
+      result.worstWeights.push(update.worstTensor().name);
       result.stateRelativeDiffs.push(stateWorst);
     }
   } finally {
