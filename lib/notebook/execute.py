@@ -52,6 +52,10 @@ def error_of(cell, fallback):
             return (name, message, lines) if message and not line[0].isdigit() else ("CompileError", line, lines)
     if lines:
         return "Error", lines[0], lines
+    # No output at all: the kernel's execute reply still names the error.
+    ename, evalue = getattr(fallback, "ename", None), getattr(fallback, "evalue", None)
+    if ename or evalue:
+        return ename or type(fallback).__name__, evalue or "", []
     text = str(fallback).strip()
     return type(fallback).__name__, text.splitlines()[-1] if text else "", []
 
