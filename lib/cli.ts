@@ -10,9 +10,10 @@ import { labCommand } from "./commands/lab";
 import { modelsCommand } from "./commands/models";
 import { reproduceCommand } from "./commands/reproduce";
 import { runCommand } from "./commands/run";
+import { tensorboardCommand } from "./commands/tensorboard";
 import { trainCommand } from "./commands/train";
 
-const COMMANDS: Command[] = [reproduceCommand, runCommand, trainCommand, dataCommand, modelsCommand, labCommand, doctorCommand, benchCommand];
+const COMMANDS: Command[] = [reproduceCommand, runCommand, trainCommand, dataCommand, modelsCommand, labCommand, tensorboardCommand, doctorCommand, benchCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

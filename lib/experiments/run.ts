@@ -3,8 +3,10 @@
  * alone) → student (distilled from the trained teacher, or alone with α = 1)
  * → test metrics, writing runs/<experiment>-<timestamp>/:
  *
- *   config.json                  the experiment config and the dataset used
- *   teacher/, student/           history.{csv,json}, test-{metrics,confusion,roc}.{csv,json}
+ *   config.json                  the experiment config, the dataset used, and where the run
+ *                                came from (provenance.ts: versions, commit, backend, machine, seeds)
+ *   teacher/, student/           history.{csv,json}, test-{metrics,confusion,roc}.{csv,json},
+ *                                TensorBoard event files (tensorboard-log.ts)
  *                                (and best/, last/ checkpoints when config.checkpoints)
  *   result.json                  what runExperiment returns
  *
@@ -22,6 +24,8 @@ import { buildModel, countParams, modelEntry } from "../models/index";
 import { ExperimentConfig, ModelChoice } from "./config";
 import { buildExperimentData, ExperimentData } from "./data";
 import { ModelCache, modelKey, samplesFingerprint } from "./model-cache";
+import { runProvenance } from "./provenance";
+import { epochLogger } from "./tensorboard-log";
 import { validateExperiment } from "./overrides";
 import { curveRows, ExperimentResult, metricRows, ModelRun, Role } from "./results";
 
@@ -99,6 +103,8 @@ interface Stage {
 function fromCache(cache: ModelCache | undefined, stage: Stage, dir: string, classNames: string[]): ModelRun | undefined {
   if (!cache || !stage.cacheKey || !cache.has(stage.cacheKey)) return undefined;
   const run: ModelRun = { ...cache.load(stage.cacheKey, stage.model), dir, cache: { key: stage.cacheKey, reused: true } };
+  const logEpoch = epochLogger(dir);
+  for (const record of run.history) logEpoch?.(record);
   writeHistory(run.history, dir);
   writeTestResults(run.test, dir, "test", classNames);
   return run;
@@ -112,6 +118,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
   if (cached) return cached;
   const seed = roleSeed(config, role);
   const trainPipeline = seed === config.seed ? data.pipelines.train : data.trainPipeline(seed);
+  const logEpoch = epochLogger(dir);
   const entry = modelEntry(choice.model);
   const classWeights = config.dataset.classWeights === "balanced" ? balancedClassWeights(data.samples.train.map((s) => s.label), data.classNames.length) : undefined;
   const trainer: TrainerConfig = {
@@ -130,6 +137,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     progress: options.progress ?? options.onProgress ?? "auto",
     label: role,
     step: config.trainStep,
+    callbacks: logEpoch && { onEpochEnd: (record) => logEpoch(record) },
   };
   const source: BatchSource = pipelineSource(trainPipeline);
   const trainStarted = Date.now();
@@ -198,7 +206,7 @@ export async function runExperimentWithModels(config: ExperimentConfig, options:
   const runsRoot = options.runsRoot ?? defaultRunsRoot();
   const runDir = newRunDirectory(runsRoot, config.name);
   const dataset = { path: data.path, format: data.format, isDefault: data.isDefault, isReal: data.isReal, description: data.description, classNames: data.classNames, counts };
-  fs.writeFileSync(path.join(runDir, "config.json"), `${JSON.stringify({ config, dataset }, null, 1)}\n`);
+  fs.writeFileSync(path.join(runDir, "config.json"), `${JSON.stringify({ config, dataset, provenance: runProvenance(config) }, null, 1)}\n`);
   log(`${config.name} (${config.profile}): ${counts.train} train / ${counts.validation} validation / ${counts.test} test images at ${config.dataset.inputSize}px from ${data.description}; run folder ${runDir}`);
   const cache = options.modelCache === "use" ? new ModelCache(path.join(runsRoot, "model-cache")) : undefined;
   const fingerprint = cache ? samplesFingerprint([data.samples.train, data.samples.validation]) : "";
