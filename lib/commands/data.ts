@@ -14,8 +14,10 @@ import { synthDicom } from "../data/synth-dicom";
 const USAGE = `usage:
   kdlab data synth cifar10|chest-xray|dicom <dir> [--seed N]
       write a small synthetic dataset in the real on-disk format (same seed, same bytes)
-  kdlab data inspect <dir | file.npz> [--json] [--no-verify]
-      detect the format; count images per split, class and patient; list unusable files
+  kdlab data inspect <dir | file.npz> [--json] [--no-verify] [--classes A,B,...]
+      detect the format; count images per split, class and patient; list unusable files;
+      exit 1 when a file cannot be used or the dataset cannot be listed.
+      --classes: the chest X-ray class folders / DICOM labels, in label order (default NORMAL,PNEUMONIA / labels.csv's)
   kdlab data download cifar10 [--dir DIR] [--url U] [--archive PATH] [--md5 HEX|none]
       the official binary archive, MD5-checked, resumable, extracted to DIR/cifar-10-batches-bin
   kdlab data download chest-xray (--url U | --archive PATH) [--dir DIR] [--md5 HEX]
@@ -61,23 +63,32 @@ async function synth(kind: string | undefined, dir: string | undefined, flags: M
 }
 
 async function inspect(dir: string | undefined, flags: Map<string, string[]>): Promise<number> {
-  checkFlags(flags, ["json", "no-verify"]);
+  checkFlags(flags, ["json", "no-verify", "classes"]);
   if (!dir) throw new UsageError("inspect needs a dataset folder");
-  const report = await inspectDataset(dir, { verify: !flags.has("no-verify") });
+  const classesText = single(flags, "classes");
+  const classes = classesText?.split(",").map((c) => c.trim());
+  const report = await inspectDataset(dir, { verify: !flags.has("no-verify"), classes });
+  // A dataset with unusable files is not fine: scripts and CI see it in the exit code.
+  const problems = (): number => {
+    if (report.skipped.length === 0) return 0;
+    console.error(`kdlab data inspect: ${report.skipped.length} file${report.skipped.length === 1 ? "" : "s"} cannot be used (listed under "skipped")`);
+    return 1;
+  };
   if (flags.has("json")) {
     const { root: _root, ...printed } = report;
     console.log(JSON.stringify(printed, null, 2));
-    return 0;
+    return problems();
   }
   const about = report.medmnist ? ` (${report.medmnist.flag ?? "unnamed"}, ${report.medmnist.task}, ${report.medmnist.size}×${report.medmnist.size}, ${report.medmnist.channels === 1 ? "gray" : "RGB"}; classes: ${report.medmnist.classNames.join(", ")})` : "";
   console.log(`${report.root}: ${report.format}${about}`);
   for (const [split, s] of Object.entries(report.splits)) {
     const classes = Object.entries(s.classes).map(([c, n]) => `${c} ${n}`).join(", ");
-    console.log(`  ${split}: ${s.count} images (${classes})${s.patients !== undefined ? `, ${s.patients} patients` : ""}`);
+    const patients = s.patients !== undefined ? `, ${s.patients} patients${s.withoutPatient ? ` (${s.withoutPatient} image${s.withoutPatient === 1 ? "" : "s"} without a patient id)` : ""}` : "";
+    console.log(`  ${split}: ${s.count} images (${classes})${patients}`);
   }
   console.log(`  skipped: ${report.skipped.length}`);
   for (const s of report.skipped) console.log(`    ${s.file}: ${s.reason}`);
-  return 0;
+  return problems();
 }
 
 async function download(kind: string | undefined, flag: string | undefined, flags: Map<string, string[]>): Promise<number> {

@@ -3,14 +3,21 @@
  * row optional) is a dataset like the JPEG folders. A root with labels.csv is
  * one split called "all"; otherwise each child folder with a labels.csv is a
  * split (train/, test/, …).
+ * Labels match exactly, never case-insensitively. Without a class list the
+ * labels found are the classes, and two labels differing only in case
+ * (NORMAL, normal) are an error; with one, any label outside it is an error.
+ * A file listed twice, with the same row or not, is an error naming both lines.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseCsv } from "./csv";
+import { checkClassList } from "./chest-xray";
 import { readDicomImage } from "./dicom";
 import { Sample, SkippedFile } from "./sample";
 
 export const DICOM_LABELS_FILE = "labels.csv";
+// A file of thousands of bad rows should not flood the terminal; the count says how many.
+const MAX_PROBLEMS_SHOWN = 20;
 
 export interface DicomListing {
   root: string;
@@ -30,19 +37,59 @@ export function findDicomSplits(dir: string): Record<string, string> {
   return splits;
 }
 
+export interface DicomListOptions {
+  /** The labels allowed, in label order. Default: those labels.csv uses (numeric by value, others alphabetically). */
+  classes?: readonly string[];
+}
+
 interface LabelRow {
   file: string;
   label: string;
   patient?: string;
+  /** Where the row is, for errors: `<csv>: line N`. */
+  where: string;
 }
 
 function readLabels(csvFile: string): LabelRow[] {
-  const rows = parseCsv(fs.readFileSync(csvFile, "utf8"));
-  const hasHeader = rows.length > 0 && rows[0][0].toLowerCase() === "file" && (rows[0][1] ?? "").toLowerCase() === "label";
-  return rows.slice(hasHeader ? 1 : 0).map((cells, i) => {
-    if (cells.length < 2 || !cells[0] || !cells[1]) throw new Error(`${csvFile}: line ${i + (hasHeader ? 2 : 1)} needs file,label[,patient], got "${cells.join(",")}"`);
-    return { file: cells[0], label: cells[1], patient: cells[2] || undefined };
+  // Blank lines are dropped by parseCsv; keep the real line numbers for errors.
+  const lines = fs.readFileSync(csvFile, "utf8").split(/\r?\n/);
+  const numbered = lines.map((line, i) => ({ line: i + 1, cells: parseCsv(line)[0] })).filter((r): r is { line: number; cells: string[] } => r.cells !== undefined);
+  const first = numbered[0]?.cells;
+  const hasHeader = first !== undefined && first[0].toLowerCase() === "file" && (first[1] ?? "").toLowerCase() === "label";
+  return numbered.slice(hasHeader ? 1 : 0).map(({ line, cells }) => {
+    if (cells.length < 2 || !cells[0] || !cells[1]) throw new Error(`${csvFile}: line ${line} needs file,label[,patient], got "${cells.join(",")}"`);
+    return { file: cells[0], label: cells[1], patient: cells[2] || undefined, where: `${csvFile}: line ${line}` };
   });
+}
+
+/**
+ * Every problem in the label files, one line each: a label outside the class
+ * list, or differing only in case from another; a file listed twice.
+ */
+function labelProblems(rowsBySplit: readonly { splitDir: string; rows: readonly LabelRow[] }[], classes: readonly string[] | undefined): string[] {
+  const problems: string[] = [];
+  const spelling = new Map<string, LabelRow>();
+  const byFile = new Map<string, LabelRow>();
+  for (const { splitDir, rows } of rowsBySplit) {
+    for (const row of rows) {
+      if (classes) {
+        if (!classes.includes(row.label)) problems.push(`${row.where}: label "${row.label}" is not one of the classes ${classes.join(", ")}`);
+      } else {
+        const first = spelling.get(row.label.toLowerCase());
+        if (!first) spelling.set(row.label.toLowerCase(), row);
+        else if (first.label !== row.label) {
+          problems.push(`${row.where}: label "${row.label}" differs only in case from "${first.label}" (${first.where}); labels are case-sensitive: use one spelling`);
+        }
+      }
+      const file = path.resolve(splitDir, row.file);
+      const earlier = byFile.get(file);
+      if (!earlier) byFile.set(file, row);
+      else if (earlier.label !== row.label) problems.push(`${row.where}: ${row.file} is labelled "${row.label}" here and "${earlier.label}" at ${earlier.where}`);
+      else if (earlier.patient !== row.patient) problems.push(`${row.where}: ${row.file} has patient "${row.patient ?? ""}" here and "${earlier.patient ?? ""}" at ${earlier.where}`);
+      else problems.push(`${row.where}: ${row.file} is listed again, the same row as ${earlier.where}; remove one`);
+    }
+  }
+  return problems;
 }
 
 /** Labels in a stable order: numeric labels by value, others alphabetically. */
@@ -52,11 +99,17 @@ function orderLabels(labels: Iterable<string>): string[] {
   return unique.sort((a, b) => (numeric ? Number(a) - Number(b) : a.localeCompare(b)));
 }
 
-export function listDicomDataset(dir: string): DicomListing {
+export function listDicomDataset(dir: string, options: DicomListOptions = {}): DicomListing {
+  const classes = options.classes ? checkClassList(options.classes) : undefined;
   const splitDirs = findDicomSplits(dir);
   if (Object.keys(splitDirs).length === 0) throw new Error(`${dir}: no ${DICOM_LABELS_FILE} found (a DICOM dataset is a folder of files with labels.csv: file,label[,patient])`);
   const rowsBySplit = Object.entries(splitDirs).map(([split, splitDir]) => ({ split, splitDir, rows: readLabels(path.join(splitDir, DICOM_LABELS_FILE)) }));
-  const classNames = orderLabels(rowsBySplit.flatMap((s) => s.rows.map((r) => r.label)));
+  const problems = labelProblems(rowsBySplit, classes);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).concat(problems.length > MAX_PROBLEMS_SHOWN ? [`… and ${problems.length - MAX_PROBLEMS_SHOWN} more`] : []);
+    throw new Error(`${DICOM_LABELS_FILE}: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`}, nothing listed:\n  ${shown.join("\n  ")}`);
+  }
+  const classNames = classes ?? orderLabels(rowsBySplit.flatMap((s) => s.rows.map((r) => r.label)));
   const splits: Record<string, Sample[]> = {};
   const skipped: SkippedFile[] = [];
   for (const { split, splitDir, rows } of rowsBySplit) {

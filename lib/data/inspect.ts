@@ -4,18 +4,22 @@
  * tell them) patient counts, plus every file that cannot be used and why.
  * Images are decoded (small) to find corrupt files unless `verify` is false.
  * A MedMNIST .npz also reports its dataset, task, image size and channels.
+ * A skipped file is a problem with the dataset: the command then exits 1.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, checkCifarBatch, cifarBatchDir, readCifarClassNames } from "./cifar10";
-import { DatasetFormat, detectFormat, openDataset } from "./dataset";
+import { DatasetFormat, checkClassesApply, detectFormat, openDataset } from "./dataset";
 import { MedmnistTask, medmnistCounts, readMedmnist } from "./medmnist";
 import { Sample, SkippedFile } from "./sample";
 
 export interface SplitSummary {
   count: number;
   classes: Record<string, number>;
+  /** Distinct patients among the images whose file name or labels.csv row tells one. */
   patients?: number;
+  /** Images with no patient id, when some have one (else absent): they are split as one patient each. */
+  withoutPatient?: number;
 }
 
 export interface InspectReport {
@@ -32,7 +36,9 @@ export function summarise(samples: readonly Sample[], classNames: readonly strin
   for (const s of samples) classes[s.className] = (classes[s.className] ?? 0) + 1;
   const summary: SplitSummary = { count: samples.length, classes };
   const known = samples.filter((s) => s.patient !== undefined);
-  if (samples.length > 0 && known.length === samples.length) summary.patients = new Set(known.map((s) => s.patient)).size;
+  if (known.length > 0) summary.patients = new Set(known.map((s) => s.patient)).size;
+  // A partial count says how many images it leaves out rather than hiding the patients altogether.
+  if (known.length > 0 && known.length < samples.length) summary.withoutPatient = samples.length - known.length;
   return summary;
 }
 
@@ -76,11 +82,12 @@ function inspectMedmnist(file: string): InspectReport {
 }
 
 /** Counts per split, after decoding every image once (unless `verify` is false) to list corrupt files. */
-export async function inspectDataset(dir: string, options: { verify?: boolean } = {}): Promise<InspectReport> {
-  const format = detectFormat(dir);
+export async function inspectDataset(dir: string, options: { verify?: boolean; classes?: readonly string[] } = {}): Promise<InspectReport> {
+  const format = detectFormat(dir, options);
+  checkClassesApply(format, options.classes);
   if (format === "cifar10") return inspectCifar(dir);
   if (format === "medmnist") return inspectMedmnist(dir);
-  const opened = await openDataset(dir, { verify: options.verify ?? true });
+  const opened = await openDataset(dir, { verify: options.verify ?? true, classes: options.classes });
   const splits = Object.fromEntries(Object.entries(opened.splits).map(([split, samples]) => [split, summarise(samples, opened.classNames)]));
   return { format: opened.format, root: opened.root, splits, skipped: opened.skipped };
 }

@@ -27,6 +27,11 @@ describe("chest X-ray folders", () => {
     assert.equal(patientIdFromFileName("/x/PNEUMONIA/person1532_virus_2667.jpeg"), "person1532");
     assert.equal(patientIdFromFileName("IM-0001-0001.jpeg"), "IM-0001");
     assert.equal(patientIdFromFileName("NORMAL2-IM-0007-0001.jpeg"), "NORMAL2-IM-0007");
+    // The published set's four-part names (143 of its train/test images).
+    assert.equal(patientIdFromFileName("IM-0640-0001-0001.jpeg"), "IM-0640");
+    assert.equal(patientIdFromFileName("/x/NORMAL/NORMAL2-IM-1152-0001-0002.jpeg"), "NORMAL2-IM-1152");
+    assert.notEqual(patientIdFromFileName("NORMAL2-IM-0012-0001.jpeg"), patientIdFromFileName("IM-0012-0001.jpeg"));
+    assert.equal(patientIdFromFileName("IM-0640-0001-0001-0001.jpeg"), undefined);
     assert.equal(patientIdFromFileName("scan.png"), undefined);
   });
 
@@ -132,5 +137,43 @@ describe("chest X-ray folders", () => {
     assert.equal(ok.length, 7);
     assert.deepEqual(skipped.map((s) => path.basename(s.file)).sort(), ["IM-0999-0001.jpeg", "person999_bacteria_9999.jpeg"]);
     for (const s of skipped) assert.match(s.reason, /cannot decode|unsupported|corrupt|premature|input/i);
+  });
+
+  test("an extra class folder is an error naming it unless the class list includes it; stray and hidden files", async () => {
+    const dir = tempDir("chest-classes");
+    await synthChestXray(dir, { seed: 4, size: 16, counts: { train: [2, 2], test: [1, 1] } });
+    const image = listChestXray(dir).splits.train[0].file;
+    const covid = path.join(dir, "train", "COVID");
+    fs.mkdirSync(covid);
+    fs.copyFileSync(image, path.join(covid, "covid_1.jpeg"));
+    assert.throws(() => listChestXray(dir), (e: Error) => e.message === `${covid}: a class folder outside the class list (NORMAL, PNEUMONIA); remove or rename it, or pass the class list including COVID to use it`);
+    const three = listChestXray(dir, { classes: ["NORMAL", "PNEUMONIA", "COVID"] });
+    assert.deepEqual(three.classNames, ["NORMAL", "PNEUMONIA", "COVID"]);
+    assert.deepEqual(three.splits.train.filter((s) => s.className === "COVID").map((s) => [path.basename(s.file), s.label]), [["covid_1.jpeg", 2]]);
+    assert.equal(three.splits.train.length, 5);
+    assert.throws(() => listChestXray(dir, { classes: ["NORMAL", "NORMAL"] }), /names NORMAL twice/);
+    fs.mkdirSync(path.join(dir, "test", "COVID"));
+    fs.mkdirSync(path.join(dir, "test", "Covid-19"));
+    const folders = [path.join(dir, "train", "COVID"), path.join(dir, "test", "COVID"), path.join(dir, "test", "Covid-19")];
+    assert.throws(() => listChestXray(dir), { message: `class folders outside the class list (NORMAL, PNEUMONIA): ${folders.join(", ")}; remove or rename them, or pass the class list including COVID, Covid-19 to use them` });
+    fs.rmSync(path.join(dir, "test", "COVID"), { recursive: true });
+    fs.rmSync(path.join(dir, "test", "Covid-19"), { recursive: true });
+
+    // A differently-cased folder is another folder, not NORMAL.
+    fs.rmSync(covid, { recursive: true });
+    fs.renameSync(path.join(dir, "test", "NORMAL"), path.join(dir, "test", "normal"));
+    assert.throws(() => listChestXray(dir), (e: Error) => e.message.startsWith(`${path.join(dir, "test", "normal")}: a class folder outside the class list`));
+    fs.renameSync(path.join(dir, "test", "normal"), path.join(dir, "test", "NORMAL"));
+
+    fs.writeFileSync(path.join(dir, "train", "list.txt"), "x");
+    fs.writeFileSync(path.join(dir, "train", ".DS_Store"), "x");
+    fs.writeFileSync(path.join(dir, "train", "NORMAL", "._IM-0001-0001.jpeg"), "x");
+    fs.mkdirSync(path.join(dir, "train", "NORMAL", "more"));
+    const listing = listChestXray(dir);
+    assert.deepEqual(listing.skipped.map((s) => `${path.relative(dir, s.file)}: ${s.reason}`), [
+      "train/list.txt: not in a class folder (NORMAL, PNEUMONIA)",
+      "train/NORMAL/more: a folder inside a class folder (images must sit directly in NORMAL/)",
+    ]);
+    assert.equal(listing.splits.train.length, 4);
   });
 });

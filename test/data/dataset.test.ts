@@ -53,4 +53,28 @@ describe("openDataset", () => {
     assert.equal(d.skipped.length, 1);
     assert.match(d.skipped[0].reason, /1\.2\.840\.10008\.1\.2\.4\.90 \(JPEG 2000 \(Lossless Only\)\)/);
   });
+
+  test("a class list passes through to chest X-ray folders and DICOM labels, and is refused where the format names its classes", async () => {
+    const dir = tempDir("open-classes");
+    fs.cpSync(chest, dir, { recursive: true });
+    // Folders named only by the list: detection follows it too.
+    for (const split of ["train", "val", "test"]) {
+      fs.renameSync(path.join(dir, split, "NORMAL"), path.join(dir, split, "healthy"));
+      fs.renameSync(path.join(dir, split, "PNEUMONIA"), path.join(dir, split, "sick"));
+    }
+    await assert.rejects(openDataset(dir), /not a CIFAR-10/);
+    const chestOpened = await openDataset(dir, { classes: ["sick", "healthy"], valFraction: 0.25, seed: 3 });
+    assert.deepEqual(chestOpened.classNames, ["sick", "healthy"]);
+    assert.equal(chestOpened.splits.test.filter((s) => s.label === 1).length, 4);
+
+    const dicom = tempDir("open-dicom-classes");
+    synthDicom(dicom, { seed: 1, size: 8, counts: { train: [1, 2] } });
+    const d = await openDataset(dicom, { classes: ["PNEUMONIA", "NORMAL"] });
+    assert.deepEqual(d.splits.train.map((s) => `${s.className}=${s.label}`), ["NORMAL=1", "PNEUMONIA=0", "PNEUMONIA=0"]);
+    await assert.rejects(openDataset(dicom, { classes: ["NORMAL"] }), /line 3: label "PNEUMONIA" is not one of the classes NORMAL/);
+
+    const cifar = tempDir("open-cifar-classes");
+    synthCifar10(cifar, { seed: 1, recordsPerTrainBatch: 1, testRecords: 1 });
+    await assert.rejects(openDataset(cifar, { classes: ["a", "b"] }), { message: "a class list applies to chest X-ray and DICOM datasets; cifar10 names its own classes" });
+  });
 });

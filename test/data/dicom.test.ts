@@ -136,6 +136,38 @@ describe("DICOM", () => {
     assert.deepEqual(small.skipped.map((s) => `${path.basename(s.file)}: ${s.reason}`).sort(), ["b.dcm: not listed in labels.csv", "gone.dcm: listed in labels.csv but missing"]);
   });
 
+  test("labels.csv: differently-cased and unknown labels, conflicting and repeated rows are errors naming the lines", () => {
+    const flat = tempDir("dicom-labels");
+    for (const name of ["a.dcm", "b.dcm", "c.dcm"]) writeDicom(path.join(flat, name), gradient({}, RAMP));
+    const csv = path.join(flat, "labels.csv");
+    const listWith = (text: string, classes?: string[]): (() => unknown) => () => {
+      fs.writeFileSync(csv, text);
+      return listDicomDataset(flat, { classes });
+    };
+    // Line numbers are the file's own: header and blank lines count.
+    assert.throws(listWith("file,label,patient\na.dcm,NORMAL,P1\n\nb.dcm,normal,P2\nc.dcm,PNEUMONIA,P3\n"), {
+      message: `labels.csv: 1 problem, nothing listed:\n  ${csv}: line 4: label "normal" differs only in case from "NORMAL" (${csv}: line 2); labels are case-sensitive: use one spelling`,
+    });
+    assert.throws(listWith("a.dcm,NORMAL\nb.dcm,normal\n", ["NORMAL", "PNEUMONIA"]), {
+      message: `labels.csv: 1 problem, nothing listed:\n  ${csv}: line 2: label "normal" is not one of the classes NORMAL, PNEUMONIA`,
+    });
+    assert.throws(listWith("a.dcm,NORMAL,P1\nb.dcm,PNEUMONIA,P2\na.dcm,PNEUMONIA,P1\n"), {
+      message: `labels.csv: 1 problem, nothing listed:\n  ${csv}: line 3: a.dcm is labelled "PNEUMONIA" here and "NORMAL" at ${csv}: line 1`,
+    });
+    assert.throws(listWith("a.dcm,NORMAL,P1\n./a.dcm,NORMAL,P9\nb.dcm,NORMAL\nb.dcm,NORMAL\n"), {
+      message: [
+        "labels.csv: 2 problems, nothing listed:",
+        `  ${csv}: line 2: ./a.dcm has patient "P9" here and "P1" at ${csv}: line 1`,
+        `  ${csv}: line 4: b.dcm is listed again, the same row as ${csv}: line 3; remove one`,
+      ].join("\n"),
+    });
+    // A class list fixes the classes and their order, including one no row uses.
+    const listing = listWith("a.dcm,PNEUMONIA\nb.dcm,NORMAL\nc.dcm,NORMAL\n", ["PNEUMONIA", "NORMAL", "COVID"])() as ReturnType<typeof listDicomDataset>;
+    assert.deepEqual(listing.classNames, ["PNEUMONIA", "NORMAL", "COVID"]);
+    assert.deepEqual(listing.splits.all.map((s) => s.label), [0, 1, 1]);
+    assert.deepEqual(listing.skipped, []);
+  });
+
   test("same seed gives the same bytes", () => {
     const again = tempDir("dicom-again");
     synthDicom(again, { seed: 2, size: 48, counts: { train: [4, 6], test: [2, 2] } });

@@ -1,7 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import sharp from "sharp";
 import { dataCommand } from "../../lib/commands/data";
 import { UsageError } from "../../lib/commands/command";
 import { CIFAR_RECORD_BYTES } from "../../lib/data/cifar10";
@@ -9,16 +11,27 @@ import { defaultDataPath, ensureDefaultData } from "../../lib/data/default-data"
 import { inspectDataset } from "../../lib/data/inspect";
 import { hashTree, tempDir } from "./helpers";
 
-/** Runs `kdlab data …` and returns what it printed on stdout. */
-async function runData(args: string[]): Promise<{ code: number; stdout: string }> {
+/** Runs `kdlab data …` and returns what it printed on stdout and stderr. */
+async function runData(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const lines: string[] = [];
-  const original = console.log;
+  const errors: string[] = [];
+  const original = { log: console.log, error: console.error };
   console.log = (...parts: unknown[]) => lines.push(parts.join(" "));
+  console.error = (...parts: unknown[]) => errors.push(parts.join(" "));
   try {
     const code = await dataCommand.run(args);
-    return { code, stdout: lines.join("\n") };
+    return { code, stdout: lines.join("\n"), stderr: errors.join("\n") };
   } finally {
-    console.log = original;
+    Object.assign(console, original);
+  }
+}
+
+/** A tiny grayscale JPEG, copied under each name given (relative to `dir`). */
+async function writeImages(dir: string, names: string[]): Promise<void> {
+  const jpeg = await sharp(Buffer.alloc(64, 128), { raw: { width: 8, height: 8, channels: 1 } }).jpeg().toBuffer();
+  for (const name of names) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), jpeg);
   }
 }
 
@@ -28,8 +41,9 @@ describe("inspect and the data command", () => {
     assert.equal((await runData(["synth", "chest-xray", dir, "--seed", "3"])).code, 0);
     const bad = path.join(dir, "test", "NORMAL", "IM-9999-0001.jpeg");
     fs.writeFileSync(bad, "broken");
-    const { code, stdout } = await runData(["inspect", dir, "--json"]);
-    assert.equal(code, 0);
+    const { code, stdout, stderr } = await runData(["inspect", dir, "--json"]);
+    assert.equal(code, 1, "a corrupt file fails the inspection");
+    assert.equal(stderr, "kdlab data inspect: 1 file cannot be used (listed under \"skipped\")");
     const report = JSON.parse(stdout) as { format: string; splits: Record<string, { count: number; classes: Record<string, number>; patients?: number }>; skipped: { file: string; reason: string }[] };
     assert.equal(report.format, "chest-xray");
     assert.deepEqual(Object.keys(report.splits), ["train", "val", "test"]);
@@ -60,6 +74,65 @@ describe("inspect and the data command", () => {
     assert.deepEqual(dicomReport.splits.train.classes, { NORMAL: 12, PNEUMONIA: 24 });
     assert.ok((dicomReport.splits.train.patients ?? 0) > 0);
     assert.deepEqual(dicomReport.skipped, []);
+  });
+
+  test("every Kermany name form gets its patient; inspect counts them, and says how many images have none", async () => {
+    const dir = tempDir("insp-names");
+    await writeImages(dir, [
+      "train/NORMAL/IM-0001-0001.jpeg",
+      "train/NORMAL/IM-0640-0001-0001.jpeg",
+      "train/NORMAL/IM-0640-0001-0002.jpeg",
+      "train/NORMAL/NORMAL2-IM-1152-0001-0002.jpeg",
+      "train/NORMAL/NORMAL2-IM-0640-0001.jpeg",
+      "train/PNEUMONIA/person1_bacteria_1.jpeg",
+      "train/PNEUMONIA/person1_virus_7.jpeg",
+      "train/PNEUMONIA/person22_virus_3.jpeg",
+    ]);
+    const clean = await runData(["inspect", dir]);
+    assert.equal(clean.code, 0);
+    assert.equal(clean.stderr, "");
+    // IM-0001, IM-0640, NORMAL2-IM-1152, NORMAL2-IM-0640 (not IM-0640), person1, person22.
+    assert.equal(clean.stdout, `${dir}: chest-xray\n  train: 8 images (NORMAL 5, PNEUMONIA 3), 6 patients\n  skipped: 0`);
+    await writeImages(dir, ["train/NORMAL/scan.jpeg"]);
+    const partial = await runData(["inspect", dir]);
+    assert.equal(partial.code, 0, "names without a patient are allowed");
+    assert.match(partial.stdout, /train: 9 images \(NORMAL 6, PNEUMONIA 3\), 6 patients \(1 image without a patient id\)\n/);
+  });
+
+  test("inspect exits 1 on a broken dataset: the report and the messages a user sees", async () => {
+    const dir = tempDir("insp-broken");
+    await writeImages(dir, ["train/NORMAL/IM-0001-0001.jpeg", "train/PNEUMONIA/person1_bacteria_1.jpeg", "test/NORMAL/IM-0002-0001.jpeg"]);
+    fs.writeFileSync(path.join(dir, "test", "NORMAL", "IM-0003-0001.jpeg"), "not a jpeg");
+    fs.writeFileSync(path.join(dir, "train", "labels.txt"), "x");
+    const broken = await runData(["inspect", dir]);
+    assert.equal(broken.code, 1);
+    const lines = broken.stdout.split("\n");
+    assert.deepEqual(lines.slice(0, 5), [
+      `${dir}: chest-xray`,
+      "  train: 2 images (NORMAL 1, PNEUMONIA 1), 2 patients",
+      "  test: 1 images (NORMAL 1, PNEUMONIA 0), 1 patients",
+      "  skipped: 2",
+      `    ${path.join(dir, "train", "labels.txt")}: not in a class folder (NORMAL, PNEUMONIA)`,
+    ]);
+    assert.ok(lines[5].startsWith(`    ${path.join(dir, "test", "NORMAL", "IM-0003-0001.jpeg")}: `), lines[5]);
+    assert.equal(broken.stderr, "kdlab data inspect: 2 files cannot be used (listed under \"skipped\")");
+    // --no-verify does not decode, but the stray file still counts.
+    assert.equal((await runData(["inspect", dir, "--no-verify"])).code, 1);
+
+    // An unknown class folder stops the listing: an error naming it, unless --classes includes it.
+    fs.rmSync(path.join(dir, "train", "labels.txt"));
+    fs.rmSync(path.join(dir, "test", "NORMAL", "IM-0003-0001.jpeg"));
+    await writeImages(dir, ["train/COVID/covid_1.jpeg"]);
+    await assert.rejects(runData(["inspect", dir]), { message: `${path.join(dir, "train", "COVID")}: a class folder outside the class list (NORMAL, PNEUMONIA); remove or rename it, or pass the class list including COVID to use it` });
+    const three = await runData(["inspect", dir, "--classes", "NORMAL,PNEUMONIA,COVID", "--json"]);
+    assert.equal(three.code, 0);
+    assert.deepEqual((JSON.parse(three.stdout) as { splits: Record<string, { classes: Record<string, number> }> }).splits.train.classes, { NORMAL: 1, PNEUMONIA: 1, COVID: 1 });
+
+    // The installed command: the error on stderr and exit status 1.
+    const cli = spawnSync(process.execPath, [path.resolve(__dirname, "../../bin/kdlab.js"), "data", "inspect", dir], { encoding: "utf8" });
+    assert.equal(cli.status, 1);
+    assert.equal(cli.stdout, "");
+    assert.equal(cli.stderr.trim().split("\n").at(-1), `kdlab: ${path.join(dir, "train", "COVID")}: a class folder outside the class list (NORMAL, PNEUMONIA); remove or rename it, or pass the class list including COVID to use it`);
   });
 
   test("bad arguments are usage errors", async () => {
