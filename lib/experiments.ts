@@ -13,7 +13,7 @@ export { buildExperimentData } from "./experiments/data";
 export type { CurveRow, ExperimentResult, MetricRow, ModelRun, Role, TestReport } from "./experiments/results";
 export { curveRows, formatMetricsTable, metricRows, scalarMetrics } from "./experiments/results";
 export type { RunOptions, TrainedModels } from "./experiments/run";
-export { defaultRunsRoot, runExperiment, runExperimentWithModels } from "./experiments/run";
+export { defaultRunsRoot, latestExperimentRun, runExperiment, runExperimentWithModels } from "./experiments/run";
 export type { MetricSummary, SeedRun, SeedStudyOptions, SeedStudySummary } from "./experiments/seed-study";
 export { runSeedStudy, seedConfigs, seedResultRows, summariseSeedStudy } from "./experiments/seed-study";
 export type { PairedDifference, Spread } from "./experiments/seed-stats";

@@ -1,9 +1,9 @@
 /** `kdlab train <experiment>`: trains an experiment's teacher and student, prints progress and the test metrics. */
 import { initBackend } from "../backend";
-import { applyOverrides, ConfigError, EXPERIMENT_NAMES, formatMetricsTable, getExperiment, isExperimentName, isProfile, OVERRIDE_KEYS, PROFILES, runExperiment } from "../experiments";
+import { applyOverrides, ConfigError, defaultRunsRoot, EXPERIMENT_NAMES, formatMetricsTable, getExperiment, isExperimentName, isProfile, latestExperimentRun, OVERRIDE_KEYS, PROFILES, runExperiment } from "../experiments";
 import { Command, parseFlags, UsageError } from "./command";
 
-const USAGE = `usage: kdlab train <experiment> [--profile quick|standard|full] [--data DIR|FILE.npz] [--set key=value ...] [--runs DIR]
+const USAGE = `usage: kdlab train <experiment> [--profile quick|standard|full] [--data DIR|FILE.npz] [--set key=value ...] [--runs DIR] [--resume [RUN_DIR]]
 
 experiments: ${EXPERIMENT_NAMES.join(", ")}
 --profile   quick (default: 32 px, a few batches, 2 epochs), standard (every image at 32 px, to convergence) or full (the study's settings)
@@ -11,10 +11,13 @@ experiments: ${EXPERIMENT_NAMES.join(", ")}
             a DICOM folder with labels.csv, or a MedMNIST .npz; default: the embedded data (real PneumoniaMNIST; CIFAR-10 from data/ or synthetic)
 --set       override a config value by key path, repeatable, e.g. --set optimizer.lr=0.001 --set epochs=3
 --runs      folder for run folders (default: runs/ at the project root)
+--resume    continue a run killed or crashed part-way (default: the experiment's newest run folder), with the
+            same --profile and --set values; finished models are loaded, the unfinished one continues from
+            its last epoch (needs checkpoints: on in standard and full, --set checkpoints=true for quick)
 
 config keys: ${OVERRIDE_KEYS.join(", ")}`;
 
-const OPTIONS = ["profile", "data", "set", "runs"];
+const OPTIONS = ["profile", "data", "set", "runs", "resume"];
 
 function single(flags: Map<string, string[]>, key: string): string | undefined {
   const values = flags.get(key);
@@ -27,10 +30,12 @@ export const trainCommand: Command = {
   summary: "train an experiment's teacher and student (quick, standard or full profile) and print test metrics",
   usage: USAGE,
   async run(args) {
-    const { positional, flags } = parseFlags(args);
+    const { positional, flags } = parseFlags(args, ["resume"]);
     for (const key of flags.keys()) if (!OPTIONS.includes(key)) throw new UsageError(`unknown option --${key}`);
     const [name, ...extra] = positional;
     if (name === undefined) throw new UsageError(`name an experiment: ${EXPERIMENT_NAMES.join(", ")}`);
+    // --resume is a switch; a folder right after it arrives as the second positional argument.
+    const resumeDir = flags.has("resume") ? extra.shift() : undefined;
     if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(" ")}`);
     if (!isExperimentName(name)) throw new UsageError(`unknown experiment "${name}"; known: ${EXPERIMENT_NAMES.join(", ")}`);
     const dataDir = single(flags, "data");
@@ -46,9 +51,14 @@ export const trainCommand: Command = {
     }
     const backend = await initBackend();
     console.error(backend.line);
+    let resume: string | undefined;
+    if (flags.has("resume")) {
+      resume = resumeDir ?? latestExperimentRun(runsRoot ?? defaultRunsRoot(), name);
+      if (!resume) throw new UsageError(`--resume: no run folder of ${name} under ${runsRoot ?? defaultRunsRoot()}`);
+    }
     let result;
     try {
-      result = await runExperiment(config, { dataDir, runsRoot });
+      result = await runExperiment(config, { dataDir, runsRoot, resume });
     } catch (error) {
       console.error(`kdlab train ${name}: ${(error as Error).message}`);
       return 1;

@@ -147,7 +147,23 @@ export interface CheckpointParts {
   state: TrainerState;
 }
 
-/** Writes a checkpoint folder (replacing any previous one atomically). */
+/** Flushes a file's or a folder's contents to disk, so a rename after it never exposes unwritten bytes. */
+function fsyncPath(target: string): void {
+  const fd = fs.openSync(target, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes a checkpoint folder, replacing any previous one atomically: the new
+ * one is written to `<dir>.writing`, every file and the folder fsynced, then
+ * the old one moved to `<dir>.old` and the new one renamed into place. A
+ * kill at any moment leaves either the old or the new checkpoint, which
+ * recoverCheckpoint puts back in place.
+ */
 export async function saveCheckpoint(dir: string, parts: CheckpointParts): Promise<void> {
   const staging = `${dir}.writing`;
   fs.rmSync(staging, { recursive: true, force: true });
@@ -155,11 +171,41 @@ export async function saveCheckpoint(dir: string, parts: CheckpointParts): Promi
   await writeModel(parts.model, staging);
   writeOptimizer(await optimizerState(parts.optimizer), staging);
   fs.writeFileSync(path.join(staging, STATE), `${JSON.stringify(parts.state, null, 1)}\n`);
+  for (const name of fs.readdirSync(staging)) fsyncPath(path.join(staging, name));
+  fsyncPath(staging);
   const old = `${dir}.old`;
   fs.rmSync(old, { recursive: true, force: true });
   if (fs.existsSync(dir)) fs.renameSync(dir, old);
   fs.renameSync(staging, dir);
+  fsyncPath(path.dirname(dir));
   fs.rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * Puts a checkpoint folder back in order after a kill mid-save: a stale
+ * `<dir>.writing` is removed; a `<dir>.old` left between the two renames
+ * becomes `<dir>` again when `<dir>` is missing, and is removed otherwise.
+ * Returns what it did, for the log.
+ */
+export function recoverCheckpoint(dir: string): string[] {
+  const done: string[] = [];
+  const staging = `${dir}.writing`;
+  const old = `${dir}.old`;
+  if (fs.existsSync(staging)) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    done.push(`removed the unfinished ${path.basename(staging)}`);
+  }
+  if (fs.existsSync(old)) {
+    if (hasCheckpoint(dir)) {
+      fs.rmSync(old, { recursive: true, force: true });
+      done.push(`removed the replaced ${path.basename(old)}`);
+    } else {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(old, dir);
+      done.push(`restored ${path.basename(dir)} from ${path.basename(old)}`);
+    }
+  }
+  return done;
 }
 
 export function hasCheckpoint(dir: string): boolean {

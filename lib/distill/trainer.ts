@@ -15,7 +15,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { BatchSource, checkBatch, disposeBatch, epochSeed } from "./batch";
 import { TeacherCacheMode, TeacherLogitSource } from "./cache";
-import { hasCheckpoint, loadCheckpoint, loadModelWeights, saveCheckpoint, TrainerState } from "./checkpoint";
+import { hasCheckpoint, loadCheckpoint, loadModelWeights, readTrainerState, recoverCheckpoint, saveCheckpoint, TrainerState } from "./checkpoint";
 import { evaluateModel } from "./evaluate";
 import { EpochRecord, writeHistory } from "./history";
 import { classificationReport } from "./metrics";
@@ -238,8 +238,13 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
       fs.mkdirSync(runDir, { recursive: true });
       fs.writeFileSync(path.join(runDir, "trainer.json"), `${JSON.stringify(describeConfig(config), null, 1)}\n`);
     }
+    if (lastDir && bestDir) for (const line of [...recoverCheckpoint(lastDir), ...recoverCheckpoint(bestDir)]) console.error(`${label ? `${label}: ` : ""}checkpoint: ${line}`);
     if (config.checkpoint?.resume && lastDir && hasCheckpoint(lastDir)) {
       state = await loadCheckpoint(lastDir, model, optimizer);
+      // last/ is written before best/: a kill between them leaves best/ one improvement behind; last/ holds that epoch.
+      if (bestDir && state.bestEpoch === state.epochsDone && config.checkpoint.saveBest !== false && (!hasCheckpoint(bestDir) || readTrainerState(bestDir).epochsDone !== state.epochsDone)) {
+        await saveCheckpoint(bestDir, { model, optimizer, state });
+      }
       if (state.seed !== config.seed) throw new Error(`${lastDir}: checkpoint was trained with seed ${state.seed}, the config says ${config.seed}`);
       if (state.monitor !== monitorMetric) throw new Error(`${lastDir}: checkpoint monitors ${state.monitor}, the config ${monitorMetric}`);
       schedule.restore(state.schedule);
@@ -262,8 +267,10 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
       console.log(`${label ? `${label}: ` : ""}train step: ${step.description}${why}${teacherRuns}`);
     }
     const resumedAt = state.epochsDone;
+    // A run killed after early stopping ended it, before it returned, stays stopped.
+    if (config.earlyStopping && resumedAt > 0 && state.wait >= config.earlyStopping.patience) stoppedEarly = true;
 
-    for (let epoch = state.epochsDone; epoch < config.epochs; epoch++) {
+    for (let epoch = state.epochsDone; epoch < config.epochs && !stoppedEarly; epoch++) {
       const started = Date.now();
       const lr = schedule.learningRate(epoch);
       const context = { epoch, seed: epochSeed(config.seed, epoch) };
@@ -326,8 +333,9 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
         bestWeights = model.getWeights().map((w) => tf.keep(w.clone()));
       }
       if (runDir && lastDir && bestDir) {
-        if (improved && config.checkpoint?.saveBest !== false) await saveCheckpoint(bestDir, { model, optimizer, state });
+        // last/ first: a kill between the two then leaves last/ ahead, which a resume repairs (above).
         await saveCheckpoint(lastDir, { model, optimizer, state });
+        if (improved && config.checkpoint?.saveBest !== false) await saveCheckpoint(bestDir, { model, optimizer, state });
         writeHistory(state.history, runDir);
       }
       listener?.({ kind: "epoch", label, epoch, epochs: config.epochs, record, improved });

@@ -10,6 +10,14 @@
  *                                (and best/, last/ checkpoints when config.checkpoints)
  *   result.json                  what runExperiment returns
  *
+ *   <role>/final/, <role>/run.json  (with checkpoints) the finished model's weights and ModelRun:
+ *                                a resumed run loads a finished model instead of training it
+ *
+ * `resume: RUN_DIR` continues a run folder of the same config after a crash
+ * or a kill: finished models are loaded, an unfinished one continues from its
+ * last/ checkpoint (lib/distill/trainer.ts), so at most the epoch in progress
+ * is lost.
+ *
  * With `modelCache: "use"` a model whose training inputs match an earlier
  * one (model-cache.ts) is loaded from runs/model-cache instead of trained;
  * every model trained here is saved there. `runExperimentWithModels` hands
@@ -18,7 +26,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { BatchSource, DistillationConfig, newRunDirectory, OptimizerConfig, pipelineSource, ProgressListener, testReport, TrainerConfig, trainModel, writeHistory, writeTestResults, balancedClassWeights } from "../distill/index";
+import { BatchSource, DistillationConfig, loadModelWeights, newRunDirectory, writeModel, OptimizerConfig, pipelineSource, ProgressListener, testReport, TrainerConfig, trainModel, writeHistory, writeTestResults, balancedClassWeights } from "../distill/index";
 import { mixSeed } from "../data/random";
 import { buildModel, countParams, modelEntry } from "../models/index";
 import { ExperimentConfig, ModelChoice } from "./config";
@@ -44,6 +52,31 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** "use": load matching trained models from <runsRoot>/model-cache and save new ones there; "off" (default): train everything. */
   modelCache?: "use" | "off";
+  /** A run folder of this same config to continue (latestExperimentRun finds the newest). */
+  resume?: string;
+}
+
+/** The newest run folder of an experiment under runsRoot (one with a config.json), if any. */
+export function latestExperimentRun(runsRoot: string, experiment: string): string | undefined {
+  if (!fs.existsSync(runsRoot)) return undefined;
+  const pattern = new RegExp(`^${experiment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-(\\d{8}-\\d{6})(?:-(\\d+))?$`);
+  const runs = fs
+    .readdirSync(runsRoot)
+    .map((name) => ({ name, match: pattern.exec(name) }))
+    .filter((r): r is { name: string; match: RegExpExecArray } => r.match !== null && fs.existsSync(path.join(runsRoot, r.name, "config.json")))
+    .sort((a, b) => a.match[1].localeCompare(b.match[1]) || Number(a.match[2] ?? 1) - Number(b.match[2] ?? 1));
+  return runs.length > 0 ? path.join(runsRoot, runs[runs.length - 1].name) : undefined;
+}
+
+/** The run folder to continue, checked to hold this very config. */
+function resumableRun(dir: string, config: ExperimentConfig): string {
+  const file = path.join(dir, "config.json");
+  if (!fs.existsSync(file)) throw new Error(`${dir}: not a run folder (no config.json)`);
+  if (!config.checkpoints) throw new Error(`${config.name}: resuming needs checkpoints (set checkpoints=true; the quick profile has them off)`);
+  const saved = (JSON.parse(fs.readFileSync(file, "utf8")) as { config: ExperimentConfig }).config;
+  const differing = Object.keys({ ...saved, ...config }).filter((key) => JSON.stringify(saved[key as keyof ExperimentConfig]) !== JSON.stringify(config[key as keyof ExperimentConfig]));
+  if (differing.length > 0) throw new Error(`${file}: this run was started with other settings (${differing.join(", ")} differ); resume it with the same --profile and --set values`);
+  return dir;
 }
 
 export function defaultRunsRoot(): string {
@@ -110,10 +143,36 @@ function fromCache(cache: ModelCache | undefined, stage: Stage, dir: string, cla
   return run;
 }
 
+/** A finished model of a resumed run: its final weights loaded into `model`, its ModelRun as saved. */
+function finishedInRun(dir: string, model: tf.LayersModel): ModelRun | undefined {
+  const file = path.join(dir, FINISHED_RUN);
+  if (!fs.existsSync(file)) return undefined;
+  loadModelWeights(model, path.join(dir, FINAL_WEIGHTS));
+  return JSON.parse(fs.readFileSync(file, "utf8")) as ModelRun;
+}
+
+/** Saves the finished model (weights, then its ModelRun as the marker), so a resume loads it. */
+async function saveFinished(dir: string, model: tf.LayersModel, run: ModelRun): Promise<void> {
+  const staging = path.join(dir, `${FINAL_WEIGHTS}.writing`);
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(staging, { recursive: true });
+  await writeModel(model, staging);
+  fs.rmSync(path.join(dir, FINAL_WEIGHTS), { recursive: true, force: true });
+  fs.renameSync(staging, path.join(dir, FINAL_WEIGHTS));
+  const temp = path.join(dir, `${FINISHED_RUN}.writing`);
+  fs.writeFileSync(temp, `${JSON.stringify(run)}\n`);
+  fs.renameSync(temp, path.join(dir, FINISHED_RUN));
+}
+
+const FINAL_WEIGHTS = "final";
+const FINISHED_RUN = "run.json";
+
 async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stage: Stage, runDir: string, options: RunOptions, cache?: ModelCache): Promise<ModelRun> {
   const { role, choice, model } = stage;
   const dir = path.join(runDir, role);
   fs.mkdirSync(dir, { recursive: true });
+  const finished = options.resume ? finishedInRun(dir, model) : undefined;
+  if (finished) return finished;
   const cached = fromCache(cache, stage, dir, data.classNames);
   if (cached) return cached;
   const seed = roleSeed(config, role);
@@ -132,7 +191,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     distillation: stage.distillation,
     monitor: { metric: "val_loss" },
     earlyStopping: config.earlyStoppingPatience === null ? undefined : { patience: config.earlyStoppingPatience, restoreBest: true },
-    checkpoint: config.checkpoints ? { dir, saveBest: true } : undefined,
+    checkpoint: config.checkpoints ? { dir, saveBest: true, resume: options.resume !== undefined } : undefined,
     batchesPerEpoch: trainPipeline.batchesPerEpoch,
     progress: options.progress ?? options.onProgress ?? "auto",
     label: role,
@@ -165,6 +224,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     run.cache = { key: stage.cacheKey, reused: false };
     await cache.save(stage.cacheKey, model, run);
   }
+  if (config.checkpoints) await saveFinished(dir, model, run);
   return run;
 }
 
@@ -204,7 +264,8 @@ export async function runExperimentWithModels(config: ExperimentConfig, options:
   const counts = { train: data.samples.train.length, validation: data.samples.validation.length, test: data.samples.test.length };
   const dataSeconds = (Date.now() - started) / 1000;
   const runsRoot = options.runsRoot ?? defaultRunsRoot();
-  const runDir = newRunDirectory(runsRoot, config.name);
+  const runDir = options.resume ? resumableRun(options.resume, config) : newRunDirectory(runsRoot, config.name);
+  if (options.resume) log(`${config.name}: resuming ${runDir}`);
   const dataset = { path: data.path, format: data.format, isDefault: data.isDefault, isReal: data.isReal, description: data.description, classNames: data.classNames, counts };
   fs.writeFileSync(path.join(runDir, "config.json"), `${JSON.stringify({ config, dataset, provenance: runProvenance(config) }, null, 1)}\n`);
   log(`${config.name} (${config.profile}): ${counts.train} train / ${counts.validation} validation / ${counts.test} test images at ${config.dataset.inputSize}px from ${data.description}; run folder ${runDir}`);

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../helpers/native";
-import { latestRunDirectory, loadCheckpoint, loadModelWeights, newRunDirectory, saveCheckpoint, TrainerState } from "../../lib/distill/checkpoint";
+import { latestRunDirectory, loadCheckpoint, loadModelWeights, newRunDirectory, recoverCheckpoint, saveCheckpoint, TrainerState } from "../../lib/distill/checkpoint";
 import { createOptimizer, optimizerState } from "../../lib/distill/optimizers";
 import { evaluateModel, testReport } from "../../lib/distill/evaluate";
 import { maxAbsDifference, syntheticTask, taskSource, tinyConvNet, weightsOf } from "./fixtures";
@@ -73,5 +73,32 @@ describe("checkpoints", () => {
     assert.ok(Math.abs(report.loss - evaluation.loss) < 1e-12);
     assert.ok(report.binary && report.binary.auc >= 0 && report.binary.auc <= 1);
     assert.equal(report.confusion.flat().reduce((s, v) => s + v, 0), 40);
+  });
+});
+
+describe("recovering a checkpoint folder after a kill mid-save", () => {
+  const made = (dir: string, state: string): void => {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "state.json"), state);
+  };
+  test("a stale .writing is removed; an .old left between the renames is put back, or dropped when the new one is in place", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-recover-"));
+    const last = path.join(root, "last");
+    // Killed while writing: last/ intact, last.writing half done.
+    made(last, "{\"epochsDone\":3}");
+    made(`${last}.writing`, "{");
+    assert.deepEqual(recoverCheckpoint(last), ["removed the unfinished last.writing"]);
+    assert.equal(fs.readFileSync(path.join(last, "state.json"), "utf8"), "{\"epochsDone\":3}");
+    // Killed between the two renames: only last.old (and the fsynced last.writing) remain.
+    fs.renameSync(last, `${last}.old`);
+    made(`${last}.writing`, "{\"epochsDone\":4}");
+    assert.deepEqual(recoverCheckpoint(last), ["removed the unfinished last.writing", "restored last from last.old"]);
+    assert.equal(fs.readFileSync(path.join(last, "state.json"), "utf8"), "{\"epochsDone\":3}");
+    // Killed after the second rename, before the .old was removed.
+    made(`${last}.old`, "{\"epochsDone\":3}");
+    assert.deepEqual(recoverCheckpoint(last), ["removed the replaced last.old"]);
+    assert.deepEqual(fs.readdirSync(root), ["last"]);
+    assert.deepEqual(recoverCheckpoint(last), []);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
