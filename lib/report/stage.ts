@@ -3,7 +3,7 @@
  * the parameters cell, train it with live progress, and show its data,
  * curves and test charts. Keeps the notebooks to parameters, calls and prose.
  */
-import { ExperimentConfig, ExperimentName, ExperimentResult, ModelRun, PROFILES, Profile, applyOverrides, getExperiment, isProfile, runExperiment } from "../experiments";
+import { ExperimentConfig, ExperimentName, ExperimentResult, ModelRun, PROFILES, Profile, applyOverrides, defaultRunsRoot, getExperiment, isProfile, latestExperimentRun, runExperiment } from "../experiments";
 import { ProgressListener, liveProgress } from "../distill/progress";
 import { confusionMatrixChart, rocChart, teacherVsStudent, trainingCurves, trainingRowsOf } from "./charts";
 import { displayBundle, inNotebook, showChart } from "./display";
@@ -35,10 +35,14 @@ function progressListener(): ProgressListener | "auto" {
 /**
  * Trains and tests the experiment; `dataDir` "" means the embedded default
  * data. Models another notebook already trained with the same settings are
- * loaded from runs/model-cache instead (said in the output).
+ * loaded from runs/model-cache instead (said in the output). `resume`
+ * "latest" (the newest run folder of this experiment) or a run folder
+ * continues a run that was killed or crashed; "" starts a new one.
  */
-export async function train(config: ExperimentConfig, dataDir = ""): Promise<ExperimentResult> {
-  return await runExperiment(config, { dataDir: dataDir || undefined, progress: progressListener(), log: (line) => console.log(line), modelCache: "use" });
+export async function train(config: ExperimentConfig, dataDir = "", resume = ""): Promise<ExperimentResult> {
+  const resumeDir = resume === "latest" ? latestExperimentRun(defaultRunsRoot(), config.name) : resume || undefined;
+  if (resume === "latest" && !resumeDir) throw new Error(`resume = "latest": no run folder of ${config.name} under ${defaultRunsRoot()}`);
+  return await runExperiment(config, { dataDir: dataDir || undefined, progress: progressListener(), log: (line) => console.log(line), modelCache: "use", resume: resumeDir });
 }
 
 /** One sentence on the data the run used, for the first output and the results table. */
