@@ -18,11 +18,31 @@ const COMMANDS: Command[] = [reproduceCommand, runCommand, trainCommand, dataCom
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return `usage: kdlab <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n\`kdlab <command> --help\` shows a command's options.`;
+  return `usage: kdlab <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n\`kdlab help <command>\` or \`kdlab <command> --help\` shows a command's options; \`kdlab --version\` the version.`;
 }
 
+function version(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require("../package.json") as { version: string };
+  return `kdlab ${pkg.version}`;
+}
+
+/** Exit codes, the same for every command: 0 done, 1 failed, 2 a usage error (with the usage printed). */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V") {
+    console.log(version());
+    return 0;
+  }
+  if (name === "help" && rest.length > 0) {
+    const wanted = COMMANDS.find((c) => c.name === rest[0]);
+    if (!wanted) {
+      console.error(`kdlab help: unknown command "${rest[0]}"\n\n${help()}`);
+      return 2;
+    }
+    console.log(wanted.usage);
+    return 0;
+  }
   if (!name || name === "help" || name === "--help" || name === "-h") {
     console.log(help());
     return 0;

@@ -73,7 +73,7 @@ export const benchCommand: Command = {
   summary: "training speed and memory of kdlab beside Keras and PyTorch on this machine",
   usage: USAGE,
   async run(args) {
-    const { positional, flags } = parseFlags(args, ["quick", "json"]);
+    const { positional, flags } = parseFlags(args, ["quick", "json"], OPTIONS);
     for (const key of flags.keys()) if (!OPTIONS.includes(key)) throw new UsageError(`unknown option --${key}`);
     if (positional.length > 0) throw new UsageError(`unexpected arguments: ${positional.join(" ")}`);
     const parts = parseParts(single(flags, "only"));

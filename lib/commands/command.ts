@@ -11,11 +11,23 @@ export interface Command {
 /** A bad argument: the CLI prints the message and the command's usage, exits 2. */
 export class UsageError extends Error {}
 
-/** Splits `--flag value`, `--flag=value` and bare `--switch` from positional arguments. */
-export function parseFlags(args: string[], switches: readonly string[] = []): { positional: string[]; flags: Map<string, string[]> } {
+/**
+ * Splits `--flag value`, `--flag=value` and bare `--switch` from positional
+ * arguments. With `options` (the flags that take a value), any flag that is
+ * neither one of them nor a switch is a UsageError: a misspelt flag never
+ * passes silently.
+ */
+export function parseFlags(args: string[], switches: readonly string[] = [], options?: readonly string[]): { positional: string[]; flags: Map<string, string[]> } {
   const positional: string[] = [];
   const flags = new Map<string, string[]>();
+  const check = (key: string): void => {
+    if (options && !options.includes(key) && !switches.includes(key)) {
+      const known = [...options, ...switches].map((k) => `--${k}`).join(", ");
+      throw new UsageError(`unknown option --${key}${known ? ` (options: ${known})` : " (this command takes none)"}`);
+    }
+  };
   const add = (key: string, value: string): void => {
+    check(key);
     flags.set(key, [...(flags.get(key) ?? []), value]);
   };
   for (let i = 0; i < args.length; i++) {
@@ -30,6 +42,7 @@ export function parseFlags(args: string[], switches: readonly string[] = []): { 
     } else if (switches.includes(arg.slice(2))) {
       add(arg.slice(2), "true");
     } else {
+      check(arg.slice(2));
       const value = args[i + 1];
       if (value === undefined || value.startsWith("--")) throw new UsageError(`${arg} needs a value`);
       add(arg.slice(2), value);

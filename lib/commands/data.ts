@@ -130,7 +130,8 @@ export const dataCommand: Command = {
   summary: "synthesise, inspect and download datasets (CIFAR-10, chest X-ray, DICOM, MedMNIST)",
   usage: USAGE,
   async run(args: string[]): Promise<number> {
-    const { positional, flags } = parseFlags(args, ["json", "no-verify"]);
+    // Every action's value options; each action then checks its own (checkFlags).
+    const { positional, flags } = parseFlags(args, ["json", "no-verify"], ["seed", "classes", "dir", "url", "archive", "md5", "size"]);
     const [action, ...rest] = positional;
     switch (action) {
       case "synth":

@@ -6,7 +6,7 @@ export const doctorCommand: Command = {
   summary: "show the backend, TensorFlow, Node, tslab, Jupyter and kernel kdlab runs on",
   usage: "usage: kdlab doctor [--json]",
   async run(args) {
-    const { flags } = parseFlags(args, ["json"]);
+    const { flags } = parseFlags(args, ["json"], []);
     const report = await doctor();
     if (flags.has("json")) {
       console.log(JSON.stringify(report, null, 2));

@@ -14,7 +14,7 @@ export const labCommand: Command = {
     const split = args.indexOf("--");
     const own = split >= 0 ? args.slice(0, split) : args;
     const extra = split >= 0 ? args.slice(split + 1) : [];
-    const { flags } = parseFlags(own, ["no-browser"]);
+    const { flags } = parseFlags(own, ["no-browser"], ["port", "ip"]);
     const port = flags.get("port")?.[0];
     const child = spawn(pythonTool("jupyter"), labArgs({ port: port ? Number(port) : undefined, ip: flags.get("ip")?.[0], openBrowser: !flags.has("no-browser"), extraArgs: extra }), {
       cwd: PROJECT_ROOT,

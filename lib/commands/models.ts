@@ -30,8 +30,7 @@ export const modelsCommand: Command = {
   summary: "list the study's models, or print one's parameters and layers",
   usage: USAGE,
   async run(args) {
-    const { positional, flags } = parseFlags(args, ["json"]);
-    for (const key of flags.keys()) if (!["json", "input"].includes(key)) throw new UsageError(`unknown option --${key}`);
+    const { positional, flags } = parseFlags(args, ["json"], ["input"]);
     const json = flags.has("json");
     const [action, name, ...extra] = positional;
     if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(" ")}`);

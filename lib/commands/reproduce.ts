@@ -17,7 +17,8 @@ export const reproduceCommand: Command = {
   --set      extra parameters, for notebooks that declare them
   --out      reports folder (default reports/)`,
   async run(args) {
-    const { flags } = parseFlags(args);
+    const { positional, flags } = parseFlags(args, [], ["profile", "data", "only", "set", "out"]);
+    if (positional.length > 0) throw new UsageError(`unexpected arguments: ${positional.join(" ")}`);
     const profile = flags.get("profile")?.[0] ?? "standard";
     if (!isProfile(profile)) throw new UsageError(`--profile must be ${PROFILES.join(", ")}, not ${profile}`);
     const only = (flags.get("only") ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);

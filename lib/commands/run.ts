@@ -12,7 +12,7 @@ export const runCommand: Command = {
   --out DIR          where the executed .ipynb and .html go (default: reports/)
   --timeout SECONDS  limit for one cell (default 1800)`,
   async run(args) {
-    const { positional, flags } = parseFlags(args);
+    const { positional, flags } = parseFlags(args, [], ["set", "out", "timeout"]);
     if (positional.length !== 1) throw new UsageError("give exactly one notebook");
     const input = positional[0];
     const outDir = path.resolve(flags.get("out")?.[0] ?? "reports");

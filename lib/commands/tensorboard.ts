@@ -30,8 +30,7 @@ export const tensorboardCommand: Command = {
   --port    default 6006
   --host    default 127.0.0.1`,
   async run(args) {
-    const { positional, flags } = parseFlags(args);
-    for (const key of flags.keys()) if (!["logdir", "port", "host"].includes(key)) throw new UsageError(`unknown option --${key}`);
+    const { positional, flags } = parseFlags(args, [], ["logdir", "port", "host"]);
     if (positional.length > 0) throw new UsageError(`unexpected arguments: ${positional.join(" ")}`);
     const portText = flags.get("port")?.[0];
     const port = portText === undefined ? undefined : Number(portText);

@@ -30,7 +30,7 @@ export const trainCommand: Command = {
   summary: "train an experiment's teacher and student (quick, standard or full profile) and print test metrics",
   usage: USAGE,
   async run(args) {
-    const { positional, flags } = parseFlags(args, ["resume"]);
+    const { positional, flags } = parseFlags(args, ["resume"], OPTIONS);
     for (const key of flags.keys()) if (!OPTIONS.includes(key)) throw new UsageError(`unknown option --${key}`);
     const [name, ...extra] = positional;
     if (name === undefined) throw new UsageError(`name an experiment: ${EXPERIMENT_NAMES.join(", ")}`);
