@@ -31,7 +31,7 @@ export function seedResultsChart(rows: readonly SeedResultRow[], options: ChartT
     data: { values: rows.map((r) => ({ ...r, seed: String(r.seed) })) },
     facet: { column: { field: "metric", type: "nominal", sort: metrics, title: null, header: { labelFontSize: 12 } } },
     spec: {
-      width: 220,
+      width: 270,
       height: 220,
       layer: [
         {
