@@ -7,13 +7,16 @@
  *                or an already-extracted folder, used in place)
  *   medmnist   → <dir>/<flag>[_<size>].npz (MedMNIST's official Zenodo file
  *                and MD5 for the flag and size; checked as a dataset)
+ * A file downloaded earlier (archives under <dir>/downloads, .npz files) is
+ * reused only when its MD5 is the expected one; otherwise it is deleted, the
+ * log says so, and it is downloaded again.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, listCifar10 } from "./cifar10";
 import { findChestXrayRoot, listChestXray } from "./chest-xray";
 import { projectDataDir } from "./data-dir";
-import { downloadFile, md5OfFile } from "./download";
+import { assertMd5, downloadFile, reuseCached } from "./download";
 import { extractArchive } from "./extract";
 import { MEDMNIST_FLAGS, MEDMNIST_INFO, readMedmnist } from "./medmnist";
 import { ProgressCallback } from "./progress";
@@ -31,23 +34,24 @@ export interface DatasetDownloadOptions {
   md5?: string | null;
   onProgress?: ProgressCallback;
   retries?: number;
+  /** Messages about what was reused or replaced (default: a line on stderr). */
+  log?: (line: string) => void;
 }
+
+const stderrLine = (line: string): void => void process.stderr.write(`${line}\n`);
 
 async function obtainArchive(name: string, defaultUrl: string | undefined, options: DatasetDownloadOptions, md5: string | undefined): Promise<string> {
   const dir = options.dir ?? projectDataDir();
   if (options.archive) {
     if (!fs.existsSync(options.archive)) throw new Error(`${options.archive}: no such archive`);
-    if (md5) {
-      const actual = await md5OfFile(options.archive);
-      if (actual !== md5.toLowerCase()) throw new Error(`${options.archive}: MD5 mismatch (expected ${md5.toLowerCase()}, got ${actual})`);
-    }
+    await assertMd5(options.archive, md5);
     return options.archive;
   }
   const url = options.url ?? defaultUrl;
   if (!url) throw new Error(`${name}: give --url <archive URL> or --archive <path> (see data/README.md)`);
   const fileName = path.basename(new URL(url).pathname) || `${name}.archive`;
   const dest = path.join(dir, "downloads", fileName);
-  if (!fs.existsSync(dest)) await downloadFile(url, dest, { md5, onProgress: options.onProgress, retries: options.retries });
+  if (!(await reuseCached(dest, md5, options.log ?? stderrLine))) await downloadFile(url, dest, { md5, onProgress: options.onProgress, retries: options.retries });
   return dest;
 }
 
@@ -109,8 +113,6 @@ export async function downloadChestXray(options: DatasetDownloadOptions = {}): P
 export interface MedmnistDownloadOptions extends DatasetDownloadOptions {
   /** Image side: 28 (MedMNIST v2) or 64 / 128 / 224 (MedMNIST+). */
   size?: number;
-  /** Messages about what was reused or replaced (default: none). */
-  log?: (line: string) => void;
 }
 
 /** The official file name, URL and MD5 of a MedMNIST 2D dataset at a size. */
@@ -138,16 +140,10 @@ export async function downloadMedmnist(flag: string, options: MedmnistDownloadOp
   };
   if (options.archive) {
     if (!fs.existsSync(options.archive)) throw new Error(`${options.archive}: no such file`);
-    const actual = md5 ? await md5OfFile(options.archive) : undefined;
-    if (md5 && actual !== md5) throw new Error(`${options.archive}: MD5 mismatch (expected ${md5}, got ${actual})`);
+    await assertMd5(options.archive, md5);
     return check(options.archive);
   }
-  if (fs.existsSync(dest)) {
-    const actual = md5 ? await md5OfFile(dest) : undefined;
-    if (!md5 || actual === md5) return check(dest);
-    fs.rmSync(dest);
-    options.log?.(`${dest}: MD5 ${actual}, expected ${md5}: deleted, downloading again`);
-  }
+  if (await reuseCached(dest, md5, options.log ?? stderrLine)) return check(dest);
   fs.mkdirSync(dir, { recursive: true });
   await downloadFile(options.url ?? source.url, dest, { md5, onProgress: options.onProgress, retries: options.retries });
   try {
