@@ -9,11 +9,8 @@
  */
 import * as fs from "node:fs";
 import { AugmentOptions } from "../data/augment";
-import { listChestXray } from "../data/chest-xray";
-import { listCifar10 } from "../data/cifar10";
 import { detectFormat, DatasetFormat } from "../data/dataset";
-import { listDicomDataset } from "../data/dicom-dataset";
-import { listMedmnist } from "../data/medmnist";
+import { FORMATS, formatEntry } from "../data/formats/index";
 import { resolveDataset } from "../data/default-data";
 import { ImagePipeline } from "../data/pipeline";
 import { mixSeed, seededRandom, shuffled } from "../data/random";
@@ -77,37 +74,20 @@ interface Listing {
   skipped: SkippedFile[];
 }
 
-/** Formats each task can train on (CIFAR-10 needs its 10 classes; the pneumonia stages take any 2-D classification set). */
-const FORMATS_FOR: Record<ExperimentConfig["dataset"]["kind"], DatasetFormat[]> = {
-  cifar10: ["cifar10"],
-  "chest-xray": ["chest-xray", "dicom", "medmnist"],
-};
-
 function listDataset(config: ExperimentConfig, dir: string): Listing {
   if (!fs.existsSync(dir)) throw new Error(`${dir}: no such dataset folder or file`);
   const format = detectFormat(dir);
-  if (!FORMATS_FOR[config.dataset.kind].includes(format)) {
-    throw new Error(`${dir}: a ${format} dataset, but ${config.name} trains on ${FORMATS_FOR[config.dataset.kind].join(" / ")} data`);
+  const entry = formatEntry(format);
+  if (!entry.trains.includes(config.dataset.kind)) {
+    const fitting = FORMATS.filter((f) => f.trains.includes(config.dataset.kind)).map((f) => f.name);
+    throw new Error(`${dir}: a ${format} dataset, but ${config.name} trains on ${fitting.join(" / ")} data`);
   }
-  switch (format) {
-    case "cifar10": {
-      const train = listCifar10(dir, "train");
-      const test = listCifar10(dir, "test");
-      return { format, classNames: train.classNames, trainPool: train.samples, test: test.samples, skipped: [] };
-    }
-    case "medmnist": {
-      const listing = listMedmnist(dir);
-      return { format, classNames: listing.classNames, trainPool: listing.splits.train, validation: listing.splits.val, test: listing.splits.test, skipped: [] };
-    }
-    case "chest-xray":
-    case "dicom": {
-      const listing = format === "chest-xray" ? listChestXray(dir) : listDicomDataset(dir);
-      const test = listing.splits.test ?? [];
-      // The published val folder has 16 images: pool it with train and re-split by patient.
-      const trainPool = [...(listing.splits.train ?? []), ...(listing.splits.val ?? [])];
-      return { format, classNames: listing.classNames, trainPool, test, skipped: listing.skipped };
-    }
-  }
+  const listing = entry.list(dir);
+  const test = listing.splits.test ?? [];
+  if (entry.ownValSplit) return { format, classNames: listing.classNames, trainPool: listing.splits.train ?? [], validation: listing.splits.val ?? [], test, skipped: listing.skipped };
+  // Otherwise (the published chest X-ray val folder has 16 images) val is pooled with train and re-split by patient.
+  const trainPool = [...(listing.splits.train ?? []), ...(listing.splits.val ?? [])];
+  return { format, classNames: listing.classNames, trainPool, test, skipped: listing.skipped };
 }
 
 export async function buildExperimentData(config: ExperimentConfig, options: ExperimentDataOptions = {}): Promise<ExperimentData> {
