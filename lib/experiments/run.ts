@@ -137,7 +137,7 @@ function fromCache(cache: ModelCache | undefined, stage: Stage, dir: string, cla
   if (!cache || !stage.cacheKey || !cache.has(stage.cacheKey)) return undefined;
   const run: ModelRun = { ...cache.load(stage.cacheKey, stage.model), dir, cache: { key: stage.cacheKey, reused: true } };
   const logEpoch = epochLogger(dir);
-  for (const record of run.history) logEpoch?.(record);
+  for (const record of run.history) logEpoch(record);
   writeHistory(run.history, dir);
   writeTestResults(run.test, dir, "test", classNames);
   return run;
@@ -196,7 +196,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     progress: options.progress ?? options.onProgress ?? "auto",
     label: role,
     step: config.trainStep,
-    callbacks: logEpoch && { onEpochEnd: (record) => logEpoch(record) },
+    callbacks: { onEpochEnd: (record) => logEpoch(record) },
   };
   const source: BatchSource = pipelineSource(trainPipeline);
   const trainStarted = Date.now();

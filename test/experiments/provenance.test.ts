@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { tensorboardArgs } from "../../lib/commands/tensorboard";
+import { crc32c } from "../../lib/experiments/tensorboard-log";
 import { applyOverrides, getExperiment, runExperiment } from "../../lib/experiments";
 import { projectPython } from "../../lib/notebook/python";
 import { useNativeBackend } from "../helpers/native";
@@ -61,6 +62,10 @@ describe("run provenance and TensorBoard logs", () => {
       assert.deepEqual(Object.keys(scalars[tag] ?? {}).sort(), ["1", "2"], tag);
       for (const row of history) assert.ok(Math.abs(scalars[tag][String(row.epoch)] - row[tag]) <= 1e-6 * Math.max(1, Math.abs(row[tag])), `${tag} at epoch ${row.epoch}`);
     }
+  });
+
+  test("CRC-32C (TFRecord's checksum) gives the standard check value", () => {
+    assert.equal(crc32c(Buffer.from("123456789")), 0xe3069283);
   });
 
   test("kdlab tensorboard listens on 127.0.0.1 by default", () => {
