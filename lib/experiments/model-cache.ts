@@ -96,6 +96,7 @@ export function modelKey(config: ExperimentConfig, role: Role, seed: number, dat
   return crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
 }
 
+/** Trained models stored by key under `dir`, one folder each (also a run folder's <role>/final, see run.ts). */
 export class ModelCache {
   constructor(readonly dir: string) {}
 

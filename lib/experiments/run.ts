@@ -10,8 +10,8 @@
  *                                (and best/, last/ checkpoints when config.checkpoints)
  *   result.json                  what runExperiment returns
  *
- *   <role>/final/, <role>/run.json  (with checkpoints) the finished model's weights and ModelRun:
- *                                a resumed run loads a finished model instead of training it
+ *   <role>/final/                (with checkpoints) the finished model's weights and run.json
+ *                                (a ModelCache entry): a resumed run loads it instead of training it
  *
  * `resume: RUN_DIR` continues a run folder of the same config after a crash
  * or a kill: finished models are loaded, an unfinished one continues from its
@@ -26,7 +26,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { BatchSource, DistillationConfig, loadModelWeights, newRunDirectory, writeModel, OptimizerConfig, pipelineSource, ProgressListener, testReport, TrainerConfig, trainModel, writeHistory, writeTestResults, balancedClassWeights } from "../distill/index";
+import { BatchSource, DistillationConfig, newRunDirectory, OptimizerConfig, pipelineSource, ProgressListener, testReport, TrainerConfig, trainModel, writeHistory, writeTestResults, balancedClassWeights } from "../distill/index";
 import { mixSeed } from "../data/random";
 import { buildModel, countParams, modelEntry } from "../models/index";
 import { ExperimentConfig, ModelChoice } from "./config";
@@ -143,36 +143,15 @@ function fromCache(cache: ModelCache | undefined, stage: Stage, dir: string, cla
   return run;
 }
 
-/** A finished model of a resumed run: its final weights loaded into `model`, its ModelRun as saved. */
-function finishedInRun(dir: string, model: tf.LayersModel): ModelRun | undefined {
-  const file = path.join(dir, FINISHED_RUN);
-  if (!fs.existsSync(file)) return undefined;
-  loadModelWeights(model, path.join(dir, FINAL_WEIGHTS));
-  return JSON.parse(fs.readFileSync(file, "utf8")) as ModelRun;
-}
-
-/** Saves the finished model (weights, then its ModelRun as the marker), so a resume loads it. */
-async function saveFinished(dir: string, model: tf.LayersModel, run: ModelRun): Promise<void> {
-  const staging = path.join(dir, `${FINAL_WEIGHTS}.writing`);
-  fs.rmSync(staging, { recursive: true, force: true });
-  fs.mkdirSync(staging, { recursive: true });
-  await writeModel(model, staging);
-  fs.rmSync(path.join(dir, FINAL_WEIGHTS), { recursive: true, force: true });
-  fs.renameSync(staging, path.join(dir, FINAL_WEIGHTS));
-  const temp = path.join(dir, `${FINISHED_RUN}.writing`);
-  fs.writeFileSync(temp, `${JSON.stringify(run)}\n`);
-  fs.renameSync(temp, path.join(dir, FINISHED_RUN));
-}
-
-const FINAL_WEIGHTS = "final";
-const FINISHED_RUN = "run.json";
+/** A model's finished state in its run folder, <role>/final/: stored like a model-cache entry (weights + run.json, written atomically). */
+const FINAL = "final";
 
 async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stage: Stage, runDir: string, options: RunOptions, cache?: ModelCache): Promise<ModelRun> {
   const { role, choice, model } = stage;
   const dir = path.join(runDir, role);
   fs.mkdirSync(dir, { recursive: true });
-  const finished = options.resume ? finishedInRun(dir, model) : undefined;
-  if (finished) return finished;
+  const finishedStore = new ModelCache(dir);
+  if (options.resume && finishedStore.has(FINAL)) return finishedStore.load(FINAL, model);
   const cached = fromCache(cache, stage, dir, data.classNames);
   if (cached) return cached;
   const seed = roleSeed(config, role);
@@ -224,7 +203,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     run.cache = { key: stage.cacheKey, reused: false };
     await cache.save(stage.cacheKey, model, run);
   }
-  if (config.checkpoints) await saveFinished(dir, model, run);
+  if (config.checkpoints) await finishedStore.save(FINAL, model, run);
   return run;
 }
 
