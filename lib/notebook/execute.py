@@ -83,7 +83,15 @@ def main():
         with client.setup_kernel():
             for index, cell in enumerate(notebook.cells):
                 try:
-                    client.execute_cell(cell, index)
+                    try:
+                        client.execute_cell(cell, index)
+                    except CellExecutionError as error:
+                        # tslab now and then answers a cell with a bare "error" before running it (no output, no
+                        # execution count, no ename): the cell never ran, so running it once more repeats nothing.
+                        if cell.get("outputs") or cell.get("execution_count") is not None or getattr(error, "ename", None) not in (None, "<Error>"):
+                            raise
+                        print(f"kdlab: cell {index + 1} was refused by the kernel before it ran; running it again", file=sys.stderr)
+                        client.execute_cell(cell, index)
                 except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
                     ename, evalue, traceback = error_of(cell, error)
                     if isinstance(error, CellTimeoutError):
