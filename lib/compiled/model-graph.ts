@@ -40,6 +40,8 @@ export interface ModelGraph {
   stateUpdates: { variable: GraphVariable; value: OutputRef }[];
   /** Regularizer terms attached to layers (kernelRegularizer, …), to add to the loss. */
   regularization: OutputRef[];
+  /** Every layer's output by Keras layer name (what distillation methods tap). */
+  layerOutputs: Map<string, OutputRef>;
 }
 
 export interface ModelGraphOptions {
@@ -55,6 +57,8 @@ export interface ModelGraphOptions {
    * its reordered filters across runs instead of reordering every call.
    */
   constantWeights?: boolean;
+  /** Feed the model from this graph value instead of a new placeholder (a part applied to another model's feature). */
+  input?: OutputRef;
 }
 
 interface LayerNode {
@@ -310,7 +314,8 @@ export function buildModelGraph(g: GraphBuilder, model: tf.LayersModel, options:
   const inputShape = model.inputs[0].shape.map((d) => (d === null ? -1 : d));
   const builder = new ModelGraphBuilder(g, options);
   const values = new Map<number, OutputRef>();
-  const input = g.placeholder(DT.float32, inputShape, `${options.prefix}/input`);
+  const input = options.input ?? g.placeholder(DT.float32, inputShape, `${options.prefix}/input`);
+  const layerOutputs = new Map<string, OutputRef>();
   values.set(model.inputs[0].id, input);
   g.scope(options.prefix, () => {
     for (const layer of model.layers) {
@@ -321,9 +326,10 @@ export function buildModelGraph(g: GraphBuilder, model: tf.LayersModel, options:
       const inputs = node.inputTensors.map((t) => values.get(t.id) as OutputRef);
       const output = g.scope(layer.name, () => builder.layer(layer, inputs));
       node.outputTensors.forEach((t) => values.set(t.id, output));
+      layerOutputs.set(layer.name, output);
     }
   });
   const output = values.get(model.outputs[0].id);
   if (!output) throw new Error(`${model.name}: its output was not reached from its input`);
-  return { input, output, variables: builder.variables, stateUpdates: builder.stateUpdates, regularization: builder.regularization };
+  return { input, output, variables: builder.variables, stateUpdates: builder.stateUpdates, regularization: builder.regularization, layerOutputs };
 }

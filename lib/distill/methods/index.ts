@@ -1,0 +1,30 @@
+/**
+ * The distillation methods, one file each (see method.ts for what a method
+ * is). Adding one: write lib/distill/methods/<name>.ts exporting a
+ * MethodDefinition and add it to METHODS below.
+ */
+import { kd } from "./kd";
+import { MethodDefinition, MethodParamError } from "./method";
+
+const METHODS: readonly MethodDefinition[] = [kd];
+
+const registry = new Map<string, MethodDefinition>(METHODS.map((m) => [m.name, m]));
+
+/** Registers a method at run time (tests, a notebook's own method); the name must be new. */
+export function registerMethod(method: MethodDefinition): void {
+  if (registry.has(method.name)) throw new Error(`distillation method "${method.name}" is already registered`);
+  registry.set(method.name, method);
+}
+
+export function methodNames(): string[] {
+  return [...registry.keys()];
+}
+
+export function getMethod(name: string): MethodDefinition {
+  const method = registry.get(name);
+  if (!method) throw new MethodParamError(`unknown distillation method "${name}"; known: ${methodNames().join(", ")}`);
+  return method;
+}
+
+export type { DistillationMethod, EagerLossInput, GraphLossInput, MethodContext, MethodDefinition, MethodParams, MethodTaps, ParamSpec, ParamValue } from "./method";
+export { checkParam, describeMethod, layerOf, MethodParamError, parseLayerPairs, resolveParams, tapShape } from "./method";
