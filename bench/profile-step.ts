@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const labels = tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % classes), "int32");
   const config: OptimizerConfig = { kind: "sgd", lr: 1e-4, momentum: 0.8 };
   const optimizer = createOptimizer(config);
-  const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: config, alpha: 1, temperature: 1 });
+  const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: config });
   const batch = { xs, labels };
   for (let i = 0; i < 2; i++) await step.run(batch, { learningRate: 1e-4, seed: i });
   const started = performance.now();

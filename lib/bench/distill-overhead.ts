@@ -13,7 +13,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Batch, BatchSource } from "../distill/batch";
-import { fillTeacherCache, TeacherCacheMode, TeacherLogitSource } from "../distill/cache";
+import { fillTeacherCache, TeacherCacheMode, TeacherOutputSource } from "../distill/cache";
+import { createMethod } from "../distill/methods/index";
 import { trainModel } from "../distill/trainer";
 import { cifarStudent, cifarTeacher } from "../models/cifar";
 import { DistillOverhead } from "./schema";
@@ -51,7 +52,7 @@ export async function measureDistillOverhead(options: DistillOverheadOptions): P
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-bench-cache-"));
   try {
     const fillStarted = performance.now();
-    await fillTeacherCache(new TeacherLogitSource(teacher, { dir: cacheDir }, 10), source({ epoch: 0, seed: 0 }));
+    await fillTeacherCache(new TeacherOutputSource(teacher, { dir: cacheDir }, 10), source({ epoch: 0, seed: 0 }));
     const cacheFillSeconds = (performance.now() - fillStarted) / 1000;
     const runs: Record<string, number[]> = { alone: [], live: [], cached: [] };
     for (let round = 0; round <= rounds; round++) {
@@ -62,7 +63,7 @@ export async function measureDistillOverhead(options: DistillOverheadOptions): P
           epochs: 1,
           seed: 1,
           optimizer: { kind: "sgd", lr: 1e-3, momentum: 0.8 },
-          distillation: cache === undefined ? undefined : { teacher, temperature: 4, alpha: 0.5, cache },
+          distillation: cache === undefined ? undefined : { teacher, method: createMethod("kd", { temperature: 4, alpha: 0.5 }, { teacher, student, numClasses: 10, seed: 1 }), cache },
           progress: "off",
         });
         if (round > 0) runs[mode.name].push(result.history[0].seconds);

@@ -30,7 +30,7 @@ export function describeKdlabModel(model: tf.LayersModel): { params: ParamCount;
 export async function timeKdlabTraining(model: tf.LayersModel, spec: BenchModel, variant: KdlabVariant, settings: BenchSettings): Promise<Timing> {
   const optimizerConfig = { kind: "sgd", lr: settings.optimizer.learningRate, momentum: settings.optimizer.momentum } as const;
   const optimizer = createOptimizer(optimizerConfig);
-  const step = variant.createStep({ model, optimizer, optimizerConfig, alpha: 1, temperature: 1 });
+  const step = variant.createStep({ model, optimizer, optimizerConfig });
   const xs = tf.randomUniform([spec.batch, spec.inputSize, spec.inputSize, 3], -1, 1, "float32", settings.seed) as tf.Tensor4D;
   const labels = tf.tidy(() => tf.cast(tf.randomUniform([spec.batch], 0, spec.classes, "float32", settings.seed + 1).floor(), "int32") as tf.Tensor1D);
   let stepIndex = 0;

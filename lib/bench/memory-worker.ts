@@ -61,7 +61,7 @@ async function main(request: MemoryWorkerRequest): Promise<MemoryWorkerResult> {
   const model = entry.build({ inputSize: request.size, seed: request.seed });
   const optimizerConfig = { kind: "sgd", lr: 1e-4, momentum: 0.8 } as const;
   const optimizer = createOptimizer(optimizerConfig);
-  const step = variant.createStep({ model, optimizer, optimizerConfig, alpha: 1, temperature: 1 });
+  const step = variant.createStep({ model, optimizer, optimizerConfig });
   const rssAfterSetupMiB = rssMiB();
   const every = Math.max(1, Math.floor(pipeline.batchesPerEpoch / request.trainSteps));
   const started = performance.now();

@@ -10,6 +10,13 @@
  * `syncToModel` copies them back (the trainer calls it before validation and
  * checkpoints), so evaluation, Grad-CAM, checkpoints and notebooks keep
  * working on tfjs models, and a run can resume in either kind of step.
+ *
+ * With a distillation method the graph takes the teacher's logits and tapped
+ * layers as inputs, reads the student's tapped layers from its own graph and
+ * builds the method's loss (compiled/method-graph.ts); the method's extra
+ * parts (FitNets' regressor) become variables trained with the student's.
+ * A method without a graph loss makes construction fail with its reason
+ * (the trainer's "auto" then runs the eager step).
  */
 import * as tf from "@tensorflow/tfjs";
 import { StepBatch } from "../distill/batch";
@@ -17,8 +24,10 @@ import { OptimizerConfig, optimizerState, OptimizerState, replaceOptimizerState 
 import { isKernel, StepOptions, StepResult, TrainStep, TrainStepSpec } from "../distill/step";
 import { DT, GraphBinding, loadGraphBinding, OperationHandle, OutputRef, SessionHandle, TensorValue } from "./binding";
 import { GraphBuilder } from "./graph";
-import { correctCountGraph, distillationLossGraph } from "./loss-graph";
-import { buildModelGraph, ModelGraph } from "./model-graph";
+import { correctCountGraph, crossEntropyGraph } from "./loss-graph";
+import { methodLossGraph } from "./method-graph";
+import { buildModelGraph, GraphVariable, ModelGraph } from "./model-graph";
+import { tapShape } from "../distill/methods/method";
 import { buildOptimizerGraph, OptimizerGraph } from "./optimizer-graph";
 import { sessionConfig, ThreadSettings } from "./session-config";
 import { float32Value, tensorValue } from "./tensor-value";
@@ -34,9 +43,13 @@ export class CompiledTrainStep implements TrainStep {
   private readonly builder: GraphBuilder;
   private readonly model: ModelGraph;
   private readonly optimizerGraph: OptimizerGraph;
-  private readonly trainable: ModelGraph["variables"];
+  /** The model's variables, then the method parts' (the order the optimizer's slots follow). */
+  private readonly variables: GraphVariable[];
+  private readonly trainable: GraphVariable[];
   private readonly labels: OutputRef;
   private readonly teacherLogits?: OutputRef;
+  private readonly teacherFeatures: OutputRef[] = [];
+  private readonly epoch?: OutputRef;
   private readonly dropoutSeed: OutputRef;
   private readonly loss: OutputRef;
   private readonly correct: OutputRef;
@@ -48,8 +61,9 @@ export class CompiledTrainStep implements TrainStep {
   private readonly optimizerConfig: OptimizerConfig;
 
   constructor(private readonly spec: CompiledStepSpec) {
-    const { model, alpha, temperature, classWeights, optimizerConfig } = spec;
+    const { model, method, classWeights, optimizerConfig } = spec;
     if (!optimizerConfig) throw new Error("compiled step: the spec needs optimizerConfig (the graph builds its own update ops)");
+    if (method && !method.lossGraph) throw new Error(`distillation method ${method.name} has no compiled loss: ${method.notCompiled ?? "not given"}`);
     this.optimizerConfig = optimizerConfig;
     const decay = spec.weightDecay ?? 0;
     if (!(decay >= 0) || !Number.isFinite(decay)) throw new Error(`weightDecay must be ≥ 0, got ${decay}`);
@@ -59,11 +73,40 @@ export class CompiledTrainStep implements TrainStep {
     if (typeof classes !== "number") throw new Error(`compiled step: ${model.name} must output [batch, classes]`);
     this.dropoutSeed = g.placeholder(DT.int32, [2], "dropout_seed");
     this.model = buildModelGraph(g, model, { training: true, dropoutSeed: this.dropoutSeed, prefix: "model" });
-    this.trainable = this.model.variables.filter((v) => v.trainable);
-    if (this.trainable.length === 0) throw new Error(`model ${model.name} has no trainable weights`);
     this.labels = g.placeholder(DT.int32, [-1], "labels");
-    this.teacherLogits = alpha < 1 ? g.placeholder(DT.float32, [-1, classes], "teacher_logits") : undefined;
-    const terms = [distillationLossGraph(g, { logits: this.model.output, labels: this.labels, teacherLogits: this.teacherLogits, classes, alpha, temperature, classWeights }), ...this.model.regularization];
+    const regularization = [...this.model.regularization];
+    const stateUpdates = [...this.model.stateUpdates];
+    let variables = this.model.variables;
+    let mainLoss: OutputRef;
+    if (method) {
+      const teacherLogits = (this.teacherLogits = g.placeholder(DT.float32, [-1, classes], "teacher_logits"));
+      this.epoch = g.placeholder(DT.float32, [], "epoch");
+      const studentFeatures = method.taps.student.map((name) => {
+        const value = this.model.layerOutputs.get(name);
+        if (!value) throw new Error(`compiled step: ${method.name} taps student layer ${name}, which ${model.name} does not have`);
+        return value;
+      });
+      // The teacher's taps are fed (live or cached outputs), with the shapes its layers declare.
+      const teacher = spec.teacher;
+      if (method.taps.teacher.length > 0 && !teacher) throw new Error(`compiled step: ${method.name} taps the teacher's layers; the spec needs the teacher (for their shapes)`);
+      this.teacherFeatures = method.taps.teacher.map((name, i) => g.placeholder(DT.float32, [-1, ...tapShape(teacher as tf.LayersModel, name, "teacher", method.name)], `teacher_feature_${i}`));
+      const built = methodLossGraph(g, method, { studentLogits: this.model.output, teacherLogits, studentFeatures, teacherFeatures: this.teacherFeatures, labels: this.labels, classes, classWeights, epoch: this.epoch }, { dropoutSeed: this.dropoutSeed });
+      mainLoss = built.loss;
+      for (const part of built.parts) {
+        if (!part) continue;
+        variables = [...variables, ...part.variables];
+        regularization.push(...part.regularization);
+        stateUpdates.push(...part.stateUpdates);
+      }
+      const unused = built.parts.findIndex((part) => part === undefined);
+      if (unused >= 0) throw new Error(`compiled step: ${method.name}'s graph loss never applied its part ${unused}`);
+    } else {
+      mainLoss = crossEntropyGraph(g, this.model.output, this.labels, classes, classWeights);
+    }
+    this.variables = variables;
+    this.trainable = variables.filter((v) => v.trainable);
+    if (this.trainable.length === 0) throw new Error(`model ${model.name} has no trainable weights`);
+    const terms = [mainLoss, ...regularization];
     if (decay > 0) {
       // Coupled L2 on kernels, as the eager step: (weightDecay / 2) · Σ‖W‖².
       const kernels = this.trainable.filter((v) => isKernel(v.weight.originalName));
@@ -76,16 +119,16 @@ export class CompiledTrainStep implements TrainStep {
     if (missing >= 0) throw new Error(`compiled step: ${this.trainable[missing].weight.name} does not reach the loss`);
     // Every write waits for every read of the step, so the forward pass sees this step's weights.
     const readsDone = g.noOp(
-      this.model.variables.map((v) => v.read[0]),
+      this.variables.map((v) => v.read[0]),
       "reads_done",
     );
     const lossDone = g.noOp([this.loss[0], this.correct[0], ...(gradients as OutputRef[]).map((grad) => grad[0])], "loss_done");
     this.gradients = gradients as OutputRef[];
     this.optimizerGraph = buildOptimizerGraph(g, optimizerConfig, this.trainable, gradients as OutputRef[], readsDone);
-    const stateWrites = this.model.stateUpdates.map(({ variable, value }) => g.assign(variable.handle, value, [readsDone, lossDone]));
+    const stateWrites = stateUpdates.map(({ variable, value }) => g.assign(variable.handle, value, [readsDone, lossDone]));
     this.stepTarget = g.noOp([...this.optimizerGraph.updates, ...stateWrites], "train_step");
     this.session = this.binding.newSession(g.graph, sessionConfig(spec.threads));
-    this.description = `compiled TensorFlow graph (${this.model.variables.length} variables, ${optimizerConfig.kind}, TensorFlow ${this.binding.version()})`;
+    this.description = `compiled TensorFlow graph (${this.variables.length} variables, ${optimizerConfig.kind}, TensorFlow ${this.binding.version()})`;
   }
 
   private get activeSession(): SessionHandle {
@@ -97,7 +140,7 @@ export class CompiledTrainStep implements TrainStep {
   async loadFromModel(): Promise<void> {
     const feeds: (readonly [OutputRef, TensorValue])[] = [];
     const targets: OperationHandle[] = [];
-    for (const v of this.model.variables) {
+    for (const v of this.variables) {
       feeds.push([v.initValue, await tensorValue(v.weight.read())]);
       targets.push(v.initAssign);
     }
@@ -131,9 +174,13 @@ export class CompiledTrainStep implements TrainStep {
       [this.dropoutSeed, { dtype: DT.int32, shape: [2], data: Int32Array.of(options.seed | 0, 0) }],
     ];
     if (this.teacherLogits) {
-      if (!batch.teacherLogits) throw new Error("compiled step: distillation (alpha < 1) needs the batch's teacher logits");
+      if (!batch.teacherLogits) throw new Error(`compiled step: distillation method ${this.spec.method?.name} needs the batch's teacher logits`);
       feeds.push([this.teacherLogits, await tensorValue(batch.teacherLogits)]);
+      const features = batch.teacherFeatures ?? [];
+      if (features.length !== this.teacherFeatures.length) throw new Error(`compiled step: ${this.spec.method?.name} needs ${this.teacherFeatures.length} teacher feature(s), the batch has ${features.length}`);
+      for (let i = 0; i < features.length; i++) feeds.push([this.teacherFeatures[i], await tensorValue(features[i])]);
     }
+    if (this.epoch) feeds.push([this.epoch, float32Value([], Float32Array.of(options.epoch ?? 0))]);
     const { beta1Power, beta2Power } = this.optimizerGraph;
     if (beta1Power && beta2Power && this.optimizerConfig.kind === "adam") {
       const t = this.iterations + 1;
@@ -189,7 +236,7 @@ export class CompiledTrainStep implements TrainStep {
   /** Writes the session's weights into the tfjs model and, with `optimizer`, its slots and iteration count into the tfjs optimizer. */
   async syncToModel(options: { optimizer: boolean }): Promise<void> {
     if (!this.loaded) return;
-    const variables = this.model.variables;
+    const variables = this.variables;
     const slots = this.optimizerGraph.slots;
     const fetches = [...variables.map((v) => v.read), ...(options.optimizer ? slots.flat().map((s) => s.read) : [])];
     const values = await this.binding.sessionRunAsync(this.activeSession, [], fetches, []);

@@ -17,11 +17,14 @@ export interface Batch {
   augmented?: boolean;
 }
 
-/** A batch with the teacher's logits attached, as a train step receives it. */
+/** A batch with the teacher's outputs attached, as a train step receives it. */
 export interface StepBatch {
   xs: tf.Tensor4D;
   labels: tf.Tensor1D;
+  /** The teacher's logits; needed when distilling. */
   teacherLogits?: tf.Tensor2D;
+  /** The teacher's tapped layer outputs, in the distillation method's `taps.teacher` order. */
+  teacherFeatures?: readonly tf.Tensor[];
 }
 
 /** Which epoch is being produced; `seed` is derived from the run's seed and the epoch, so epoch e gets the same batches whether or not the run was resumed. */

@@ -1,22 +1,37 @@
 /**
- * Teacher-logit cache. A frozen teacher in inference mode gives the same
- * logits for the same un-augmented image every epoch, so they are computed
- * once (the first epoch, or up front with `fillTeacherCache`) and then read
- * back by sample id: a distillation epoch then costs about what a
- * student-alone epoch costs. Kept in memory, optionally persisted to disk
- * keyed by a fingerprint of the teacher's weights (a changed teacher never
- * reads stale logits).
+ * The teacher's outputs during distillation — its logits and the layers the
+ * distillation method taps — live or from a cache. A frozen teacher in
+ * inference mode gives the same outputs for the same un-augmented image every
+ * epoch, so they are computed once (the first epoch, or up front with
+ * `fillTeacherCache`) and then read back by sample id: a distillation epoch
+ * then costs about what a student-alone epoch costs. Kept in memory,
+ * optionally persisted to disk, keyed by a fingerprint of the teacher's
+ * weights, the tapped layer names and the caller's data key, so a changed
+ * teacher, method or dataset never reads stale rows. A cache over 1 GB says
+ * its size before it is written.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Batch } from "./batch";
+import { tapShape } from "./methods/method";
 
 export type SampleId = number | string;
 
-/** "off": run the teacher on every batch; "memory": cache in RAM; { dir }: cache in RAM and persist under dir. */
-export type TeacherCacheMode = "off" | "memory" | { dir: string };
+/** "off": run the teacher on every batch; "memory": cache in RAM; { dir }: cache in RAM and persist under dir (`key`: what else the rows depend on, e.g. the dataset's fingerprint). */
+export type TeacherCacheMode = "off" | "memory" | { dir: string; key?: string };
+
+/** The teacher's outputs for one batch. */
+export interface TeacherOutputs {
+  logits: tf.Tensor2D;
+  /** The tapped layers' outputs, in tap order. */
+  features: tf.Tensor[];
+}
+
+export function disposeTeacherOutputs(outputs: TeacherOutputs | undefined): void {
+  if (outputs) tf.dispose([outputs.logits, ...outputs.features]);
+}
 
 function keyOf(id: SampleId): string {
   return typeof id === "number" ? `n:${id}` : `s:${id}`;
@@ -31,7 +46,7 @@ export function liveTeacherLogits(teacher: tf.LayersModel, xs: tf.Tensor4D): tf.
   });
 }
 
-/** sha256 of the teacher's weight shapes and values: the cache's key on disk. */
+/** sha256 of the teacher's weight shapes and values: part of the cache's key on disk. */
 export function teacherFingerprint(teacher: tf.LayersModel): string {
   const hash = createHash("sha256");
   for (const weight of teacher.getWeights()) {
@@ -43,148 +58,188 @@ export function teacherFingerprint(teacher: tf.LayersModel): string {
 }
 
 interface CacheIndex {
-  fingerprint: string;
-  numClasses: number;
+  key: string;
+  /** Floats per sample, and how they split: [classes, feature sizes…]. */
+  layout: number[];
   ids: SampleId[];
 }
 
-export class TeacherLogitCache {
+/** Rows of [logits | feature 1 | feature 2 …] by sample id. */
+export class TeacherOutputCache {
   private readonly rows = new Map<string, Float32Array>();
   private dirty = false;
+  readonly rowSize: number;
 
   constructor(
-    readonly numClasses: number,
-    /** Persisted here when set (see persist/load). */
-    readonly file?: { dir: string; fingerprint: string },
-  ) {}
+    /** Floats per part of a row: [classes, then each tapped layer's size]. */
+    readonly layout: readonly number[],
+    /** Persisted here when set (see persist/load); `key` names the teacher, taps and data. */
+    readonly file?: { dir: string; key: string },
+    private readonly log: (line: string) => void = (line) => console.error(line),
+  ) {
+    this.rowSize = layout.reduce((a, b) => a + b, 0);
+  }
 
   get size(): number {
     return this.rows.size;
   }
 
-  /** The logits of every id, row-major [ids.length, numClasses], or undefined if any is missing. */
+  /** The rows of every id, [ids.length, rowSize] row-major, or undefined if any is missing. */
   lookup(ids: readonly SampleId[]): Float32Array | undefined {
-    const out = new Float32Array(ids.length * this.numClasses);
+    const out = new Float32Array(ids.length * this.rowSize);
     for (let i = 0; i < ids.length; i++) {
       const row = this.rows.get(keyOf(ids[i]));
       if (!row) return undefined;
-      out.set(row, i * this.numClasses);
+      out.set(row, i * this.rowSize);
     }
     return out;
   }
 
-  store(ids: readonly SampleId[], logits: Float32Array): void {
-    if (logits.length !== ids.length * this.numClasses) {
-      throw new Error(`teacher-logit cache: ${logits.length} values for ${ids.length} ids × ${this.numClasses} classes`);
-    }
+  store(ids: readonly SampleId[], rows: Float32Array): void {
+    if (rows.length !== ids.length * this.rowSize) throw new Error(`teacher-output cache: ${rows.length} values for ${ids.length} ids × ${this.rowSize} per row`);
     ids.forEach((id, i) => {
       const key = keyOf(id);
       if (!this.rows.has(key)) this.dirty = true;
-      this.rows.set(key, logits.slice(i * this.numClasses, (i + 1) * this.numClasses));
+      this.rows.set(key, rows.slice(i * this.rowSize, (i + 1) * this.rowSize));
     });
   }
 
   private paths(): { index: string; data: string } | undefined {
     if (!this.file) return undefined;
-    const stem = path.join(this.file.dir, `teacher-logits-${this.file.fingerprint.slice(0, 16)}`);
+    const stem = path.join(this.file.dir, `teacher-outputs-${createHash("sha256").update(this.file.key).digest("hex").slice(0, 16)}`);
     return { index: `${stem}.json`, data: `${stem}.bin` };
   }
 
-  /** Writes the cache to disk if it has a file and changed since the last write. */
+  /** Writes the cache to disk if it has a file and changed since the last write (saying its size first when over 1 GB). */
   persist(): void {
     const files = this.paths();
     if (!files || !this.file || !this.dirty) return;
+    const bytes = this.rows.size * this.rowSize * 4;
+    if (bytes > 1e9) this.log(`teacher-output cache: writing ${(bytes / 1e9).toFixed(2)} GB (${this.rows.size} samples × ${this.rowSize} floats) to ${files.data}`);
     fs.mkdirSync(this.file.dir, { recursive: true });
     const ids: SampleId[] = [];
-    const data = new Float32Array(this.rows.size * this.numClasses);
+    const data = new Float32Array(this.rows.size * this.rowSize);
     let i = 0;
     for (const [key, row] of this.rows) {
       ids.push(key.startsWith("n:") ? Number(key.slice(2)) : key.slice(2));
-      data.set(row, i * this.numClasses);
+      data.set(row, i * this.rowSize);
       i++;
     }
-    const index: CacheIndex = { fingerprint: this.file.fingerprint, numClasses: this.numClasses, ids };
-    fs.writeFileSync(files.data, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    const index: CacheIndex = { key: this.file.key, layout: [...this.layout], ids };
+    fs.writeFileSync(`${files.data}.writing`, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    fs.renameSync(`${files.data}.writing`, files.data);
     fs.writeFileSync(files.index, JSON.stringify(index));
     this.dirty = false;
   }
 
-  /** Reads a persisted cache for this teacher, if there is one; returns how many rows it loaded. */
+  /** Reads a persisted cache with this key, if there is one; returns how many rows it loaded. */
   load(): number {
     const files = this.paths();
     if (!files || !this.file || !fs.existsSync(files.index)) return 0;
     const index = JSON.parse(fs.readFileSync(files.index, "utf8")) as CacheIndex;
-    if (index.fingerprint !== this.file.fingerprint || index.numClasses !== this.numClasses) return 0;
+    if (index.key !== this.file.key || index.layout?.join(",") !== this.layout.join(",")) return 0;
     const bytes = fs.readFileSync(files.data);
-    if (bytes.byteLength !== index.ids.length * this.numClasses * 4) {
-      throw new Error(`${files.data}: ${bytes.byteLength} bytes, expected ${index.ids.length * this.numClasses * 4} for ${index.ids.length} samples × ${this.numClasses} classes`);
+    if (bytes.byteLength !== index.ids.length * this.rowSize * 4) {
+      throw new Error(`${files.data}: ${bytes.byteLength} bytes, expected ${index.ids.length * this.rowSize * 4} for ${index.ids.length} samples × ${this.rowSize} floats; delete it to rebuild the cache`);
     }
     const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    index.ids.forEach((id, i) => this.rows.set(keyOf(id), data.slice(i * this.numClasses, (i + 1) * this.numClasses)));
+    index.ids.forEach((id, i) => this.rows.set(keyOf(id), data.slice(i * this.rowSize, (i + 1) * this.rowSize)));
     return index.ids.length;
   }
 }
 
-/** The trainer's view of the teacher: logits for a batch, from the cache when it has them. */
-export class TeacherLogitSource {
-  readonly cache?: TeacherLogitCache;
+export interface TeacherOutputSourceOptions {
+  /** Layers whose outputs the distillation method reads (Keras names); default none. */
+  taps?: readonly string[];
+  /** The teacher's input preprocessing (not part of the disk key: keep it fixed per teacher). */
+  preprocess?: (xs: tf.Tensor4D) => tf.Tensor4D;
+  /** Runs the teacher instead of tfjs, returning [logits, ...taps] (e.g. a compiled graph of it, compiled/predictor.ts). */
+  run?: (xs: tf.Tensor4D) => Promise<tf.Tensor[]>;
+}
+
+/** The trainer's view of the teacher: its outputs for a batch, from the cache when it has them. */
+export class TeacherOutputSource {
+  readonly cache?: TeacherOutputCache;
   /** Batches answered from the cache vs by running the teacher (for reports and tests). */
   hits = 0;
   misses = 0;
+  private readonly taps: readonly string[];
+  private readonly tapped: tf.LayersModel;
+  private readonly layout: number[];
 
   constructor(
     readonly teacher: tf.LayersModel,
     mode: TeacherCacheMode,
     numClasses: number,
-    /** The teacher's input preprocessing (not part of the disk key: keep it fixed per teacher). */
-    readonly preprocess?: (xs: tf.Tensor4D) => tf.Tensor4D,
-    /** Runs the teacher instead of tfjs (e.g. a compiled graph of it, compiled/predictor.ts). */
-    private readonly runTeacher?: (xs: tf.Tensor4D) => Promise<tf.Tensor2D>,
+    private readonly options: TeacherOutputSourceOptions = {},
   ) {
+    this.taps = options.taps ?? [];
+    const outputs = this.taps.map((name) => teacher.layers.find((l) => l.name === name)?.output as tf.SymbolicTensor | undefined);
+    const missing = outputs.findIndex((o) => o === undefined);
+    if (missing >= 0) throw new Error(`teacher ${teacher.name} has no layer "${this.taps[missing]}"`);
+    this.tapped = outputs.length === 0 ? teacher : tf.model({ inputs: teacher.inputs, outputs: [teacher.outputs[0], ...(outputs as tf.SymbolicTensor[])] });
+    this.layout = [numClasses, ...this.taps.map((name) => tapShape(teacher, name, "teacher", "teacher-output cache").reduce((a, b) => a * b, 1))];
     if (mode === "off") return;
-    const file = typeof mode === "object" ? { dir: mode.dir, fingerprint: teacherFingerprint(teacher) } : undefined;
-    this.cache = new TeacherLogitCache(numClasses, file);
+    const file = typeof mode === "object" ? { dir: mode.dir, key: [teacherFingerprint(teacher), numClasses, ...this.taps, mode.key ?? ""].join("|") } : undefined;
+    this.cache = new TeacherOutputCache(this.layout, file);
     this.cache.load();
   }
 
-  private async live(xs: tf.Tensor4D): Promise<tf.Tensor2D> {
-    const preprocess = this.preprocess;
-    const run = this.runTeacher;
-    if (!run) return preprocess ? tf.tidy(() => liveTeacherLogits(this.teacher, preprocess(xs))) : liveTeacherLogits(this.teacher, xs);
+  private async live(xs: tf.Tensor4D): Promise<TeacherOutputs> {
+    const { preprocess, run } = this.options;
     const input = preprocess ? tf.tidy(() => preprocess(xs)) : xs;
     try {
-      return await run(input);
+      const values = run
+        ? await run(input)
+        : tf.tidy(() => {
+            const out = this.tapped.apply(input, { training: false }) as tf.Tensor | tf.Tensor[];
+            return Array.isArray(out) ? out : [out];
+          });
+      const [logits, ...features] = values;
+      if (logits.rank !== 2) throw new Error(`teacher ${this.teacher.name} must output [batch, classes] logits, got [${logits.shape.join(", ")}]`);
+      return { logits: logits as tf.Tensor2D, features };
     } finally {
       if (input !== xs) input.dispose();
     }
   }
 
-  async logitsFor(batch: Batch, where: string): Promise<tf.Tensor2D> {
+  private fromRows(rows: Float32Array, count: number): TeacherOutputs {
+    return tf.tidy(() => {
+      const all = tf.tensor2d(rows, [count, this.layout.reduce((a, b) => a + b, 0)]);
+      const [logits, ...flat] = tf.split(all, this.layout, 1);
+      const features = flat.map((f, i) => tf.reshape(f, [count, ...tapShape(this.teacher, this.taps[i], "teacher", "teacher-output cache")]));
+      return { logits: logits as tf.Tensor2D, features };
+    });
+  }
+
+  async outputsFor(batch: Batch, where: string): Promise<TeacherOutputs> {
     if (!this.cache) return await this.live(batch.xs);
-    if (batch.augmented) throw new Error(`${where}: the teacher-logit cache needs un-augmented batches (augmentation is on); set the cache to "off"`);
-    if (!batch.ids) throw new Error(`${where}: the teacher-logit cache needs batch.ids (sample index or file id)`);
+    if (batch.augmented) throw new Error(`${where}: the teacher-output cache needs un-augmented batches (augmentation is on); set the cache to "off"`);
+    if (!batch.ids) throw new Error(`${where}: the teacher-output cache needs batch.ids (sample index or file id)`);
     const cached = this.cache.lookup(batch.ids);
     if (cached) {
       this.hits++;
-      return tf.tensor2d(cached, [batch.ids.length, this.cache.numClasses]);
+      return this.fromRows(cached, batch.ids.length);
     }
     this.misses++;
-    const logits = await this.live(batch.xs);
-    if (logits.shape[1] !== this.cache.numClasses) {
-      logits.dispose();
-      throw new Error(`${where}: teacher outputs ${logits.shape[1]} classes, the run expects ${this.cache.numClasses}`);
+    const outputs = await this.live(batch.xs);
+    if (outputs.logits.shape[1] !== this.layout[0]) {
+      disposeTeacherOutputs(outputs);
+      throw new Error(`${where}: teacher outputs ${outputs.logits.shape[1]} classes, the run expects ${this.layout[0]}`);
     }
-    this.cache.store(batch.ids, (await logits.data()) as Float32Array);
-    return logits;
+    const joined = tf.tidy(() => tf.concat([outputs.logits, ...outputs.features.map((f) => tf.reshape(f, [f.shape[0], -1]))], 1));
+    this.cache.store(batch.ids, (await joined.data()) as Float32Array);
+    joined.dispose();
+    return outputs;
   }
 }
 
 /** One inference pass of the teacher over `batches` into the cache (disposes the batches). */
-export async function fillTeacherCache(source: TeacherLogitSource, batches: AsyncIterable<Batch> | Iterable<Batch>): Promise<void> {
-  if (!source.cache) throw new Error("fillTeacherCache: the teacher-logit cache is off");
+export async function fillTeacherCache(source: TeacherOutputSource, batches: AsyncIterable<Batch> | Iterable<Batch>): Promise<void> {
+  if (!source.cache) throw new Error("fillTeacherCache: the teacher-output cache is off");
   for await (const batch of batches) {
     try {
-      tf.dispose(await source.logitsFor(batch, "fillTeacherCache"));
+      disposeTeacherOutputs(await source.outputsFor(batch, "fillTeacherCache"));
     } finally {
       tf.dispose([batch.xs, batch.labels]);
     }

@@ -5,6 +5,7 @@
  *     model.json + weights.bin   tfjs layers format (tf.loadLayersModel("file://…/model.json") reads it)
  *     optimizer.json + optimizer.bin   the optimizer's slots (momentum / Adam moments, iteration count)
  *     state.json                  epochs done, best metric, schedule and early-stopping state, history
+ *     part-<i>/                   a distillation method's extra trainable parts (FitNets' regressor), model.json + weights.bin
  *
  * Weights are restored into an already built model by position (tfjs layer
  * names carry per-process counters, so names differ between processes),
@@ -145,6 +146,12 @@ export interface CheckpointParts {
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
   state: TrainerState;
+  /** Extra trained models (a distillation method's parts), saved and restored with the model; the optimizer's slots cover the model's weights, then theirs. */
+  parts?: readonly tf.LayersModel[];
+}
+
+function partDir(dir: string, index: number): string {
+  return path.join(dir, `part-${index}`);
 }
 
 /** Flushes a file's or a folder's contents to disk, so a rename after it never exposes unwritten bytes. */
@@ -169,9 +176,13 @@ export async function saveCheckpoint(dir: string, parts: CheckpointParts): Promi
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });
   await writeModel(parts.model, staging);
+  for (const [i, part] of (parts.parts ?? []).entries()) {
+    fs.mkdirSync(partDir(staging, i));
+    await writeModel(part, partDir(staging, i));
+  }
   writeOptimizer(await optimizerState(parts.optimizer), staging);
   fs.writeFileSync(path.join(staging, STATE), `${JSON.stringify(parts.state, null, 1)}\n`);
-  for (const name of fs.readdirSync(staging)) fsyncPath(path.join(staging, name));
+  for (const entry of fs.readdirSync(staging, { recursive: true, encoding: "utf8" })) fsyncPath(path.join(staging, entry));
   fsyncPath(staging);
   const old = `${dir}.old`;
   fs.rmSync(old, { recursive: true, force: true });
@@ -212,14 +223,18 @@ export function hasCheckpoint(dir: string): boolean {
   return fs.existsSync(path.join(dir, STATE));
 }
 
-/** Restores model weights and optimizer slots from a checkpoint folder; returns the trainer state. */
-export async function loadCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<TrainerState> {
+/** Restores model weights, the parts' weights and optimizer slots from a checkpoint folder; returns the trainer state. */
+export async function loadCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, parts: readonly tf.LayersModel[] = []): Promise<TrainerState> {
   const state = readJson<TrainerState>(path.join(dir, STATE));
   if (!Number.isInteger(state.epochsDone) || !Array.isArray(state.history)) {
     throw new Error(`${path.join(dir, STATE)}: not a trainer state (epochsDone, history missing)`);
   }
   loadModelWeights(model, dir);
-  const shapes = model.trainableWeights.map((w) => w.shape as number[]);
+  parts.forEach((part, i) => {
+    if (!fs.existsSync(partDir(dir, i))) throw new Error(`${dir}: the distillation method has ${parts.length} trained part(s), the checkpoint has no ${path.basename(partDir(dir, i))}/ (was it saved by another method?)`);
+    loadModelWeights(part, partDir(dir, i));
+  });
+  const shapes = [model, ...parts].flatMap((m) => m.trainableWeights.map((w) => w.shape as number[]));
   await restoreOptimizerState(optimizer, readOptimizer(dir), shapes, path.join(dir, "optimizer.json"));
   return state;
 }

@@ -1,8 +1,9 @@
 /** The distillation engine: loss, train step, trainer, metrics, checkpoints. */
 export type { Batch, BatchSource, BatchIterable, EpochContext, StepBatch } from "./batch";
 export { epochSeed } from "./batch";
-export type { DistillationLossInput } from "./loss";
-export { distillationLoss, crossEntropy, softTargetLoss } from "./loss";
+export { crossEntropy } from "./loss";
+export type { DistillationMethod, MethodDefinition, MethodParams, ParamSpec, ParamValue } from "./methods/index";
+export { createMethod, getMethod, methodNames, registerMethod, resolveParams, checkParam, describeMethod, MethodParamError } from "./methods/index";
 export type { TrainStep, TrainStepFactory, TrainStepSpec, StepOptions, StepResult } from "./step";
 export { EagerTrainStep, createEagerTrainStep, isKernel, l2Penalty } from "./step";
 export type { OptimizerConfig } from "./optimizers";
@@ -13,8 +14,8 @@ export type { MonitorMode } from "./monitor";
 export { defaultMode } from "./monitor";
 export type { TrainerConfig, TrainData, TrainResult, DistillationConfig, MonitorConfig, EarlyStoppingConfig, CheckpointConfig, TrainerCallbacks, BatchEndInfo } from "./trainer";
 export { trainModel } from "./trainer";
-export type { TeacherCacheMode } from "./cache";
-export { TeacherLogitCache, TeacherLogitSource, fillTeacherCache, liveTeacherLogits, teacherFingerprint } from "./cache";
+export type { TeacherCacheMode, TeacherOutputs } from "./cache";
+export { TeacherOutputCache, TeacherOutputSource, disposeTeacherOutputs, fillTeacherCache, liveTeacherLogits, teacherFingerprint } from "./cache";
 export type { TrainerState } from "./checkpoint";
 export { saveCheckpoint, loadCheckpoint, loadModelWeights, writeModel, hasCheckpoint, readTrainerState, newRunDirectory, latestRunDirectory } from "./checkpoint";
 export type { Evaluation } from "./evaluate";

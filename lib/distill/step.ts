@@ -1,8 +1,14 @@
 /**
- * The train step — forward, loss, gradients, update — as one replaceable unit.
- * The trainer only sees `TrainStep`; today's implementation is eager tfjs
- * (`EagerTrainStep`), a compiled TensorFlow graph can take its place later
- * through `TrainerConfig.createStep` without the trainer changing.
+ * The train step — forward, loss, gradients, update — as one replaceable
+ * unit. The trainer only sees `TrainStep`; two implementations exist: this
+ * file's `EagerTrainStep` (tfjs, op by op) and the compiled TensorFlow graph
+ * of compiled/step.ts, chosen by TrainerConfig.step.
+ *
+ * The loss is the distillation method's (lib/distill/methods) when the spec
+ * has one — it reads the student's logits and tapped layers, the teacher's
+ * outputs from the batch, and may own extra trainable parts (FitNets'
+ * regressor), which the step trains with the model — and plain (optionally
+ * class-weighted) cross-entropy otherwise.
  *
  * Weight decay is coupled L2: (weightDecay / 2) · Σ‖W‖² over the kernels
  * (weights named `…kernel`, not biases or BatchNorm parameters) is added to
@@ -12,7 +18,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { StepBatch } from "./batch";
-import { distillationLoss } from "./loss";
+import { crossEntropy } from "./loss";
+import type { DistillationMethod } from "./methods/method";
+import { layerOf } from "./methods/method";
 import { OptimizerConfig, setLearningRate } from "./optimizers";
 import { withSeededMathRandom } from "./random";
 
@@ -20,6 +28,8 @@ export interface StepOptions {
   learningRate: number;
   /** Seeds this step's randomness (dropout masks). */
   seed: number;
+  /** 0-based epoch (a method's warm-up); default 0. */
+  epoch?: number;
 }
 
 export interface StepResult {
@@ -34,7 +44,7 @@ export interface TrainStep {
   /** What runs the step, for the trainer's first output line. */
   readonly description: string;
   run(batch: StepBatch, options: StepOptions): Promise<StepResult>;
-  /** Steps that keep their own copy of the weights (compiled) write them back into the tfjs model, and with `optimizer` the optimizer's slots too. */
+  /** Steps that keep their own copy of the weights (compiled) write them back into the tfjs model (and the method's parts), and with `optimizer` the optimizer's slots too. */
   syncToModel?(options: { optimizer: boolean }): Promise<void>;
   dispose(): void;
 }
@@ -42,9 +52,10 @@ export interface TrainStep {
 export interface TrainStepSpec {
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
-  /** Hard-label weight α; 1 trains the model alone. */
-  alpha: number;
-  temperature: number;
+  /** The distillation method; absent: the model trains alone on cross-entropy. */
+  method?: DistillationMethod;
+  /** The frozen teacher the method distils from (the compiled step reads its tapped layers' shapes). */
+  teacher?: tf.LayersModel;
   classWeights?: readonly number[];
   weightDecay?: number;
   /** The optimizer's settings; a compiled step builds its own update ops from them. */
@@ -63,29 +74,50 @@ export function l2Penalty(kernels: readonly tf.Variable[], weightDecay: number):
   return tf.tidy(() => tf.mul(tf.addN(kernels.map((k) => tf.sum(tf.square(k)))), weightDecay / 2) as tf.Scalar);
 }
 
+/** What a step optimises, in the optimizer's order: the model's trainable weights, then each method part's. */
+export function trainedWeights(spec: Pick<TrainStepSpec, "model" | "method">): tf.LayerVariable[] {
+  return [spec.model, ...(spec.method?.parts ?? [])].flatMap((m) => m.trainableWeights);
+}
+
+/** The model with its logits and the method's student taps as outputs (shared weights), or the model itself when nothing is tapped. */
+export function tappedModel(model: tf.LayersModel, method: DistillationMethod | undefined, role: "student" | "teacher"): tf.LayersModel {
+  const names = method ? method.taps[role] : [];
+  if (names.length === 0) return model;
+  const outputs = names.map((name) => layerOf(model, name, role, method?.name ?? "distillation").output as tf.SymbolicTensor);
+  return tf.model({ inputs: model.inputs, outputs: [model.outputs[0], ...outputs], name: `${model.name}_tapped` });
+}
+
 export class EagerTrainStep implements TrainStep {
   readonly description = "eager tfjs (one TensorFlow op at a time)";
   private readonly variables: tf.Variable[];
   private readonly kernels: tf.Variable[];
+  private readonly forward: tf.LayersModel;
 
   constructor(private readonly spec: TrainStepSpec) {
-    this.variables = spec.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const weights = trainedWeights(spec);
+    this.variables = weights.map((w) => w.read() as tf.Variable);
     if (this.variables.length === 0) throw new Error(`model ${spec.model.name} has no trainable weights`);
     const decay = spec.weightDecay ?? 0;
     if (!(decay >= 0) || !Number.isFinite(decay)) throw new Error(`weightDecay must be ≥ 0, got ${decay}`);
-    this.kernels = decay > 0 ? spec.model.trainableWeights.filter((w) => isKernel(w.originalName)).map((w) => w.read() as tf.Variable) : [];
+    this.kernels = decay > 0 ? weights.filter((w) => isKernel(w.originalName)).map((w) => w.read() as tf.Variable) : [];
+    this.forward = tappedModel(spec.model, spec.method, "student");
   }
 
   async run(batch: StepBatch, options: StepOptions): Promise<StepResult> {
-    const { model, optimizer, alpha, temperature, classWeights, weightDecay } = this.spec;
+    const { model, optimizer, method, classWeights, weightDecay } = this.spec;
     setLearningRate(optimizer, options.learningRate);
+    if (method && !batch.teacherLogits) throw new Error(`eager step: distillation method ${method.name} needs the batch's teacher logits`);
     let correct: tf.Scalar | undefined;
     const loss = withSeededMathRandom(options.seed, () => {
       const { value, grads } = tf.variableGrads(() => {
-        const logits = model.apply(batch.xs, { training: true }) as tf.Tensor2D;
+        const outputs = this.forward.apply(batch.xs, { training: true });
+        const [logits, ...studentFeatures] = (Array.isArray(outputs) ? outputs : [outputs]) as [tf.Tensor2D, ...tf.Tensor[]];
         const terms: tf.Scalar[] = [
-          distillationLoss({ studentLogits: logits, teacherLogits: batch.teacherLogits, labels: batch.labels, temperature, alpha, classWeights }),
+          method
+            ? method.loss({ studentLogits: logits, teacherLogits: batch.teacherLogits as tf.Tensor2D, studentFeatures, teacherFeatures: batch.teacherFeatures ?? [], labels: batch.labels, classWeights, epoch: options.epoch ?? 0 })
+            : crossEntropy(logits, batch.labels, classWeights),
           ...model.calculateLosses(),
+          ...(method?.parts ?? []).flatMap((part) => part.calculateLosses()),
         ];
         if (this.kernels.length > 0 && weightDecay) terms.push(l2Penalty(this.kernels, weightDecay));
         correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.labels), "float32")) as tf.Scalar);
@@ -102,7 +134,7 @@ export class EagerTrainStep implements TrainStep {
   }
 
   dispose(): void {
-    // The model and optimizer belong to the caller.
+    // The model, its parts and the optimizer belong to the caller.
   }
 }
 

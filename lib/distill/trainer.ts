@@ -1,39 +1,44 @@
 /**
- * One generic training loop, for a model trained alone (no `distillation`,
- * α = 1) and for a student distilled from a frozen teacher. It drives a
- * `TrainStep` (eager today; see step.ts) and does not know how the step runs.
+ * One generic training loop, for a model trained alone (no `distillation`:
+ * cross-entropy) and for a student distilled from a frozen teacher by a
+ * distillation method (lib/distill/methods). In three layers, as Keras's
+ * fit / epoch / train_step and mdistiller's trainer: `trainModel` sets up
+ * (optimizer, schedule, teacher outputs, resume) and loops over epochs;
+ * `trainEpoch` runs one epoch's batches and its end (validation, schedule,
+ * best checkpoint, early stopping, `last/` checkpoint, history files);
+ * `trainBatch` attaches the teacher's outputs (live or cached) and runs the
+ * `TrainStep` (eager or compiled, see step.ts), which it does not look into.
  *
- * Per epoch: learning rate from the schedule → train batches (teacher logits
- * live or from the cache) → validation → schedule, best checkpoint, early
- * stopping → `last/` checkpoint and history files in the run folder.
- * Resuming from `last/` continues the same run: weights, optimizer slots,
- * schedule state, early-stopping counters and history are restored, and the
- * batch source is asked for epoch e with the same seed as before.
+ * Resuming from `last/` continues the same run: weights (the student's and
+ * the method's parts'), optimizer slots, schedule state, early-stopping
+ * counters and history are restored, and the batch source is asked for
+ * epoch e with the same seed as before.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { BatchSource, checkBatch, disposeBatch, epochSeed } from "./batch";
-import { TeacherCacheMode, TeacherLogitSource } from "./cache";
+import { Batch, BatchSource, checkBatch, disposeBatch, epochSeed } from "./batch";
+import { disposeTeacherOutputs, TeacherCacheMode, TeacherOutputs, TeacherOutputSource } from "./cache";
 import { hasCheckpoint, loadCheckpoint, loadModelWeights, readTrainerState, recoverCheckpoint, saveCheckpoint, TrainerState } from "./checkpoint";
 import { evaluateModel } from "./evaluate";
 import { EpochRecord, writeHistory } from "./history";
 import { classificationReport } from "./metrics";
 import { defaultMode, isImprovement, MonitorMode, readMetric } from "./monitor";
+import type { LrSchedule } from "./schedules";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "./optimizers";
 import { ProgressListener, terminalProgress } from "./progress";
 import { createSchedule, ScheduleConfig } from "./schedules";
-import { createEagerTrainStep, TrainStep, TrainStepFactory, TrainStepSpec } from "./step";
+import type { DistillationMethod } from "./methods/method";
+import { createEagerTrainStep, StepResult, TrainStep, TrainStepFactory, TrainStepSpec } from "./step";
 import { createCompiledTrainStep } from "../compiled/step";
 import { CompiledPredictor } from "../compiled/predictor";
 
 export interface DistillationConfig {
   /** Frozen teacher, run in inference mode; outputs logits. */
   teacher: tf.LayersModel;
-  temperature: number;
-  /** Hard-label weight α ∈ [0, 1]. */
-  alpha: number;
-  /** Cache teacher logits by sample id — only when augmentation is off. Default "off". */
+  /** The method, created for this teacher and student (methods/index.ts getMethod(…).create). */
+  method: DistillationMethod;
+  /** Cache the teacher's outputs (logits and tapped layers) by sample id — only when augmentation is off. Default "off". */
   cache?: TeacherCacheMode;
   /** The teacher's own input preprocessing, applied to the batch's xs (e.g. DenseNet's torch mean/std when the student scales to [-1, 1]). */
   preprocess?: (xs: tf.Tensor4D) => tf.Tensor4D;
@@ -172,8 +177,6 @@ function validate(config: TrainerConfig, numClasses: number): void {
   }
   const d = config.distillation;
   if (d) {
-    if (!(d.alpha >= 0 && d.alpha <= 1)) throw new Error(`distillation.alpha must be in [0, 1], got ${d.alpha}`);
-    if (!(d.temperature > 0)) throw new Error(`distillation.temperature must be positive, got ${d.temperature}`);
     const teacherClasses = outputClasses(d.teacher, "teacher");
     if (teacherClasses !== numClasses) throw new Error(`teacher has ${teacherClasses} classes, student ${numClasses}`);
   }
@@ -193,165 +196,220 @@ function describeConfig(config: TrainerConfig): Record<string, unknown> {
     step: createStep ? "custom" : (config.step ?? "auto"),
     distillation: distillation && {
       teacher: distillation.teacher.name,
-      temperature: distillation.temperature,
-      alpha: distillation.alpha,
+      method: distillation.method.name,
+      params: distillation.method.params,
+      taps: distillation.method.taps,
       cache: distillation.cache ?? "off",
       preprocess: distillation.preprocess ? "custom" : "none",
     },
   };
 }
 
-/** Trains `model` in place; see the file comment for what one epoch does. */
+
+/** What one training run holds while it runs: shared by trainModel, trainEpoch and trainBatch. */
+interface RunState {
+  model: tf.LayersModel;
+  data: TrainData;
+  config: TrainerConfig;
+  label: string;
+  listener?: ProgressListener;
+  optimizer: tf.Optimizer;
+  schedule: LrSchedule;
+  step: TrainStep;
+  teacher?: TeacherOutputSource;
+  parts: readonly tf.LayersModel[];
+  monitorMetric: string;
+  monitorMode: MonitorMode;
+  runDir?: string;
+  lastDir?: string;
+  bestDir?: string;
+  state: TrainerState;
+  bestWeights?: tf.Tensor[];
+  batchesPerEpoch?: number;
+}
+
+/** One batch: the teacher's outputs attached, the batch preprocessed, one step run; every tensor of it disposed. */
+async function trainBatch(run: RunState, batch: Batch, epoch: number, batchIndex: number, seed: number, lr: number): Promise<StepResult> {
+  const where = `${run.label || "train"} epoch ${epoch + 1} batch ${batchIndex + 1}`;
+  let teacherOutputs: TeacherOutputs | undefined;
+  let xs: tf.Tensor4D | undefined;
+  try {
+    checkBatch(batch, where);
+    teacherOutputs = run.teacher && (await run.teacher.outputsFor(batch, where));
+    xs = preprocessed(batch.xs, run.config.preprocess);
+    const result = await run.step.run({ xs, labels: batch.labels, teacherLogits: teacherOutputs?.logits, teacherFeatures: teacherOutputs?.features }, { learningRate: lr, seed: epochSeed(seed, batchIndex), epoch });
+    if (!Number.isFinite(result.loss)) throw new Error(`${where}: loss is ${result.loss} (lr ${lr}); lower the learning rate or check the inputs`);
+    return result;
+  } finally {
+    disposeTeacherOutputs(teacherOutputs);
+    if (xs && xs !== batch.xs) xs.dispose();
+    disposeBatch(batch);
+  }
+}
+
+/** One epoch: its batches, then validation, schedule, best weights, checkpoints and history. Returns whether early stopping or a callback ends training. */
+async function trainEpoch(run: RunState, epoch: number): Promise<{ stop: boolean; stoppedEarly: boolean }> {
+  const { config, label, listener } = run;
+  const started = Date.now();
+  const lr = run.schedule.learningRate(epoch);
+  const context = { epoch, seed: epochSeed(config.seed, epoch) };
+  let lossSum = 0;
+  let correct = 0;
+  let count = 0;
+  let batchIndex = 0;
+  for await (const batch of run.data.train(context)) {
+    const result = await trainBatch(run, batch, epoch, batchIndex, context.seed, lr);
+    lossSum += result.loss * result.count;
+    correct += result.correct;
+    count += result.count;
+    await config.callbacks?.onBatchEnd?.({ epoch, batch: batchIndex, loss: result.loss, accuracy: result.correct / result.count, count: result.count, lr });
+    listener?.({ kind: "batch", label, epoch, epochs: config.epochs, batch: batchIndex, batches: run.batchesPerEpoch, loss: lossSum / count, accuracy: correct / count, lr, elapsedSeconds: (Date.now() - started) / 1000 });
+    batchIndex++;
+  }
+  if (count === 0) throw new Error(`${label || "train"} epoch ${epoch + 1}: the training batch source produced no samples`);
+  run.batchesPerEpoch ??= batchIndex;
+  run.teacher?.cache?.persist();
+  // Validation, checkpoints and callbacks read the tfjs model (and the optimizer when checkpointing).
+  await run.step.syncToModel?.({ optimizer: run.runDir !== undefined });
+
+  const record: EpochRecord = { epoch: epoch + 1, lr, loss: lossSum / count, accuracy: correct / count, seconds: 0 };
+  if (run.data.validation) {
+    const evaluation = await evaluateModel(run.model, run.data.validation(context), `${label || "validation"} epoch ${epoch + 1} validation`, config.preprocess);
+    record.val_loss = evaluation.loss;
+    record.val_accuracy = evaluation.accuracy;
+    if (evaluation.numClasses === 2) {
+      const binary = classificationReport(evaluation.probabilities, evaluation.labels, 2).binary;
+      if (binary) Object.assign(record, { val_auc: binary.auc, val_sensitivity: binary.sensitivity, val_specificity: binary.specificity, val_f1: binary.f1 });
+    }
+  }
+  record.seconds = (Date.now() - started) / 1000;
+
+  run.schedule.observe(record);
+  const value = readMetric(record, run.monitorMetric, "trainer monitor");
+  const improved = isImprovement(value, run.state.bestMetric, run.monitorMode, config.earlyStopping?.minDelta ?? 0);
+  run.state = {
+    ...run.state,
+    epochsDone: epoch + 1,
+    history: [...run.state.history, record],
+    schedule: run.schedule.state(),
+    ...(improved ? { bestMetric: value, bestEpoch: epoch + 1, wait: 0 } : { wait: run.state.wait + 1 }),
+  };
+  if (improved && config.earlyStopping?.restoreBest) {
+    tf.dispose(run.bestWeights ?? []);
+    run.bestWeights = run.model.getWeights().map((w) => tf.keep(w.clone()));
+  }
+  if (run.runDir && run.lastDir && run.bestDir) {
+    const saved = { model: run.model, optimizer: run.optimizer, state: run.state, parts: run.parts };
+    // last/ first: a kill between the two then leaves last/ ahead, which a resume repairs (setUpResume).
+    await saveCheckpoint(run.lastDir, saved);
+    if (improved && config.checkpoint?.saveBest !== false) await saveCheckpoint(run.bestDir, saved);
+    writeHistory(run.state.history, run.runDir);
+  }
+  listener?.({ kind: "epoch", label, epoch, epochs: config.epochs, record, improved });
+  const verdict = await config.callbacks?.onEpochEnd?.(record);
+  if (verdict === "stop") return { stop: true, stoppedEarly: false };
+  const stoppedEarly = config.earlyStopping !== undefined && !improved && run.state.wait >= config.earlyStopping.patience;
+  return { stop: stoppedEarly, stoppedEarly };
+}
+
+/** Continues from last/ when asked and present: weights, parts, optimizer, schedule; repairs a best/ one save behind. */
+async function setUpResume(run: Omit<RunState, "step">): Promise<void> {
+  const { config, lastDir, bestDir, label } = run;
+  if (lastDir && bestDir) for (const line of [...recoverCheckpoint(lastDir), ...recoverCheckpoint(bestDir)]) console.error(`${label ? `${label}: ` : ""}checkpoint: ${line}`);
+  if (!config.checkpoint?.resume || !lastDir || !hasCheckpoint(lastDir)) return;
+  run.state = await loadCheckpoint(lastDir, run.model, run.optimizer, run.parts);
+  const state = run.state;
+  // last/ is written before best/: a kill between them leaves best/ one improvement behind; last/ holds that epoch.
+  if (bestDir && state.bestEpoch === state.epochsDone && config.checkpoint.saveBest !== false && (!hasCheckpoint(bestDir) || readTrainerState(bestDir).epochsDone !== state.epochsDone)) {
+    await saveCheckpoint(bestDir, { model: run.model, optimizer: run.optimizer, state, parts: run.parts });
+  }
+  if (state.seed !== config.seed) throw new Error(`${lastDir}: checkpoint was trained with seed ${state.seed}, the config says ${config.seed}`);
+  if (state.monitor !== run.monitorMetric) throw new Error(`${lastDir}: checkpoint monitors ${state.monitor}, the config ${run.monitorMetric}`);
+  run.schedule.restore(state.schedule);
+}
+
+/** The teacher's outputs for the run: compiled graph unless the step is eager (or the teacher does not build as one). */
+function teacherSource(config: TrainerConfig, numClasses: number): { source?: TeacherOutputSource; graph?: CompiledPredictor } {
+  const d = config.distillation;
+  if (!d) return {};
+  let graph: CompiledPredictor | undefined;
+  if ((config.step ?? "auto") !== "eager" && !config.createStep) {
+    try {
+      graph = new CompiledPredictor(d.teacher, undefined, d.method.taps.teacher);
+    } catch {
+      // A teacher that does not build as a graph runs in tfjs, as with the eager step.
+    }
+  }
+  const run = graph && ((xs: tf.Tensor4D) => (graph as CompiledPredictor).predictWithTaps(xs));
+  return { source: new TeacherOutputSource(d.teacher, d.cache ?? "off", numClasses, { taps: d.method.taps.teacher, preprocess: d.preprocess, run }), graph };
+}
+
+/** Trains `model` in place (and the distillation method's parts); see the file comment. */
 export async function trainModel(model: tf.LayersModel, data: TrainData, config: TrainerConfig): Promise<TrainResult> {
   const numClasses = outputClasses(model, "model");
   validate(config, numClasses);
   const monitorMetric = config.monitor?.metric ?? (data.validation ? "val_loss" : "loss");
-  const monitorMode = config.monitor?.mode ?? defaultMode(monitorMetric);
   const label = config.label ?? "";
-  const listener = config.progress === "off" ? undefined : config.progress === undefined || config.progress === "auto" ? terminalProgress() : config.progress;
   const runDir = config.checkpoint?.dir;
-  const lastDir = runDir && path.join(runDir, "last");
-  const bestDir = runDir && path.join(runDir, "best");
-
   const optimizer = createOptimizer(config.optimizer);
   const schedule = createSchedule(config.schedule ?? { kind: "constant" }, config.optimizer.lr);
-  let state = freshState(config, monitorMetric, schedule.state());
+  const d = config.distillation;
   let step: TrainStep | undefined;
-  let teacher: TeacherLogitSource | undefined;
   let teacherGraph: CompiledPredictor | undefined;
+  let run: RunState | undefined;
   let bestWeights: tf.Tensor[] | undefined;
-  let stoppedEarly = false;
-  let batchesPerEpoch = config.batchesPerEpoch;
 
   try {
-    const d = config.distillation;
-    if (d && (config.step ?? "auto") !== "eager" && !config.createStep) {
-      try {
-        teacherGraph = new CompiledPredictor(d.teacher);
-      } catch {
-        // A teacher that does not build as a graph runs in tfjs, as with the eager step.
-      }
-    }
-    const runTeacher = teacherGraph && ((xs: tf.Tensor4D) => (teacherGraph as CompiledPredictor).predict(xs));
-    teacher = d && new TeacherLogitSource(d.teacher, d.cache ?? "off", numClasses, d.preprocess, runTeacher);
+    const teacher = teacherSource(config, numClasses);
+    teacherGraph = teacher.graph;
+    const setUp: Omit<RunState, "step"> = {
+      model,
+      data,
+      config,
+      label,
+      listener: config.progress === "off" ? undefined : config.progress === undefined || config.progress === "auto" ? terminalProgress() : config.progress,
+      optimizer,
+      schedule,
+      teacher: teacher.source,
+      parts: d?.method.parts ?? [],
+      monitorMetric,
+      monitorMode: config.monitor?.mode ?? defaultMode(monitorMetric),
+      runDir,
+      lastDir: runDir && path.join(runDir, "last"),
+      bestDir: runDir && path.join(runDir, "best"),
+      state: freshState(config, monitorMetric, schedule.state()),
+      batchesPerEpoch: config.batchesPerEpoch,
+    };
     if (runDir) {
       fs.mkdirSync(runDir, { recursive: true });
       fs.writeFileSync(path.join(runDir, "trainer.json"), `${JSON.stringify(describeConfig(config), null, 1)}\n`);
     }
-    if (lastDir && bestDir) for (const line of [...recoverCheckpoint(lastDir), ...recoverCheckpoint(bestDir)]) console.error(`${label ? `${label}: ` : ""}checkpoint: ${line}`);
-    if (config.checkpoint?.resume && lastDir && hasCheckpoint(lastDir)) {
-      state = await loadCheckpoint(lastDir, model, optimizer);
-      // last/ is written before best/: a kill between them leaves best/ one improvement behind; last/ holds that epoch.
-      if (bestDir && state.bestEpoch === state.epochsDone && config.checkpoint.saveBest !== false && (!hasCheckpoint(bestDir) || readTrainerState(bestDir).epochsDone !== state.epochsDone)) {
-        await saveCheckpoint(bestDir, { model, optimizer, state });
-      }
-      if (state.seed !== config.seed) throw new Error(`${lastDir}: checkpoint was trained with seed ${state.seed}, the config says ${config.seed}`);
-      if (state.monitor !== monitorMetric) throw new Error(`${lastDir}: checkpoint monitors ${state.monitor}, the config ${monitorMetric}`);
-      schedule.restore(state.schedule);
-    }
+    await setUpResume(setUp);
     // Built after a resume, so a compiled step starts from the restored weights and optimizer slots.
-    const spec: TrainStepSpec = {
-      model,
-      optimizer,
-      optimizerConfig: config.optimizer,
-      alpha: d?.alpha ?? 1,
-      temperature: d?.temperature ?? 1,
-      classWeights: config.classWeights,
-      weightDecay: config.weightDecay,
-    };
+    const spec: TrainStepSpec = { model, optimizer, optimizerConfig: config.optimizer, method: d?.method, teacher: d?.teacher, classWeights: config.classWeights, weightDecay: config.weightDecay };
     const created = config.createStep ? { step: config.createStep(spec) } : createTrainStep(config.step ?? "auto", spec);
     step = created.step;
+    run = { ...setUp, step };
     if (config.progress !== "off") {
       const why = created.fallback ? ` — the compiled step could not be built: ${created.fallback}` : "";
-      const teacherRuns = d ? `; teacher: ${teacherGraph ? "compiled TensorFlow graph" : "eager tfjs"}` : "";
+      const teacherRuns = d ? `; ${d.method.describe()}; teacher: ${teacherGraph ? "compiled TensorFlow graph" : "eager tfjs"}` : "";
       console.log(`${label ? `${label}: ` : ""}train step: ${step.description}${why}${teacherRuns}`);
     }
-    const resumedAt = state.epochsDone;
+    const resumedAt = run.state.epochsDone;
     // A run killed after early stopping ended it, before it returned, stays stopped.
-    if (config.earlyStopping && resumedAt > 0 && state.wait >= config.earlyStopping.patience) stoppedEarly = true;
-
-    for (let epoch = state.epochsDone; epoch < config.epochs && !stoppedEarly; epoch++) {
-      const started = Date.now();
-      const lr = schedule.learningRate(epoch);
-      const context = { epoch, seed: epochSeed(config.seed, epoch) };
-      let lossSum = 0;
-      let correct = 0;
-      let count = 0;
-      let batchIndex = 0;
-      for await (const batch of data.train(context)) {
-        const where = `${label || "train"} epoch ${epoch + 1} batch ${batchIndex + 1}`;
-        let teacherLogits: tf.Tensor2D | undefined;
-        let xs: tf.Tensor4D | undefined;
-        try {
-          checkBatch(batch, where);
-          teacherLogits = teacher && (await teacher.logitsFor(batch, where));
-          xs = preprocessed(batch.xs, config.preprocess);
-          const result = await step.run({ xs, labels: batch.labels, teacherLogits }, { learningRate: lr, seed: epochSeed(context.seed, batchIndex) });
-          if (!Number.isFinite(result.loss)) throw new Error(`${where}: loss is ${result.loss} (lr ${lr}); lower the learning rate or check the inputs`);
-          lossSum += result.loss * result.count;
-          correct += result.correct;
-          count += result.count;
-          await config.callbacks?.onBatchEnd?.({ epoch, batch: batchIndex, loss: result.loss, accuracy: result.correct / result.count, count: result.count, lr });
-          listener?.({ kind: "batch", label, epoch, epochs: config.epochs, batch: batchIndex, batches: batchesPerEpoch, loss: lossSum / count, accuracy: correct / count, lr, elapsedSeconds: (Date.now() - started) / 1000 });
-        } finally {
-          if (teacherLogits) teacherLogits.dispose();
-          if (xs && xs !== batch.xs) xs.dispose();
-          disposeBatch(batch);
-        }
-        batchIndex++;
-      }
-      if (count === 0) throw new Error(`${label || "train"} epoch ${epoch + 1}: the training batch source produced no samples`);
-      batchesPerEpoch ??= batchIndex;
-      teacher?.cache?.persist();
-      // Validation, checkpoints and callbacks read the tfjs model (and the optimizer when checkpointing).
-      await step.syncToModel?.({ optimizer: runDir !== undefined });
-
-      const record: EpochRecord = { epoch: epoch + 1, lr, loss: lossSum / count, accuracy: correct / count, seconds: 0 };
-      if (data.validation) {
-        const evaluation = await evaluateModel(model, data.validation(context), `${label || "validation"} epoch ${epoch + 1} validation`, config.preprocess);
-        record.val_loss = evaluation.loss;
-        record.val_accuracy = evaluation.accuracy;
-        if (evaluation.numClasses === 2) {
-          const binary = classificationReport(evaluation.probabilities, evaluation.labels, 2).binary;
-          if (binary) Object.assign(record, { val_auc: binary.auc, val_sensitivity: binary.sensitivity, val_specificity: binary.specificity, val_f1: binary.f1 });
-        }
-      }
-      record.seconds = (Date.now() - started) / 1000;
-
-      schedule.observe(record);
-      const value = readMetric(record, monitorMetric, "trainer monitor");
-      const improved = isImprovement(value, state.bestMetric, monitorMode, config.earlyStopping?.minDelta ?? 0);
-      state = {
-        ...state,
-        epochsDone: epoch + 1,
-        history: [...state.history, record],
-        schedule: schedule.state(),
-        ...(improved ? { bestMetric: value, bestEpoch: epoch + 1, wait: 0 } : { wait: state.wait + 1 }),
-      };
-      if (improved && config.earlyStopping?.restoreBest) {
-        tf.dispose(bestWeights ?? []);
-        bestWeights = model.getWeights().map((w) => tf.keep(w.clone()));
-      }
-      if (runDir && lastDir && bestDir) {
-        // last/ first: a kill between the two then leaves last/ ahead, which a resume repairs (above).
-        await saveCheckpoint(lastDir, { model, optimizer, state });
-        if (improved && config.checkpoint?.saveBest !== false) await saveCheckpoint(bestDir, { model, optimizer, state });
-        writeHistory(state.history, runDir);
-      }
-      listener?.({ kind: "epoch", label, epoch, epochs: config.epochs, record, improved });
-      const verdict = await config.callbacks?.onEpochEnd?.(record);
-      if (verdict === "stop") break;
-      if (config.earlyStopping && !improved && state.wait >= config.earlyStopping.patience) {
-        stoppedEarly = true;
-        break;
-      }
+    let stoppedEarly = config.earlyStopping !== undefined && resumedAt > 0 && run.state.wait >= config.earlyStopping.patience;
+    for (let epoch = run.state.epochsDone; epoch < config.epochs && !stoppedEarly; epoch++) {
+      const ended = await trainEpoch(run, epoch);
+      stoppedEarly = ended.stoppedEarly;
+      if (ended.stop) break;
     }
-
+    bestWeights = run.bestWeights;
     if (config.earlyStopping?.restoreBest) {
       if (bestWeights) model.setWeights(bestWeights);
-      else if (bestDir && hasCheckpoint(bestDir)) loadModelWeights(model, bestDir);
+      else if (run.bestDir && hasCheckpoint(run.bestDir)) loadModelWeights(model, run.bestDir);
     }
-    listener?.({ kind: "done", label, epochsRun: state.epochsDone - resumedAt, stoppedEarly, bestEpoch: state.bestEpoch, bestMetric: state.bestMetric, monitor: monitorMetric });
+    const { state } = run;
+    run.listener?.({ kind: "done", label, epochsRun: state.epochsDone - resumedAt, stoppedEarly, bestEpoch: state.bestEpoch, bestMetric: state.bestMetric, monitor: monitorMetric });
     return {
       history: state.history,
       monitor: monitorMetric,
@@ -360,11 +418,11 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
       stoppedEarly,
       epochsRun: state.epochsDone - resumedAt,
       resumedAt,
-      teacherCache: teacher?.cache ? { hits: teacher.hits, misses: teacher.misses } : undefined,
+      teacherCache: run.teacher?.cache ? { hits: run.teacher.hits, misses: run.teacher.misses } : undefined,
       runDir,
     };
   } finally {
-    tf.dispose(bestWeights ?? []);
+    tf.dispose(run?.bestWeights ?? bestWeights ?? []);
     step?.dispose();
     teacherGraph?.dispose();
     disposeOptimizer(optimizer);

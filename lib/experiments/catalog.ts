@@ -35,7 +35,7 @@ const STUDY_DEFAULTS = {
   schedule: { kind: "constant" },
   regularisation: { weightDecay: 0 },
   augmentation: { ...NO_AUGMENTATION },
-  distillation: { temperature: 4, alpha: 0.5, cacheTeacherLogits: true },
+  distillation: { method: "kd", params: { temperature: 4, alpha: 0.5 }, cacheTeacherOutputs: true },
   earlyStoppingPatience: null,
   batchNormMomentum: null,
   checkpoints: true,
@@ -89,9 +89,9 @@ function fullStage(name: ExperimentName): Stage {
       return {
         ...fullStage("pneumonia-final"),
         name,
-        description: "Stage 5: the final stage's student trained alone (no teacher, α = 1), to compare with the distilled student of pneumonia-final",
+        description: "Stage 5: the final stage's student trained alone (no teacher: cross-entropy only), to compare with the distilled student of pneumonia-final",
         teacher: null,
-        distillation: { temperature: 1, alpha: 1, cacheTeacherLogits: false },
+        distillation: { method: "none", params: {}, cacheTeacherOutputs: false },
       };
   }
 }

@@ -61,11 +61,12 @@ export interface AugmentationChoice {
 }
 
 export interface DistillationChoice {
-  temperature: number;
-  /** Hard-label weight: 1 is the student trained alone. */
-  alpha: number;
-  /** Compute the teacher's training-set logits once (only used when augmentation is off). */
-  cacheTeacherLogits: boolean;
+  /** A method of lib/distill/methods (kd, dkd, at, rkd, fitnets, …), or "none" for an experiment without a teacher. */
+  method: string;
+  /** Every parameter of the method (defaults filled in), each settable as distillation.params.<name>. */
+  params: Record<string, number | string>;
+  /** Compute the teacher's outputs on the training images once and keep them on disk (only used when augmentation is off). */
+  cacheTeacherOutputs: boolean;
 }
 
 export interface ExperimentConfig {
@@ -82,7 +83,7 @@ export interface ExperimentConfig {
   epochs: number;
   batchSize: number;
   dataset: DatasetChoice;
-  /** null: the student is trained alone (α = 1). */
+  /** null: the student is trained alone (cross-entropy; distillation.method "none"). */
   teacher: ModelChoice | null;
   student: ModelChoice;
   optimizer: OptimizerChoice;

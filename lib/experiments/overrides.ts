@@ -2,8 +2,14 @@
  * `key.path=value` overrides of an experiment config, type-checked against a
  * table of every settable key, then the whole config validated, so a typo or
  * a bad value fails before any training starts, with the valid keys listed.
+ *
+ * `distillation.params.<name>` keys belong to the distillation method and are
+ * checked against its parameter table (lib/distill/methods). Setting
+ * `distillation.method` replaces the params with the new method's defaults,
+ * and is applied before every params override of the same call, whatever the
+ * order they were given in.
  */
-import { createSchedule } from "../distill/index";
+import { createSchedule, getMethod, methodNames, resolveParams, checkParam, MethodParamError } from "../distill/index";
 import { isModelName, MODEL_NAMES } from "../models/index";
 import { ExperimentConfig } from "./config";
 
@@ -62,16 +68,17 @@ const FIELDS = new Map<string, FieldType>([
   ["augmentation.cropAreaMin", number(0.01, 1)],
   ["augmentation.brightness", number(0, 1)],
   ["augmentation.contrast", number(0, 1)],
-  ["distillation.temperature", positive()],
-  ["distillation.alpha", number(0, 1)],
-  ["distillation.cacheTeacherLogits", { kind: "boolean" }],
+  ["distillation.method", { kind: "enum", values: ["none", ...methodNames()] }],
+  ["distillation.cacheTeacherOutputs", { kind: "boolean" }],
   ["earlyStoppingPatience", integer(0, true)],
   ["batchNormMomentum", number(0, 0.9999, true)],
   ["checkpoints", { kind: "boolean" }],
   ["trainStep", { kind: "enum", values: ["auto", "compiled", "eager"] }],
 ]);
 
-export const OVERRIDE_KEYS: readonly string[] = [...FIELDS.keys()];
+export const OVERRIDE_KEYS: readonly string[] = [...FIELDS.keys(), "distillation.params.<name>"];
+
+const PARAMS_PREFIX = "distillation.params.";
 
 function describe(type: FieldType): string {
   const orNull = "nullable" in type && type.nullable ? " or null" : "";
@@ -91,7 +98,8 @@ function describe(type: FieldType): string {
 
 /** Parses one override value to its key's type; throws ConfigError naming the key and what it expects. */
 export function parseOverrideValue(key: string, raw: string): number | boolean | string | null {
-  const type = FIELDS.get(key);
+  // Methods registered at run time (registerMethod) are valid too.
+  const type = key === "distillation.method" ? ({ kind: "enum", values: ["none", ...methodNames()] } as const) : FIELDS.get(key);
   if (!type) throw new ConfigError(`unknown config key "${key}"; valid keys: ${OVERRIDE_KEYS.join(", ")}`);
   const bad = (): ConfigError => new ConfigError(`${key} must be ${describe(type)}, got "${raw}"`);
   const text = raw.trim();
@@ -117,14 +125,39 @@ export function parseOverrideValue(key: string, raw: string): number | boolean |
   }
 }
 
-/** A copy of `config` with `key=value` overrides applied in order, then validated. */
+function splitOverride(override: string): { key: string; raw: string } {
+  const eq = override.indexOf("=");
+  if (eq <= 0) throw new ConfigError(`override "${override}" must look like key.path=value (e.g. optimizer.lr=0.001)`);
+  return { key: override.slice(0, eq).trim(), raw: override.slice(eq + 1) };
+}
+
+/** One distillation.params.<name> override, checked against the config's method. */
+function setMethodParam(config: ExperimentConfig, name: string, raw: string): void {
+  const method = config.distillation.method;
+  if (method === "none") throw new ConfigError(`${config.name}: distillation.params.${name}: there is no teacher, so no distillation method (distillation.method is "none")`);
+  try {
+    config.distillation.params[name] = checkParam(getMethod(method), name, raw);
+  } catch (error) {
+    throw error instanceof MethodParamError ? new ConfigError(error.message) : error;
+  }
+}
+
+/** A copy of `config` with `key=value` overrides applied in order (a method change first), then validated. */
 export function applyOverrides(config: ExperimentConfig, overrides: readonly string[]): ExperimentConfig {
   const next = structuredClone(config);
-  for (const override of overrides) {
-    const eq = override.indexOf("=");
-    if (eq <= 0) throw new ConfigError(`override "${override}" must look like key.path=value (e.g. optimizer.lr=0.001)`);
-    const key = override.slice(0, eq).trim();
-    const value = parseOverrideValue(key, override.slice(eq + 1));
+  const parsed = overrides.map(splitOverride);
+  const ordered = [...parsed.filter((o) => o.key === "distillation.method"), ...parsed.filter((o) => o.key !== "distillation.method")];
+  for (const { key, raw } of ordered) {
+    if (key.startsWith(PARAMS_PREFIX)) {
+      setMethodParam(next, key.slice(PARAMS_PREFIX.length), raw);
+      continue;
+    }
+    const value = parseOverrideValue(key, raw);
+    if (key === "distillation.method" && value !== next.distillation.method) {
+      next.distillation.method = value as string;
+      next.distillation.params = value === "none" ? {} : resolveParams(getMethod(value as string));
+      continue;
+    }
     const parts = key.split(".");
     let target = next as unknown as Record<string, unknown>;
     for (const part of parts.slice(0, -1)) {
@@ -153,7 +186,16 @@ export function validateExperiment(config: ExperimentConfig): void {
     if (cifarModel(choice.model) !== (config.dataset.kind === "cifar10")) fail(`${choice.model} does not fit the ${config.dataset.kind} dataset`);
     if (choice.backboneWeights !== null && cifarModel(choice.model)) fail(`${choice.model} has no separate backbone to load weights into`);
   }
-  if (!config.teacher && config.distillation.alpha !== 1) fail(`there is no teacher, so distillation.alpha must be 1 (the student alone), got ${config.distillation.alpha}`);
+  const method = config.distillation.method;
+  if (!config.teacher && method !== "none") fail(`there is no teacher, so distillation.method must be "none" (the student alone), got "${method}"`);
+  if (config.teacher && method === "none") fail(`distillation.method "none" leaves the teacher unused; pick a method (${methodNames().join(", ")}) or use an experiment without a teacher`);
+  if (method !== "none") {
+    try {
+      resolveParams(getMethod(method), config.distillation.params);
+    } catch (error) {
+      fail((error as Error).message);
+    }
+  }
   if (config.schedule.kind === "plateau" && config.schedule.monitor.startsWith("val_") && config.dataset.valFraction <= 0) fail("the plateau schedule monitors a validation metric but there is no validation split");
   try {
     createSchedule(config.schedule, config.optimizer.lr);

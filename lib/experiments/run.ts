@@ -26,7 +26,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { BatchSource, DistillationConfig, newRunDirectory, OptimizerConfig, pipelineSource, ProgressListener, testReport, TrainerConfig, trainModel, writeHistory, writeTestResults, balancedClassWeights } from "../distill/index";
+import { BatchSource, createMethod, DistillationConfig, newRunDirectory, OptimizerConfig, pipelineSource, ProgressListener, testReport, TrainerConfig, trainModel, writeHistory, writeTestResults, balancedClassWeights } from "../distill/index";
 import { mixSeed } from "../data/random";
 import { buildModel, countParams, modelEntry } from "../models/index";
 import { ExperimentConfig, ModelChoice } from "./config";
@@ -273,15 +273,18 @@ export async function runExperimentWithModels(config: ExperimentConfig, options:
       log(`training teacher ${config.teacher.model}`);
       teacherRun = await trainAndTest(config, data, { role: "teacher", choice: config.teacher, model: teacherModel, cacheKey: teacherKey }, runDir, options, cache);
       said(teacherRun, "teacher");
-      // Cached logits would be stale for augmented images, so the cache is only used without augmentation.
-      const logitCache = config.distillation.cacheTeacherLogits && !config.augmentation.enabled ? "memory" : "off";
-      distillation = { teacher: teacherModel, temperature: config.distillation.temperature, alpha: config.distillation.alpha, cache: logitCache, preprocess: modelEntry(config.teacher.model).preprocess };
     }
     const teacherSeconds = (Date.now() - teacherStarted) / 1000;
     const studentStarted = Date.now();
     const student = await build(config, "student", config.student, classes);
     built.push(student);
-    log(`training student ${config.student.model} ${distillation ? `distilled (T ${distillation.temperature}, α ${distillation.alpha})` : "alone (α = 1)"}`);
+    if (teacherModel && config.teacher) {
+      const method = createMethod(config.distillation.method, config.distillation.params, { teacher: teacherModel, student, numClasses: classes, seed: mixSeed(modelSeed(config, "student"), 13) });
+      // Cached outputs would be stale for augmented images, so the cache is only used without augmentation.
+      const cache = config.distillation.cacheTeacherOutputs && !config.augmentation.enabled ? { dir: path.join(runsRoot, "teacher-outputs"), key: `${samplesFingerprint([data.samples.train])}|${config.dataset.inputSize}` } : "off";
+      distillation = { teacher: teacherModel, method, cache, preprocess: modelEntry(config.teacher.model).preprocess };
+    }
+    log(`training student ${config.student.model} ${distillation ? `distilled: ${distillation.method.describe()}` : "alone (cross-entropy)"}`);
     const studentRun = await trainAndTest(config, data, { role: "student", choice: config.student, model: student, distillation, cacheKey: keyOf("student", teacherKey) }, runDir, options, cache);
     said(studentRun, "student");
     const studentSeconds = (Date.now() - studentStarted) / 1000;

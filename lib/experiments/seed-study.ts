@@ -21,7 +21,7 @@ export interface SeedStudyOptions {
   teacherPerSeed?: boolean;
   /** `key=value` overrides applied to both experiments (epochs, dataset.trainLimit, …). */
   shared?: string[];
-  /** Overrides for the distilled experiment only (distillation.temperature, …). */
+  /** Overrides for the distilled experiment only (distillation.method, distillation.params.temperature, …). */
   distilled?: string[];
 }
 

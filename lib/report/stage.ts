@@ -12,6 +12,21 @@ import { ResultRow } from "./results";
 /** Parameter values a notebook passes on; empty string, null or undefined mean "the profile's own". */
 export type StageOverrides = Record<string, string | number | boolean | null | undefined>;
 
+/**
+ * A notebook's `method` and `methodParams` ("name=value name=value") as
+ * config overrides: distillation.method and distillation.params.<name>
+ * (checked by applyOverrides against the method's parameter table).
+ */
+export function methodOverrides(method: string, methodParams: string): Record<string, string> {
+  const overrides: Record<string, string> = { "distillation.method": method };
+  for (const pair of methodParams.split(/\s+/).filter(Boolean)) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new Error(`methodParams: "${pair}" must look like name=value (e.g. temperature=4)`);
+    overrides[`distillation.params.${pair.slice(0, eq)}`] = pair.slice(eq + 1);
+  }
+  return overrides;
+}
+
 /** The experiment for this profile with the notebook's overrides (`"optimizer.lr": 0.001`) applied. */
 export function configure(name: ExperimentName, profile: string, overrides: StageOverrides = {}): ExperimentConfig {
   if (!isProfile(profile)) throw new Error(`profile must be ${PROFILES.map((p) => `"${p}"`).join(", ")}, not "${profile}"`);

@@ -28,7 +28,7 @@ describe("compiled train step", () => {
     const model = await buildModel("pneumonia-student-model1", { inputSize: 32 });
     const config: OptimizerConfig = { kind: "sgd", lr: 0.01, momentum: 0.9 };
     const optimizer = createOptimizer(config);
-    const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: config, alpha: 1, temperature: 1 });
+    const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: config });
     const frozen = model.weights.filter((w) => !w.trainable);
     const before = frozen.map((w) => Float32Array.from(w.read().dataSync()));
     const [batch] = fixedBatches(model, 1, 8, 3);
@@ -50,7 +50,7 @@ describe("compiled train step", () => {
     const model = tinyConvNet(1, 2, 4, 0.5);
     const config: OptimizerConfig = { kind: "sgd", lr: 0 + 1e-9 };
     const optimizer = createOptimizer(config);
-    const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: config, alpha: 1, temperature: 1 });
+    const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: config });
     const task = syntheticTask(16, 4);
     const xs = tf.tensor4d(task.images, [16, 8, 8, 1]);
     const labels = tf.tensor1d(task.labels, "int32");
@@ -92,7 +92,7 @@ describe("compiled train step", () => {
     const model = tinyConvNet(2, 2, 8);
     const config: OptimizerConfig = { kind: "sgd", lr: 0.01, momentum: 0.9 };
     const optimizer = createOptimizer(config);
-    const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: config, alpha: 1, temperature: 1 });
+    const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: config });
     const task = syntheticTask(64, 9);
     const xs = tf.tensor4d(task.images, [64, 8, 8, 1]);
     const labels = tf.tensor1d(task.labels, "int32");
@@ -122,7 +122,7 @@ describe("compiled train step", () => {
     const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, activation: "elu", name: "elu_conv" }), tf.layers.flatten(), tf.layers.dense({ units: 2 })] });
     const config: OptimizerConfig = { kind: "sgd", lr: 0.1 };
     const optimizer = createOptimizer(config);
-    const spec = { model, optimizer, optimizerConfig: config, alpha: 1, temperature: 1 };
+    const spec = { model, optimizer, optimizerConfig: config };
     try {
       const auto = createTrainStep("auto", spec);
       assert.match(auto.step.description, /eager/);

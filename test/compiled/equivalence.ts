@@ -8,7 +8,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { createOptimizer, disposeOptimizer, OptimizerConfig, optimizerState, replaceOptimizerState } from "../../lib/distill/optimizers";
 import { createEagerTrainStep, TrainStep, TrainStepSpec } from "../../lib/distill/step";
+import { createMethod, DistillationMethod } from "../../lib/distill/methods/index";
 import { CompiledTrainStep, createCompiledTrainStep } from "../../lib/compiled/step";
+
+/** Hinton KD at the options' α and T when α < 1 (distillation), else none (the model alone). */
+function methodFor(model: tf.LayersModel, options: TwinRunOptions): DistillationMethod | undefined {
+  if (options.alpha === undefined || options.alpha >= 1) return undefined;
+  return createMethod("kd", { alpha: options.alpha, temperature: options.temperature ?? 1 }, { teacher: model, student: model, numClasses: model.outputs[0].shape[1] as number, seed: 1 });
+}
 
 export interface TwinRunOptions {
   build: () => tf.LayersModel | Promise<tf.LayersModel>;
@@ -55,7 +62,7 @@ export function fixedBatches(model: tf.LayersModel, count: number, batchSize: nu
 
 async function train(model: tf.LayersModel, options: TwinRunOptions, create: (spec: TrainStepSpec) => TrainStep, batches: ReturnType<typeof fixedBatches>): Promise<{ losses: number[]; correct: number[] }> {
   const optimizer = createOptimizer(options.optimizer);
-  const step = create({ model, optimizer, optimizerConfig: options.optimizer, alpha: options.alpha ?? 1, temperature: options.temperature ?? 1, classWeights: options.classWeights, weightDecay: options.weightDecay });
+  const step = create({ model, optimizer, optimizerConfig: options.optimizer, method: methodFor(model, options), classWeights: options.classWeights, weightDecay: options.weightDecay });
   const losses: number[] = [];
   const correct: number[] = [];
   try {
@@ -188,7 +195,7 @@ export async function lockstepRun(options: TwinRunOptions): Promise<LockstepResu
   const batches = fixedBatches(eagerModel, Math.min(options.steps, 5), options.batchSize, options.seed ?? 7);
   const eagerOptimizer = createOptimizer(options.optimizer);
   const compiledOptimizer = createOptimizer(options.optimizer);
-  const spec = { optimizerConfig: options.optimizer, alpha: options.alpha ?? 1, temperature: options.temperature ?? 1, classWeights: options.classWeights, weightDecay: options.weightDecay };
+  const spec = { optimizerConfig: options.optimizer, method: methodFor(eagerModel, options), classWeights: options.classWeights, weightDecay: options.weightDecay };
   const eager = createEagerTrainStep({ ...spec, model: eagerModel, optimizer: eagerOptimizer });
   const compiled = new CompiledTrainStep({ ...spec, model: compiledModel, optimizer: compiledOptimizer });
   const result: LockstepResult = { lossRelativeDiffs: [], updateRelativeDiffs: [], tensorRelativeDiffs: [], worstWeights: [], stateRelativeDiffs: [] };

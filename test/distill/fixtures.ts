@@ -2,6 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Batch, BatchSource } from "../../lib/distill/batch";
 import { seededRandom } from "../../lib/data/random";
+import { createMethod, DistillationMethod } from "../../lib/distill/methods/index";
 
 export const SIZE = 8;
 
@@ -81,4 +82,9 @@ export function maxAbsDifference(a: readonly Float32Array[], b: readonly Float32
   let max = 0;
   a.forEach((values, i) => values.forEach((v, j) => (max = Math.max(max, Math.abs(v - b[i][j])))));
   return max;
+}
+
+/** Hinton KD at T and α for a teacher/student pair (the registry's "kd"). */
+export function kdMethod(teacher: tf.LayersModel, student: tf.LayersModel, temperature: number, alpha: number): DistillationMethod {
+  return createMethod("kd", { temperature, alpha }, { teacher, student, numClasses: teacher.outputs[0].shape[1] as number, seed: 1 });
 }

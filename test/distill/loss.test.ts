@@ -2,7 +2,14 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../helpers/native";
-import { crossEntropy, distillationLoss } from "../../lib/distill/loss";
+import { crossEntropy } from "../../lib/distill/loss";
+import { createMethod } from "../../lib/distill/methods/index";
+
+/** The registry's Hinton KD loss, α·CE + (1 − α)·T²·KL, for a hand-written case (the method reads no models). */
+function distillationLoss(input: { studentLogits: tf.Tensor2D; teacherLogits?: tf.Tensor2D; labels: tf.Tensor1D; temperature: number; alpha: number; classWeights?: readonly number[] }): tf.Scalar {
+  const method = createMethod("kd", { temperature: input.temperature, alpha: input.alpha }, { teacher: undefined as never, student: undefined as never, numClasses: 3, seed: 1 });
+  return method.loss({ ...input, teacherLogits: input.teacherLogits ?? input.studentLogits, studentFeatures: [], teacherFeatures: [], epoch: 0 });
+}
 
 const student = [
   [2.0, -1.0, 0.5],
@@ -54,7 +61,7 @@ function lossValue(alpha: number, t: number, weights?: number[], studentRows = s
   ) as number;
 }
 
-describe("distillation loss", () => {
+describe("distillation loss (Hinton KD, methods/kd.ts, checked by hand; kd.test.ts checks it against PyTorch)", () => {
   before(async () => {
     await useNativeBackend();
   });
@@ -69,7 +76,7 @@ describe("distillation loss", () => {
     });
   }
 
-  test("α = 1 is plain cross-entropy and needs no teacher", () => {
+  test("α = 1 is plain cross-entropy (the teacher's logits are not read)", () => {
     const value = tf.tidy(() => distillationLoss({ studentLogits: tf.tensor2d(student), labels: tf.tensor1d(labels, "int32"), temperature: 3, alpha: 1 }).arraySync()) as number;
     const ce = tf.tidy(() => crossEntropy(tf.tensor2d(student), tf.tensor1d(labels, "int32")).arraySync()) as number;
     assert.equal(value, ce);
@@ -106,13 +113,12 @@ describe("distillation loss", () => {
     });
   }
 
-  test("rejects one-hot labels, missing teacher, bad α, T and weights with clear errors", () => {
+  test("rejects one-hot labels, bad α, T and weights with clear errors", () => {
     const s = tf.tensor2d(student);
     const ids = tf.tensor1d(labels, "int32");
     assert.throws(() => distillationLoss({ studentLogits: s, labels: tf.oneHot(ids, 3) as unknown as tf.Tensor1D, temperature: 1, alpha: 1 }), /int32 class ids/);
-    assert.throws(() => distillationLoss({ studentLogits: s, labels: ids, temperature: 1, alpha: 0.5 }), /needs teacherLogits/);
-    assert.throws(() => distillationLoss({ studentLogits: s, labels: ids, temperature: 1, alpha: 1.5 }), /alpha/);
-    assert.throws(() => distillationLoss({ studentLogits: s, teacherLogits: s, labels: ids, temperature: 0, alpha: 0.5 }), /temperature/);
+    assert.throws(() => distillationLoss({ studentLogits: s, labels: ids, temperature: 1, alpha: 1.5 }), /alpha of kd must be a number ≥ 0 and ≤ 1/);
+    assert.throws(() => distillationLoss({ studentLogits: s, teacherLogits: s, labels: ids, temperature: 0, alpha: 0.5 }), /temperature of kd must be a number > 0/);
     assert.throws(() => distillationLoss({ studentLogits: s, labels: ids, temperature: 1, alpha: 1, classWeights: [1, 2] }), /2 class weights for 3 classes/);
     tf.dispose([s, ids]);
   });

@@ -5,7 +5,7 @@ import { useNativeBackend } from "../helpers/native";
 import { PipelineBatchLike, pipelineSource } from "../../lib/distill/pipeline-source";
 import { liveProgress } from "../../lib/distill/progress";
 import { trainModel } from "../../lib/distill/trainer";
-import { tinyConvNet } from "./fixtures";
+import { kdMethod, tinyConvNet } from "./fixtures";
 
 /** Shaped like lib/data/pipeline.ts's batches: one-hot ys, number[] labels, file ids, dispose(). */
 function fakePipeline(augment: boolean) {
@@ -49,9 +49,9 @@ describe("pipeline source", () => {
     const student = tinyConvNet(6);
     const source = pipelineSource(fakePipeline(true));
     const config = { epochs: 1, seed: 1, optimizer: { kind: "sgd" as const, lr: 0.01 }, progress: "off" as const };
-    await assert.rejects(trainModel(student, { train: source }, { ...config, distillation: { teacher, temperature: 2, alpha: 0.5, cache: "memory" } }), /un-augmented/);
+    await assert.rejects(trainModel(student, { train: source }, { ...config, distillation: { teacher, method: kdMethod(teacher, student, 2, 0.5), cache: "memory" } }), /un-augmented/);
     const texts: string[] = [];
-    const result = await trainModel(student, { train: source }, { ...config, distillation: { teacher, temperature: 2, alpha: 0.5 }, progress: liveProgress((text) => texts.push(text), 0) });
+    const result = await trainModel(student, { train: source }, { ...config, distillation: { teacher, method: kdMethod(teacher, student, 2, 0.5) }, progress: liveProgress((text) => texts.push(text), 0) });
     assert.equal(result.history.length, 1);
     assert.match(texts[texts.length - 1], /epoch 1\/1 {2}loss .*\ndone after 1 epochs/);
   });

@@ -6,10 +6,10 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../helpers/native";
 import { trainModel, TrainerConfig } from "../../lib/distill/trainer";
-import { fillTeacherCache, liveTeacherLogits, TeacherLogitSource } from "../../lib/distill/cache";
+import { fillTeacherCache, liveTeacherLogits, TeacherOutputSource } from "../../lib/distill/cache";
 import { readTrainerState } from "../../lib/distill/checkpoint";
 import { Batch } from "../../lib/distill/batch";
-import { maxAbsDifference, syntheticTask, taskSource, tinyConvNet, weightsOf } from "./fixtures";
+import { kdMethod, maxAbsDifference, syntheticTask, taskSource, tinyConvNet, weightsOf } from "./fixtures";
 
 const task = syntheticTask(192, 11);
 const validation = syntheticTask(64, 12);
@@ -50,7 +50,7 @@ describe("trainer", () => {
       weightDecay: 1e-3,
       classWeights: [1.5, 0.75],
       schedule: { kind: "plateau", monitor: "val_loss", factor: 0.5, patience: 0 },
-      distillation: { teacher, temperature: 3, alpha: 0.4, cache: "memory" },
+      distillation: { teacher, method: kdMethod(teacher, student, 3, 0.4), cache: "memory" },
       earlyStopping: { patience: 10, restoreBest: true },
       checkpoint: { dir },
       callbacks: { onEpochEnd: () => void perEpoch.push(tf.memory().numTensors) },
@@ -91,7 +91,7 @@ describe("trainer", () => {
   test("cached teacher logits give the same student update as live teacher logits", async () => {
     const teacher = tinyConvNet(51, 2, 6);
     await trainModel(teacher, { train: data.train }, { ...base, epochs: 2 });
-    const distill = (cache: "off" | "memory"): TrainerConfig => ({ ...base, epochs: 3, distillation: { teacher, temperature: 4, alpha: 0.3, cache } });
+    const distill = (cache: "off" | "memory"): TrainerConfig => ({ ...base, epochs: 3, distillation: { teacher, method: kdMethod(teacher, teacher, 4, 0.3), cache } });
     const live = tinyConvNet(52, 2, 3);
     const cached = tinyConvNet(52, 2, 3);
     const liveResult = await trainModel(live, data, distill("off"));
@@ -120,7 +120,7 @@ describe("trainer", () => {
     const movingBefore = weightsOf(student).slice(-2);
     const xs = tf.randomUniform([4, 8, 8, 1], 0, 1, "float32", 3) as tf.Tensor4D;
     const logitsBefore = (await liveTeacherLogits(teacher, xs).array()) as number[][];
-    await trainModel(student, { train: data.train }, { ...base, epochs: 1, distillation: { teacher, temperature: 2, alpha: 0.5 } });
+    await trainModel(student, { train: data.train }, { ...base, epochs: 1, distillation: { teacher, method: kdMethod(teacher, student, 2, 0.5) } });
     assert.equal(maxAbsDifference(weightsOf(teacher), teacherBefore), 0);
     assert.ok(maxAbsDifference(weightsOf(student).slice(-2), movingBefore) > 1e-4, "student moving mean/variance updated in training mode");
     const logitsAfter = (await liveTeacherLogits(teacher, xs).array()) as number[][];
@@ -167,26 +167,26 @@ describe("trainer", () => {
     assert.ok(Math.abs((a.history[0].val_loss ?? NaN) - (b.history[0].val_loss ?? NaN)) < 1e-6);
 
     const teacher = tinyConvNet(122);
-    const source = new TeacherLogitSource(teacher, "memory", 2, scale);
+    const source = new TeacherOutputSource(teacher, "memory", 2, { preprocess: scale });
     const xs = tf.randomUniform([3, 8, 8, 1], 0, 1, "float32", 4) as tf.Tensor4D;
-    const viaSource = await source.logitsFor({ xs, labels: tf.tensor1d([0, 1, 0], "int32"), ids: [0, 1, 2] }, "test");
+    const viaSource = await source.outputsFor({ xs, labels: tf.tensor1d([0, 1, 0], "int32"), ids: [0, 1, 2] }, "test");
     const direct = tf.tidy(() => liveTeacherLogits(teacher, scale(xs)));
-    assert.ok(tf.max(tf.abs(tf.sub(viaSource, direct))).dataSync()[0] < 1e-6);
-    tf.dispose([xs, viaSource, direct]);
+    assert.ok(tf.max(tf.abs(tf.sub(viaSource.logits, direct))).dataSync()[0] < 1e-6);
+    tf.dispose([xs, viaSource.logits, direct]);
   });
 
   test("a disk cache filled up front is read back for the same teacher only", async () => {
     const teacher = tinyConvNet(61, 2, 4);
     const dir = tempDir();
-    const source = new TeacherLogitSource(teacher, { dir }, 2);
+    const source = new TeacherOutputSource(teacher, { dir }, 2);
     await fillTeacherCache(source, taskSource(task, 64, false)({ epoch: 0, seed: 0 }));
     assert.equal(source.cache?.size, task.count);
-    const reread = new TeacherLogitSource(teacher, { dir }, 2);
+    const reread = new TeacherOutputSource(teacher, { dir }, 2);
     assert.equal(reread.cache?.size, task.count);
-    const other = new TeacherLogitSource(tinyConvNet(62, 2, 4), { dir }, 2);
+    const other = new TeacherOutputSource(tinyConvNet(62, 2, 4), { dir }, 2);
     assert.equal(other.cache?.size, 0, "a different teacher does not read these logits");
     const student = tinyConvNet(63, 2, 3);
-    const result = await trainModel(student, { train: data.train }, { ...base, epochs: 1, distillation: { teacher, temperature: 2, alpha: 0.5, cache: { dir } } });
+    const result = await trainModel(student, { train: data.train }, { ...base, epochs: 1, distillation: { teacher, method: kdMethod(teacher, student, 2, 0.5), cache: { dir } } });
     assert.deepEqual(result.teacherCache, { hits: Math.ceil(task.count / 32), misses: 0 });
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -225,8 +225,8 @@ describe("trainer", () => {
     await assert.rejects(trainModel(model, { train: floatLabels }, base), /train epoch 1 batch 1: labels must be int32/);
     const teacher = tinyConvNet(92);
     const noIds = () => [{ xs: tf.zeros([2, 8, 8, 1]) as tf.Tensor4D, labels: tf.tensor1d([0, 1], "int32") }];
-    await assert.rejects(trainModel(model, { train: noIds }, { ...base, distillation: { teacher, temperature: 2, alpha: 0.5, cache: "memory" } }), /needs batch.ids/);
+    await assert.rejects(trainModel(model, { train: noIds }, { ...base, distillation: { teacher, method: kdMethod(teacher, model, 2, 0.5), cache: "memory" } }), /needs batch.ids/);
     const augmented = () => [{ xs: tf.zeros([2, 8, 8, 1]) as tf.Tensor4D, labels: tf.tensor1d([0, 1], "int32"), ids: [0, 1], augmented: true }];
-    await assert.rejects(trainModel(model, { train: augmented }, { ...base, distillation: { teacher, temperature: 2, alpha: 0.5, cache: "memory" } }), /un-augmented/);
+    await assert.rejects(trainModel(model, { train: augmented }, { ...base, distillation: { teacher, method: kdMethod(teacher, model, 2, 0.5), cache: "memory" } }), /un-augmented/);
   });
 });

@@ -12,7 +12,8 @@ describe("experiment configs", () => {
         assert.equal(config.profile, profile);
         assert.ok(config.epochs >= 1 && config.batchSize >= 1 && Number.isInteger(config.seed));
         assert.ok(config.student.model.length > 0);
-        assert.ok(config.distillation.alpha >= 0 && config.distillation.alpha <= 1 && config.distillation.temperature > 0);
+        if (config.teacher) assert.deepEqual(config.distillation, { method: "kd", params: { temperature: 4, alpha: 0.5 }, cacheTeacherOutputs: true });
+        else assert.equal(config.distillation.method, "none");
       }
     }
   });
@@ -36,7 +37,7 @@ describe("experiment configs", () => {
     assert.equal(final.student.dropout, 0.3);
     const alone = getExperiment("pneumonia-student-alone", "full");
     assert.equal(alone.teacher, null);
-    assert.equal(alone.distillation.alpha, 1);
+    assert.deepEqual(alone.distillation, { method: "none", params: {}, cacheTeacherOutputs: false });
     assert.equal(alone.student.model, final.student.model, "the lone student is the final stage's student");
     assert.equal(getExperiment("cifar10-teacher-student", "full").dataset.inputSize, 32);
     const model1 = getExperiment("pneumonia-model1-pretrained", "full");
@@ -85,7 +86,7 @@ describe("config overrides", () => {
     const base = getExperiment("pneumonia-final", "quick");
     assert.throws(
       () => applyOverrides(base, ["optimizer.learningRate=0.1"]),
-      (error: Error) => error instanceof ConfigError && /unknown config key "optimizer.learningRate"; valid keys: .*optimizer\.lr/.test(error.message) && error.message.includes("distillation.temperature"),
+      (error: Error) => error instanceof ConfigError && /unknown config key "optimizer.learningRate"; valid keys: .*optimizer\.lr/.test(error.message) && error.message.includes("distillation.params.<name>"),
     );
     assert.throws(() => applyOverrides(base, ["epochs"]), /must look like key.path=value/);
   });
@@ -98,13 +99,17 @@ describe("config overrides", () => {
     assert.throws(() => applyOverrides(base, ["epochs=null"]), /epochs must be an integer/);
     assert.throws(() => applyOverrides(base, ["augmentation.enabled=yes"]), /augmentation\.enabled must be true or false, got "yes"/);
     assert.throws(() => applyOverrides(base, ["optimizer.kind=rmsprop"]), /optimizer\.kind must be one of sgd, adam/);
-    assert.throws(() => applyOverrides(base, ["distillation.alpha=1.5"]), /distillation\.alpha must be a number in \[0, 1\]/);
+    assert.throws(() => applyOverrides(base, ["distillation.params.alpha=1.5"]), /distillation\.params\.alpha of kd must be a number ≥ 0 and ≤ 1 \(weight α of the hard-label cross-entropy/);
+    assert.throws(() => applyOverrides(base, ["distillation.params.beta=8"]), /distillation method kd has no parameter "beta"; its parameters: temperature, alpha/);
+    assert.throws(() => applyOverrides(base, ["distillation.method=hinton"]), /distillation\.method must be one of none, kd/);
     assert.throws(() => applyOverrides(base, ["student.model=resnet50"]), /student\.model must be one of cifar-teacher/);
     assert.equal(parseOverrideValue("dataset.trainLimit", "none"), null);
   });
 
   test("the whole config is checked after the overrides", () => {
-    assert.throws(() => applyOverrides(getExperiment("pneumonia-student-alone", "quick"), ["distillation.alpha=0.5"]), /no teacher, so distillation.alpha must be 1/);
+    assert.throws(() => applyOverrides(getExperiment("pneumonia-student-alone", "quick"), ["distillation.params.alpha=0.5"]), /there is no teacher, so no distillation method/);
+    assert.throws(() => applyOverrides(getExperiment("pneumonia-student-alone", "quick"), ["distillation.method=kd"]), /there is no teacher, so distillation.method must be "none"/);
+    assert.throws(() => applyOverrides(getExperiment("pneumonia-final", "quick"), ["distillation.method=none"]), /"none" leaves the teacher unused/);
     assert.throws(() => applyOverrides(getExperiment("pneumonia-student-alone", "quick"), ["teacher.dropout=0.1"]), /teacher.dropout: pneumonia-student-alone has no teacher/);
     assert.throws(() => applyOverrides(getExperiment("pneumonia-final", "quick"), ["student.model=cifar-student"]), /cifar-student does not fit the chest-xray dataset/);
     assert.throws(() => applyOverrides(getExperiment("pneumonia-final", "quick"), ["schedule.kind=cosine"]), /schedule\.epochs must be a positive number/);

@@ -4,7 +4,7 @@
  * MethodDefinition and add it to METHODS below.
  */
 import { kd } from "./kd";
-import { MethodDefinition, MethodParamError } from "./method";
+import { DistillationMethod, MethodContext, MethodDefinition, MethodParamError, resolveParams } from "./method";
 
 const METHODS: readonly MethodDefinition[] = [kd];
 
@@ -24,6 +24,12 @@ export function getMethod(name: string): MethodDefinition {
   const method = registry.get(name);
   if (!method) throw new MethodParamError(`unknown distillation method "${name}"; known: ${methodNames().join(", ")}`);
   return method;
+}
+
+/** The method `name` for a teacher/student pair, its parameters checked and completed with its defaults. */
+export function createMethod(name: string, params: Readonly<Record<string, unknown>>, context: MethodContext): DistillationMethod {
+  const definition = getMethod(name);
+  return definition.create(resolveParams(definition, params), context);
 }
 
 export type { DistillationMethod, EagerLossInput, GraphLossInput, MethodContext, MethodDefinition, MethodParams, MethodTaps, ParamSpec, ParamValue } from "./method";
