@@ -16,5 +16,7 @@ export type { RunOptions, TrainedModels } from "./experiments/run";
 export { defaultRunsRoot, latestExperimentRun, runExperiment, runExperimentWithModels } from "./experiments/run";
 export type { MetricSummary, SeedRun, SeedStudyOptions, SeedStudySummary } from "./experiments/seed-study";
 export { runSeedStudy, seedConfigs, seedResultRows, summariseSeedStudy } from "./experiments/seed-study";
+export type { MethodRun, MethodStudyOptions, MethodStudyTask, MethodSummary } from "./experiments/method-study";
+export { METHOD_STUDY_TASKS, methodResultRows, methodStudyConfig, runMethodStudy, summariseMethodStudy } from "./experiments/method-study";
 export type { PairedDifference, Spread } from "./experiments/seed-stats";
 export { formatPercentSpread, pairedDifference, spreadOf } from "./experiments/seed-stats";

@@ -58,6 +58,14 @@ function fullStage(name: ExperimentName): Stage {
         // The study does not give CIFAR's optimizer; SGD at 1e-4 would not reach its 73 % in 25 epochs.
         optimizer: { kind: "adam", lr: 1e-3, momentum: 0.8 },
       };
+    case "cifar10-student-alone":
+      return {
+        ...fullStage("cifar10-teacher-student"),
+        name,
+        description: "Stage 1's CIFAR-10 student trained alone (no teacher: cross-entropy only), the baseline its distilled students are compared with",
+        teacher: null,
+        distillation: { method: "none", params: {}, cacheTeacherOutputs: false },
+      };
     case "pneumonia-model1-pretrained":
       return {
         ...STUDY_DEFAULTS,

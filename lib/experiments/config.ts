@@ -7,7 +7,7 @@
 import type { ScheduleConfig } from "../distill/index";
 import type { ModelName } from "../models/index";
 
-export const EXPERIMENT_NAMES = ["cifar10-teacher-student", "pneumonia-model1-pretrained", "pneumonia-model2", "pneumonia-final", "pneumonia-student-alone"] as const;
+export const EXPERIMENT_NAMES = ["cifar10-teacher-student", "cifar10-student-alone", "pneumonia-model1-pretrained", "pneumonia-model2", "pneumonia-final", "pneumonia-student-alone"] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
 export const PROFILES = ["quick", "standard", "full"] as const;
