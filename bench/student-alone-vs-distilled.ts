@@ -1,56 +1,37 @@
 /**
- * The study's closing comparison on the embedded synthetic chest X-rays: the
- * final stage's student distilled from its teacher (pneumonia-final) against
- * the same student trained alone (pneumonia-student-alone), over several
- * seeds, on a slightly larger variant of the quick profile. For each seed the
- * two students start from the same weights and see the same batches.
+ * Notebook 05's comparison from the command line, without Jupyter: the final
+ * stage's student distilled from its teacher (pneumonia-final) against the
+ * same student trained alone (pneumonia-student-alone), over several seeds,
+ * through the same seed study (lib/experiments/seed-study.ts) and summaries.
+ * Default: the quick profile with 3× the training images and 3 epochs.
  * Usage:
- *   node --import tsx bench/student-alone-vs-distilled.ts [--seeds 1,2,3] [--set key=value ...]
+ *   node --import tsx bench/student-alone-vs-distilled.ts [--profile quick|standard|full] [--seeds N] [--first-seed S] [--set key=value ...]
  */
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { initBackend } from "../lib/backend";
-import { applyOverrides, ExperimentResult, getExperiment, runExperiment, scalarMetrics } from "../lib/experiments";
-import { parseFlags } from "../lib/commands/command";
+import { formatPercentSpread, runExperiment, runSeedStudy, summariseSeedStudy } from "../lib/experiments";
 
-/** The quick profile with 3× the training images, 3 epochs and the whole (48-image) synthetic test split. */
-const VARIANT = ["dataset.trainLimit=48", "dataset.validationLimit=16", "dataset.testLimit=null", "batchSize=16", "epochs=3"];
-const METRICS = ["accuracy", "auc", "sensitivity", "specificity"] as const;
-
-function mean(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-function sd(values: number[]): number {
-  const m = mean(values);
-  return values.length < 2 ? 0 : Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1));
-}
+/** The quick profile with 3× the training images, 3 epochs and the whole test split. */
+const QUICK_VARIANT = ["dataset.trainLimit=48", "dataset.validationLimit=16", "dataset.testLimit=null", "batchSize=16", "epochs=3"];
 
 async function main(): Promise<void> {
-  const { flags } = parseFlags(process.argv.slice(2));
-  const seeds = (flags.get("seeds")?.[0] ?? "1,2,3").split(",").map(Number);
-  const overrides = [...VARIANT, ...(flags.get("set") ?? [])];
+  const { values } = parseArgs({ options: { profile: { type: "string", default: "quick" }, seeds: { type: "string", default: "3" }, "first-seed": { type: "string", default: "1" }, set: { type: "string", multiple: true, default: [] } }, strict: true });
+  const profile = values.profile as string;
+  const shared = [...(profile === "quick" ? QUICK_VARIANT : []), ...(values.set as string[])];
   console.log((await initBackend()).line);
   const runsRoot = path.join(os.tmpdir(), "kdlab-bench-runs");
-  const rows: { seed: number; student: string; metrics: Record<string, number>; seconds: number; teacherAuc?: number }[] = [];
   const started = Date.now();
-  for (const seed of seeds) {
-    for (const [label, experiment] of [["distilled", "pneumonia-final"], ["alone", "pneumonia-student-alone"]] as const) {
-      const config = applyOverrides(getExperiment(experiment, "quick"), [...overrides, `seed=${seed}`]);
-      const result: ExperimentResult = await runExperiment(config, { runsRoot, progress: "off", log: () => undefined });
-      rows.push({ seed, student: label, metrics: scalarMetrics(result.student.test), seconds: result.student.seconds.train, teacherAuc: result.teacher && scalarMetrics(result.teacher.test).auc });
-      console.log(`seed ${seed} ${label}: ${METRICS.map((m) => `${m} ${scalarMetrics(result.student.test)[m].toFixed(3)}`).join("  ")}  (student ${result.student.seconds.train.toFixed(1)} s${result.teacher ? `, teacher test accuracy ${result.teacher.test.accuracy.toFixed(3)} auc ${scalarMetrics(result.teacher.test).auc.toFixed(3)}` : ""})`);
-    }
-  }
-  const header = `| student | ${METRICS.join(" | ")} |`;
-  console.log(`\nper seed (test split, ${rows.length / 2} seeds; overrides: ${overrides.join(" ")})\n\n| seed ${header}\n|---|---|${METRICS.map(() => "---").join("|")}|`);
-  for (const row of rows) console.log(`| ${row.seed} | ${row.student} | ${METRICS.map((m) => row.metrics[m].toFixed(3)).join(" | ")} |`);
-  console.log(`\nmean ± sd over seeds\n\n${header}\n|---|${METRICS.map(() => "---").join("|")}|`);
-  for (const student of ["distilled", "alone"]) {
-    const mine = rows.filter((r) => r.student === student);
-    console.log(`| ${student} | ${METRICS.map((m) => `${mean(mine.map((r) => r.metrics[m])).toFixed(3)} ± ${sd(mine.map((r) => r.metrics[m])).toFixed(3)}`).join(" | ")} |`);
-  }
-  console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const runs = await runSeedStudy({ profile, seeds: Number(values.seeds), firstSeed: Number(values["first-seed"]), shared }, (config) => runExperiment(config, { runsRoot, progress: "off", log: () => undefined, modelCache: "use" }));
+  for (const run of runs) console.log(`seed ${run.seed}: alone ${(100 * run.alone.student.test.accuracy).toFixed(2)} %, distilled ${(100 * run.distilled.student.test.accuracy).toFixed(2)} %`);
+  const summary = summariseSeedStudy(runs);
+  const d = summary.accuracy.difference;
+  console.log(`\n${profile} profile${shared.length ? ` (${shared.join(" ")})` : ""}, seeds ${summary.seeds.join(", ")}, ${summary.teachers} teacher(s)`);
+  console.log(`student alone:     ${formatPercentSpread(summary.accuracy.alone)}`);
+  console.log(`distilled student: ${formatPercentSpread(summary.accuracy.distilled)}`);
+  console.log(`distilled − alone: ${(100 * d.mean).toFixed(2)} points (95 % CI ${(100 * d.ci95[0]).toFixed(2)} to ${(100 * d.ci95[1]).toFixed(2)})`);
+  console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 main().catch((error) => {
