@@ -3,10 +3,13 @@
  * is). Adding one: write lib/distill/methods/<name>.ts exporting a
  * MethodDefinition and add it to METHODS below.
  */
+import { at } from "./at";
+import { fitnets } from "./fitnets";
 import { kd } from "./kd";
+import { rkd } from "./rkd";
 import { DistillationMethod, MethodContext, MethodDefinition, MethodParamError, resolveParams } from "./method";
 
-const METHODS: readonly MethodDefinition[] = [kd];
+const METHODS: readonly MethodDefinition[] = [kd, at, rkd, fitnets];
 
 const registry = new Map<string, MethodDefinition>(METHODS.map((m) => [m.name, m]));
 
