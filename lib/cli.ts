@@ -1,9 +1,10 @@
 /**
- * The `kdlab` command line. Each subcommand lives in lib/commands/<name>.ts
- * and is listed here once.
+ * The `kdlab` command line, parsed by commander. Each subcommand lives in
+ * lib/commands/<name>.ts (its arguments, options, help and action; see
+ * command.ts) and is listed here once.
  */
 import { benchCommand } from "./commands/bench";
-import { Command, UsageError } from "./commands/command";
+import { Command, CommandSpec, commandPath, CommandUsageError, execute } from "./commands/command";
 import { dataCommand } from "./commands/data";
 import { doctorCommand } from "./commands/doctor";
 import { labCommand } from "./commands/lab";
@@ -15,54 +16,48 @@ import { trainCommand } from "./commands/train";
 
 const COMMANDS: Command[] = [reproduceCommand, runCommand, trainCommand, dataCommand, modelsCommand, labCommand, tensorboardCommand, doctorCommand, benchCommand];
 
-function help(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return `usage: kdlab <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n\`kdlab help <command>\` or \`kdlab <command> --help\` shows a command's options; \`kdlab --version\` the version.`;
-}
-
 function version(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pkg = require("../package.json") as { version: string };
   return `kdlab ${pkg.version}`;
 }
 
+/** `kdlab help [command [subcommand]]`: that command's usage, or the list of commands. */
+const helpCommand: CommandSpec = {
+  name: "help",
+  summary: "show a command's usage and options, e.g. `kdlab help train`, `kdlab help data inspect`",
+  define: (cmd) => cmd.argument("[command...]", "a command, and a subcommand of it"),
+  async action(names, _options, { command }) {
+    const program = command.parent ?? command;
+    let target = program;
+    for (const name of names) {
+      const next = target.commands.find((c) => c.name() === name);
+      if (!next) throw new CommandUsageError(`unknown command "${names.join(" ")}"`, program);
+      target = next;
+    }
+    target.outputHelp();
+    return 0;
+  },
+};
+
+const KDLAB: CommandSpec = {
+  name: "kdlab",
+  summary: "knowledge-distillation workbench for radiology images",
+  define: (cmd) =>
+    cmd
+      .version(version(), "-V, --version", "print kdlab's version")
+      .addHelpText("after", "\n`kdlab help <command>` or `kdlab <command> --help` shows a command's options; `kdlab --version` the version."),
+  subcommands: [...COMMANDS, helpCommand],
+};
+
 /** Exit codes, the same for every command: 0 done, 1 failed, 2 a usage error (with the usage printed). */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === "--version" || name === "-V") {
-    console.log(version());
-    return 0;
-  }
-  if (name === "help" && rest.length > 0) {
-    const wanted = COMMANDS.find((c) => c.name === rest[0]);
-    if (!wanted) {
-      console.error(`kdlab help: unknown command "${rest[0]}"\n\n${help()}`);
-      return 2;
-    }
-    console.log(wanted.usage);
-    return 0;
-  }
-  if (!name || name === "help" || name === "--help" || name === "-h") {
-    console.log(help());
-    return 0;
-  }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    console.error(`kdlab: unknown command "${name}"\n\n${help()}`);
-    return 2;
-  }
-  if (rest.includes("--help") || rest.includes("-h")) {
-    console.log(command.usage);
-    return 0;
-  }
   try {
-    return await command.run(rest);
+    return await execute(KDLAB, argv.length === 0 ? ["help"] : argv);
   } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`kdlab ${name}: ${error.message}\n\n${command.usage}`);
-      return 2;
-    }
-    throw error;
+    if (!(error instanceof CommandUsageError)) throw error;
+    console.error(`${commandPath(error.command)}: ${error.message}\n`);
+    error.command.outputHelp({ error: true });
+    return 2;
   }
 }

@@ -15,37 +15,16 @@ import { runBench } from "../bench/run";
 import { BENCH_PARTS, BenchPart } from "../bench/schema";
 import { benchSettings } from "../bench/settings";
 import { PROJECT_ROOT } from "../notebook/python";
-import { Command, parseFlags, UsageError } from "./command";
+import { defineCommand, option, UsageError } from "./command";
 
 /** Every part `--only` takes: the speed parts (run by default) and fidelity (only when named: 10–15 minutes of training). */
 const ALL_PARTS = [...BENCH_PARTS, FIDELITY_PART] as const;
 type Part = (typeof ALL_PARTS)[number];
 
-const USAGE = `usage: kdlab bench [--quick] [--only part,...] [--threads N] [--json] [--out DIR]
-
-Measures on this machine, with the same models, batch sizes, input sizes and threads everywhere:
-training throughput of kdlab, Keras 3 (TensorFlow) and PyTorch; inference latency and throughput;
-distillation overhead; the data pipeline's rate; peak RSS while training; the attainable FP32 rate.
-Writes bench/results/<date>.json and .md (quick runs and subsets get a suffix) and prints the table.
-The first run installs torch and torchvision (bench/requirements.txt) into the project's Python.
-
---only fidelity trains the ${FIDELITY_EXPERIMENT} experiment (${FIDELITY_PROFILE} profile) on the real
-PneumoniaMNIST in kdlab and in Keras, ${fidelitySettings("full", 1).seeds.length} seeds each, and writes bench/results/fidelity-<date>.json
-and .md: test accuracy and ROC AUC per seed, mean ± sd, kdlab against Keras's seed spread.
-
---quick     fewer steps, 224 models at 96×96 (about 3 minutes instead of 15); fidelity: 2 seeds × 1 epoch
---only      a subset of: ${ALL_PARTS.join(", ")} (default: all but ${FIDELITY_PART})
---threads   intra- and inter-op threads for every framework (default: the CPU count, ${os.availableParallelism()} here)
---json      print the result JSON instead of the Markdown
---out       folder for the result files (default bench/results)`;
-
-const OPTIONS = ["quick", "only", "threads", "json", "out"];
-
-function single(flags: Map<string, string[]>, key: string): string | undefined {
-  const values = flags.get(key);
-  if (values && values.length > 1) throw new UsageError(`--${key} given ${values.length} times`);
-  return values?.[0];
-}
+const DESCRIPTION = [
+  "Measures on this machine, with the same models, batch sizes, input sizes and threads everywhere: training throughput of kdlab, Keras 3 (TensorFlow) and PyTorch; inference latency and throughput; distillation overhead; the data pipeline's rate; peak RSS while training; the attainable FP32 rate. Writes bench/results/<date>.json and .md (quick runs and subsets get a suffix) and prints the table. The first run installs torch and torchvision (bench/requirements.txt) into the project's Python.",
+  `--only fidelity trains the ${FIDELITY_EXPERIMENT} experiment (${FIDELITY_PROFILE} profile) on the real PneumoniaMNIST in kdlab and in Keras, ${fidelitySettings("full", 1).seeds.length} seeds each, and writes bench/results/fidelity-<date>.json and .md: test accuracy and ROC AUC per seed, mean ± sd, kdlab against Keras's seed spread.`,
+].join("\n\n");
 
 function parseParts(raw: string | undefined): Part[] {
   if (raw === undefined) return [...BENCH_PARTS];
@@ -68,38 +47,41 @@ function parseThreads(raw: string | undefined): number {
   return threads;
 }
 
-export const benchCommand: Command = {
+export const benchCommand = defineCommand<{ quick?: boolean; only?: string; threads?: string; json?: boolean; out?: string }>({
   name: "bench",
   summary: "training speed and memory of kdlab beside Keras and PyTorch on this machine",
-  usage: USAGE,
-  async run(args) {
-    const { positional, flags } = parseFlags(args, ["quick", "json"], OPTIONS);
-    for (const key of flags.keys()) if (!OPTIONS.includes(key)) throw new UsageError(`unknown option --${key}`);
-    if (positional.length > 0) throw new UsageError(`unexpected arguments: ${positional.join(" ")}`);
-    const parts = parseParts(single(flags, "only"));
-    const threads = parseThreads(single(flags, "threads"));
+  description: DESCRIPTION,
+  define: (cmd) =>
+    cmd
+      .option("--quick", "fewer steps, 224 models at 96×96 (about 3 minutes instead of 15); fidelity: 2 seeds × 1 epoch")
+      .addOption(option("--only <parts>", `a comma-separated subset of: ${ALL_PARTS.join(", ")} (default: all but ${FIDELITY_PART})`))
+      .addOption(option("--threads <N>", `intra- and inter-op threads for every framework (default: the CPU count, ${os.availableParallelism()} here)`))
+      .option("--json", "print the result JSON instead of the Markdown")
+      .addOption(option("--out <DIR>", "folder for the result files (default bench/results)")),
+  async action(_args, { quick, only, threads: threadsText, json, out: outDir }, { argv }) {
+    const parts = parseParts(only);
+    const threads = parseThreads(threadsText);
     // tfjs-node's TensorFlow reads its thread pools' sizes from these when it loads.
     if (!currentBackend()) {
       process.env.TF_NUM_INTRAOP_THREADS = String(threads);
       process.env.TF_NUM_INTEROP_THREADS = process.env.TF_NUM_INTEROP_THREADS ?? String(threads);
     }
-    const mode = flags.has("quick") ? "quick" : "full";
-    const command = ["kdlab bench", ...args].join(" ");
+    const mode = quick ? "quick" : "full";
+    const command = ["kdlab bench", ...argv].join(" ");
     const log = (line: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
     const speedParts = parts.filter(isSpeedPart);
-    const outDir = single(flags, "out");
     const wrote = (files: { json: string; markdown: string }, seconds: number): void => console.error(`kdlab bench: wrote ${path.relative(PROJECT_ROOT, files.json)} and ${path.relative(PROJECT_ROOT, files.markdown)} (${seconds.toFixed(0)} s)`);
     try {
       if (speedParts.length > 0) {
         const result = await runBench({ settings: benchSettings(mode, threads), parts: speedParts, command, log });
         const files = writeBenchResult(result, outDir);
-        console.log(flags.has("json") ? JSON.stringify(result, null, 2) : benchMarkdown(result));
+        console.log(json ? JSON.stringify(result, null, 2) : benchMarkdown(result));
         wrote(files, result.totalSeconds);
       }
       if (parts.includes(FIDELITY_PART)) {
         const result = await runFidelity({ settings: fidelitySettings(mode, threads), command, log });
         const files = writeFidelityResult(result, outDir);
-        console.log(flags.has("json") ? JSON.stringify(result, null, 2) : fidelityMarkdown(result));
+        console.log(json ? JSON.stringify(result, null, 2) : fidelityMarkdown(result));
         wrote(files, result.totalSeconds);
       }
     } catch (error) {
@@ -108,4 +90,4 @@ export const benchCommand: Command = {
     }
     return 0;
   },
-};
+});

@@ -1,14 +1,14 @@
+/** `kdlab doctor`: the backend, TensorFlow, Node, tslab, Jupyter and kernel kdlab runs on; exit 1 when Jupyter or the kernel is missing. */
 import { doctor } from "../doctor";
-import { Command, parseFlags } from "./command";
+import { defineCommand } from "./command";
 
-export const doctorCommand: Command = {
+export const doctorCommand = defineCommand<{ json?: boolean }>({
   name: "doctor",
   summary: "show the backend, TensorFlow, Node, tslab, Jupyter and kernel kdlab runs on",
-  usage: "usage: kdlab doctor [--json]",
-  async run(args) {
-    const { flags } = parseFlags(args, ["json"], []);
+  define: (cmd) => cmd.option("--json", "print the report as JSON: {backend, tfVersion, node, tslab, jupyter, kernel}"),
+  async action(_args, { json }) {
     const report = await doctor();
-    if (flags.has("json")) {
+    if (json) {
       console.log(JSON.stringify(report, null, 2));
     } else {
       console.log(report.backendLine);
@@ -19,4 +19,4 @@ export const doctorCommand: Command = {
     const healthy = !("error" in report.jupyter) && !("error" in report.kernel);
     return healthy ? 0 : 1;
   },
-};
+});

@@ -1,25 +1,29 @@
+/** `kdlab lab`: JupyterLab on notebooks/, with the "TypeScript (kdlab)" kernel; arguments after `--` go to `jupyter lab`. */
 import { spawn } from "node:child_process";
 import { PROJECT_ROOT, pythonTool } from "../notebook/python";
 import { labArgs } from "../lab";
-import { Command, parseFlags } from "./command";
+import { defineCommand, option, UsageError } from "./command";
 
-export const labCommand: Command = {
+export const labCommand = defineCommand<{ port?: string; ip?: string; browser: boolean }>({
   name: "lab",
   summary: "open JupyterLab on the notebooks, with the \"TypeScript (kdlab)\" kernel",
-  usage: `usage: kdlab lab [--port N] [--ip ADDRESS] [--no-browser] [-- extra jupyter lab arguments]
-
-  Starts JupyterLab from the project's Python environment (.venv or the active conda env)
-  on notebooks/. It listens on 127.0.0.1 unless --ip says otherwise.`,
-  async run(args) {
-    const split = args.indexOf("--");
-    const own = split >= 0 ? args.slice(0, split) : args;
-    const extra = split >= 0 ? args.slice(split + 1) : [];
-    const { flags } = parseFlags(own, ["no-browser"], ["port", "ip"]);
-    const port = flags.get("port")?.[0];
-    const child = spawn(pythonTool("jupyter"), labArgs({ port: port ? Number(port) : undefined, ip: flags.get("ip")?.[0], openBrowser: !flags.has("no-browser"), extraArgs: extra }), {
+  description: "Starts JupyterLab from the project's Python environment (.venv or the active conda env) on notebooks/. It listens on 127.0.0.1 unless --ip says otherwise.",
+  define: (cmd) =>
+    cmd
+      .usage("[options] [-- extra jupyter lab arguments]")
+      .argument("[jupyter-args...]", "after --: extra arguments for jupyter lab")
+      .addOption(option("--port <N>", "the port to listen on"))
+      .addOption(option("--ip <ADDRESS>", "the address to listen on (default 127.0.0.1)"))
+      .option("--no-browser", "do not open a browser"),
+  async action(args, { port, ip, browser }, { argv }) {
+    // Positional arguments are jupyter's only after `--`.
+    const split = argv.indexOf("--");
+    const extraArgs = split >= 0 ? argv.slice(split + 1) : [];
+    if (args.length > extraArgs.length) throw new UsageError(`unexpected arguments: ${args.slice(0, args.length - extraArgs.length).join(" ")} (jupyter lab's go after --)`);
+    const child = spawn(pythonTool("jupyter"), labArgs({ port: port ? Number(port) : undefined, ip, openBrowser: browser, extraArgs }), {
       cwd: PROJECT_ROOT,
       stdio: "inherit",
     });
     return await new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
   },
-};
+});

@@ -3,20 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend";
 import { MODEL_NAMES, MODELS, modelEntry, isModelName } from "../models/registry";
 import { formatSummary, summarizeModel } from "../models/summary";
-import { Command, parseFlags, UsageError } from "./command";
-
-const USAGE = `usage: kdlab models list [--json]
-       kdlab models summary <name> [--input N] [--json]
-
-models: ${MODEL_NAMES.join(", ")}
---input N   square input side (default: the study's, 32 for CIFAR, 224 otherwise; backbones need N ≥ 32)
---json      {"name", "params": {"total", "trainable", "nonTrainable"}, "layers": [{"name", "class", "outputShape", "params"}]}`;
-
-function single(flags: Map<string, string[]>, key: string): string | undefined {
-  const values = flags.get(key);
-  if (values && values.length > 1) throw new UsageError(`--${key} given ${values.length} times`);
-  return values?.[0];
-}
+import { argument, defineCommand, option, UsageError } from "./command";
 
 function parseInputSize(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -25,41 +12,52 @@ function parseInputSize(raw: string | undefined): number | undefined {
   return size;
 }
 
-export const modelsCommand: Command = {
+const JSON_HELP = `print JSON: {"name", "params": {"total", "trainable", "nonTrainable"}, "layers": [{"name", "class", "outputShape", "params"}]}`;
+
+export const modelsCommand = defineCommand({
   name: "models",
   summary: "list the study's models, or print one's parameters and layers",
-  usage: USAGE,
-  async run(args) {
-    const { positional, flags } = parseFlags(args, ["json"], ["input"]);
-    const json = flags.has("json");
-    const [action, name, ...extra] = positional;
-    if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(" ")}`);
-    if (action === "list") {
-      if (name !== undefined) throw new UsageError("list takes no model name");
-      const entries = [...MODELS.values()].map((e) => ({ name: e.name, inputSize: e.inputSize, description: e.description }));
-      if (json) console.log(JSON.stringify(entries, null, 2));
-      else {
-        const width = Math.max(...entries.map((e) => e.name.length));
-        for (const e of entries) console.log(`${e.name.padEnd(width)}  ${String(e.inputSize).padStart(3)}px  ${e.description}`);
-      }
-      return 0;
-    }
-    if (action !== "summary") throw new UsageError(action === undefined ? "say list or summary" : `unknown action "${action}"`);
-    if (name === undefined) throw new UsageError("summary needs a model name");
-    if (!isModelName(name)) throw new UsageError(`unknown model "${name}"; known: ${MODEL_NAMES.join(", ")}`);
-    const inputSize = parseInputSize(single(flags, "input"));
-    const backend = await initBackend();
-    if (!json) console.error(backend.line);
-    let model: tf.LayersModel;
-    try {
-      model = modelEntry(name).build({ inputSize });
-    } catch (error) {
-      console.error(`kdlab models: cannot build ${name}${inputSize ? ` at ${inputSize}×${inputSize}` : ""}: ${(error as Error).message}`);
-      return 1;
-    }
-    const summary = { ...summarizeModel(model), name };
-    model.dispose();
-    console.log(json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
-    return 0;
-  },
-};
+  define: (cmd) => cmd.addHelpText("after", `\nmodels: ${MODEL_NAMES.join(", ")}`),
+  subcommands: [
+    defineCommand<{ json?: boolean }>({
+      name: "list",
+      summary: "the study's models: name, input size, description",
+      define: (cmd) => cmd.option("--json", "print JSON: [{name, inputSize, description}]"),
+      async action(_args, { json }) {
+        const entries = [...MODELS.values()].map((e) => ({ name: e.name, inputSize: e.inputSize, description: e.description }));
+        if (json) console.log(JSON.stringify(entries, null, 2));
+        else {
+          const width = Math.max(...entries.map((e) => e.name.length));
+          for (const e of entries) console.log(`${e.name.padEnd(width)}  ${String(e.inputSize).padStart(3)}px  ${e.description}`);
+        }
+        return 0;
+      },
+    }),
+    defineCommand<{ input?: string; json?: boolean }>({
+      name: "summary",
+      summary: "one model's parameter counts and layers",
+      define: (cmd) =>
+        cmd
+          .addArgument(argument("name", `one of ${MODEL_NAMES.join(", ")}`, "summary needs a model name"))
+          .addOption(option("--input <N>", "square input side (default: the study's, 32 for CIFAR, 224 otherwise; backbones need N ≥ 32)"))
+          .option("--json", JSON_HELP),
+      async action([name], { input, json }) {
+        if (!isModelName(name)) throw new UsageError(`unknown model "${name}"; known: ${MODEL_NAMES.join(", ")}`);
+        const inputSize = parseInputSize(input);
+        const backend = await initBackend();
+        if (!json) console.error(backend.line);
+        let model: tf.LayersModel;
+        try {
+          model = modelEntry(name).build({ inputSize });
+        } catch (error) {
+          console.error(`kdlab models: cannot build ${name}${inputSize ? ` at ${inputSize}×${inputSize}` : ""}: ${(error as Error).message}`);
+          return 1;
+        }
+        const summary = { ...summarizeModel(model), name };
+        model.dispose();
+        console.log(json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+        return 0;
+      },
+    }),
+  ],
+});

@@ -1,29 +1,28 @@
+/** `kdlab run <notebook>`: one notebook, headless, with parameters; the executed notebook and its HTML. */
 import * as path from "node:path";
 import { parseParameterAssignments } from "../notebook/parameters";
 import { NotebookCellError, runNotebook } from "../notebook/runner";
-import { Command, UsageError, parseFlags } from "./command";
+import { argument, defineCommand, option, repeatable, UsageError } from "./command";
 
-export const runCommand: Command = {
+export const runCommand = defineCommand<{ set?: string[]; out?: string; timeout?: string }>({
   name: "run",
   summary: "execute one notebook headless, with parameters, saving the executed notebook and HTML",
-  usage: `usage: kdlab run <notebook.ipynb> [--set name=value ...] [--out DIR] [--timeout SECONDS]
-
-  --set name=value   override a name declared in the notebook's parameters cell (repeatable)
-  --out DIR          where the executed .ipynb and .html go (default: reports/)
-  --timeout SECONDS  limit for one cell (default 1800)`,
-  async run(args) {
-    const { positional, flags } = parseFlags(args, [], ["set", "out", "timeout"]);
-    if (positional.length !== 1) throw new UsageError("give exactly one notebook");
-    const input = positional[0];
-    const outDir = path.resolve(flags.get("out")?.[0] ?? "reports");
+  define: (cmd) =>
+    cmd
+      .addArgument(argument("notebook.ipynb", "the notebook to execute", "give exactly one notebook"))
+      .addOption(repeatable("--set <name=value>", "override a name declared in the notebook's parameters cell (repeatable)"))
+      .addOption(option("--out <DIR>", "where the executed .ipynb and .html go (default: reports/)"))
+      .addOption(option("--timeout <SECONDS>", "limit for one cell (default 1800)")),
+  async action([input], { set = [], out = "reports", timeout: timeoutText = "1800" }) {
+    const outDir = path.resolve(out);
     const base = path.basename(input).replace(/\.ipynb$/, "");
-    const timeout = Number(flags.get("timeout")?.[0] ?? 1800);
+    const timeout = Number(timeoutText);
     if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError("--timeout must be a positive number of seconds");
     try {
       const run = await runNotebook(input, {
         output: path.join(outDir, `${base}.ipynb`),
         html: path.join(outDir, `${base}.html`),
-        parameters: parseParameterAssignments(flags.get("set") ?? []),
+        parameters: parseParameterAssignments(set),
         cellTimeout: timeout,
       });
       console.log(`${base}: ok in ${run.seconds.toFixed(1)} s → ${path.relative(process.cwd(), run.html ?? run.output)}`);
@@ -36,4 +35,4 @@ export const runCommand: Command = {
       throw error;
     }
   },
-};
+});

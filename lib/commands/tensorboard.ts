@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { defaultRunsRoot } from "../experiments";
 import { PROJECT_ROOT, projectPython } from "../notebook/python";
 import { ensureRequirements, PythonRequirements } from "../notebook/python-requirements";
-import { Command, parseFlags, UsageError } from "./command";
+import { defineCommand, option, UsageError } from "./command";
 
 export const TENSORBOARD_REQUIREMENTS: PythonRequirements = {
   name: "tensorboard",
@@ -21,22 +21,19 @@ export function tensorboardArgs(options: { logdir: string; port?: number; host?:
   return ["-m", "tensorboard.main", "--logdir", options.logdir, "--host", options.host ?? "127.0.0.1", "--port", String(options.port ?? 6006)];
 }
 
-export const tensorboardCommand: Command = {
+export const tensorboardCommand = defineCommand<{ logdir?: string; port?: string; host?: string }>({
   name: "tensorboard",
   summary: "TensorBoard on every run's curves (installs tensorboard into the project's Python on first use)",
-  usage: `usage: kdlab tensorboard [--logdir DIR] [--port N] [--host ADDRESS]
-
-  --logdir  the runs folder (default: runs/ at the project root); each model of each run is a TensorBoard run
-  --port    default 6006
-  --host    default 127.0.0.1`,
-  async run(args) {
-    const { positional, flags } = parseFlags(args, [], ["logdir", "port", "host"]);
-    if (positional.length > 0) throw new UsageError(`unexpected arguments: ${positional.join(" ")}`);
-    const portText = flags.get("port")?.[0];
+  define: (cmd) =>
+    cmd
+      .addOption(option("--logdir <DIR>", "the runs folder (default: runs/ at the project root); each model of each run is a TensorBoard run"))
+      .addOption(option("--port <N>", "default 6006"))
+      .addOption(option("--host <ADDRESS>", "default 127.0.0.1")),
+  async action(_args, { logdir, port: portText, host }) {
     const port = portText === undefined ? undefined : Number(portText);
     if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new UsageError(`--port must be a port number, got ${portText}`);
     ensureRequirements(TENSORBOARD_REQUIREMENTS, (line) => console.error(line));
-    const child = spawn(projectPython(), tensorboardArgs({ logdir: path.resolve(flags.get("logdir")?.[0] ?? defaultRunsRoot()), port, host: flags.get("host")?.[0] }), { cwd: PROJECT_ROOT, stdio: "inherit" });
+    const child = spawn(projectPython(), tensorboardArgs({ logdir: path.resolve(logdir ?? defaultRunsRoot()), port, host }), { cwd: PROJECT_ROOT, stdio: "inherit" });
     return await new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
   },
-};
+});
