@@ -11,9 +11,6 @@
  * rejects (an unknown flag, a flag without its value, a missing or extra
  * argument); execute throws it as a CommandUsageError naming the command, so
  * that the CLI prints the message and that command's usage.
- *
- * parseFlags, the hand-written parser the commands used before commander,
- * stays for bench/student-alone-vs-distilled.ts.
  */
 import { Argument, Command as Commander, CommanderError, Help, Option } from "commander";
 
@@ -197,45 +194,4 @@ export async function execute(spec: CommandSpec, argv: string[]): Promise<number
 /** `kdlab data inspect`: the command's name after its parents'. */
 export function commandPath(cmd: Commander): string {
   return cmd.parent ? `${commandPath(cmd.parent)} ${cmd.name()}` : cmd.name();
-}
-
-/**
- * Splits `--flag value`, `--flag=value` and bare `--switch` from positional
- * arguments. With `options` (the flags that take a value), any flag that is
- * neither one of them nor a switch is a UsageError: a misspelt flag never
- * passes silently.
- */
-export function parseFlags(args: string[], switches: readonly string[] = [], options?: readonly string[]): { positional: string[]; flags: Map<string, string[]> } {
-  const positional: string[] = [];
-  const flags = new Map<string, string[]>();
-  const check = (key: string): void => {
-    if (options && !options.includes(key) && !switches.includes(key)) {
-      const known = [...options, ...switches].map((k) => `--${k}`).join(", ");
-      throw new UsageError(`unknown option --${key}${known ? ` (options: ${known})` : " (this command takes none)"}`);
-    }
-  };
-  const add = (key: string, value: string): void => {
-    check(key);
-    flags.set(key, [...(flags.get(key) ?? []), value]);
-  };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (!arg.startsWith("--")) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    if (eq > 0) {
-      add(arg.slice(2, eq), arg.slice(eq + 1));
-    } else if (switches.includes(arg.slice(2))) {
-      add(arg.slice(2), "true");
-    } else {
-      check(arg.slice(2));
-      const value = args[i + 1];
-      if (value === undefined || value.startsWith("--")) throw new UsageError(`${arg} needs a value`);
-      add(arg.slice(2), value);
-      i++;
-    }
-  }
-  return { positional, flags };
 }
