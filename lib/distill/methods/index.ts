@@ -4,12 +4,13 @@
  * MethodDefinition and add it to METHODS below.
  */
 import { at } from "./at";
+import { dkd } from "./dkd";
 import { fitnets } from "./fitnets";
 import { kd } from "./kd";
 import { rkd } from "./rkd";
 import { DistillationMethod, MethodContext, MethodDefinition, MethodParamError, resolveParams } from "./method";
 
-const METHODS: readonly MethodDefinition[] = [kd, at, rkd, fitnets];
+const METHODS: readonly MethodDefinition[] = [kd, dkd, at, rkd, fitnets];
 
 const registry = new Map<string, MethodDefinition>(METHODS.map((m) => [m.name, m]));
 
