@@ -101,7 +101,7 @@ describe("config overrides", () => {
     assert.throws(() => applyOverrides(base, ["optimizer.kind=rmsprop"]), /optimizer\.kind must be one of sgd, adam/);
     assert.throws(() => applyOverrides(base, ["distillation.params.alpha=1.5"]), /distillation\.params\.alpha of kd must be a number ≥ 0 and ≤ 1 \(weight α of the hard-label cross-entropy/);
     assert.throws(() => applyOverrides(base, ["distillation.params.beta=8"]), /distillation method kd has no parameter "beta"; its parameters: temperature, alpha/);
-    assert.throws(() => applyOverrides(base, ["distillation.method=hinton"]), /distillation\.method must be one of none, kd/);
+    assert.throws(() => applyOverrides(base, ["distillation.method=hinton"]), /distillation\.method must be one of none, kd, dkd, at, rkd, fitnets/);
     assert.throws(() => applyOverrides(base, ["student.model=resnet50"]), /student\.model must be one of cifar-teacher/);
     assert.equal(parseOverrideValue("dataset.trainLimit", "none"), null);
   });
@@ -113,6 +113,15 @@ describe("config overrides", () => {
     assert.throws(() => applyOverrides(getExperiment("pneumonia-student-alone", "quick"), ["teacher.dropout=0.1"]), /teacher.dropout: pneumonia-student-alone has no teacher/);
     assert.throws(() => applyOverrides(getExperiment("pneumonia-final", "quick"), ["student.model=cifar-student"]), /cifar-student does not fit the chest-xray dataset/);
     assert.throws(() => applyOverrides(getExperiment("pneumonia-final", "quick"), ["schedule.kind=cosine"]), /schedule\.epochs must be a positive number/);
+  });
+
+  test("distillation.method switches method, its params reset to the new method's defaults, then params overrides apply in any order", () => {
+    const base = getExperiment("pneumonia-final", "quick");
+    const config = applyOverrides(base, ["distillation.params.beta=4", "distillation.method=dkd"]);
+    assert.equal(config.distillation.method, "dkd");
+    assert.deepEqual(config.distillation.params, { alpha: 1, beta: 4, temperature: 4, ceWeight: 1, warmup: 1 });
+    assert.throws(() => applyOverrides(base, ["distillation.method=dkd", "distillation.params.hintWeight=3"]), /dkd has no parameter "hintWeight"/);
+    assert.deepEqual(applyOverrides(base, ["distillation.method=fitnets"]).distillation.params, { hintWeight: 100, layers: "auto" });
   });
 
   test("every listed key can be set on an experiment that has a teacher", () => {

@@ -66,4 +66,16 @@ describe("kdlab train", () => {
     assert.equal(saved.config.epochs, 1);
     assert.equal(saved.config.dataset.trainLimit, 32);
   });
+
+  for (const method of ["dkd", "fitnets"]) {
+    test(`--set distillation.method=${method} distils with that method, its parameters in the run's config`, () => {
+      const { code, out, err } = runInChild(["cifar10-teacher-student", "--profile", "quick", "--set", `distillation.method=${method}`, "--set", "epochs=1", "--set", "dataset.trainLimit=32", "--runs", runsRoot]);
+      assert.equal(code, 0, `${out}\n${err}`);
+      assert.match(out, new RegExp(`distilled: ${method} \\(`));
+      const runDir = /run folder: (.+)$/m.exec(out)?.[1] as string;
+      const saved = JSON.parse(fs.readFileSync(path.join(runDir, "config.json"), "utf8")) as { config: { distillation: { method: string; params: Record<string, unknown> } } };
+      assert.equal(saved.config.distillation.method, method);
+      assert.ok(Object.keys(saved.config.distillation.params).length >= 2, "the method's parameters, defaults filled in");
+    });
+  }
 });
