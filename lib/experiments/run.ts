@@ -10,8 +10,8 @@
  *                                (and best/, last/ checkpoints when config.checkpoints)
  *   result.json                  what runExperiment returns
  *
- *   <role>/final/                (with checkpoints) the finished model's weights and run.json
- *                                (a ModelCache entry): a resumed run loads it instead of training it
+ *   <role>/final/                the finished model's weights and run.json (a ModelCache entry), in
+ *                                every profile: kdlab export reads it; a resumed run (checkpoints on) loads it
  *
  * `resume: RUN_DIR` continues a run folder of the same config after a crash
  * or a kill: finished models are loaded, an unfinished one continues from its
@@ -153,7 +153,10 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
   const finishedStore = new ModelCache(dir);
   if (options.resume && finishedStore.has(FINAL)) return finishedStore.load(FINAL, model);
   const cached = fromCache(cache, stage, dir, data.classNames);
-  if (cached) return cached;
+  if (cached) {
+    await finishedStore.save(FINAL, model, cached);
+    return cached;
+  }
   const seed = roleSeed(config, role);
   const trainPipeline = seed === config.seed ? data.pipelines.train : data.trainPipeline(seed);
   const logEpoch = epochLogger(dir);
@@ -203,7 +206,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     run.cache = { key: stage.cacheKey, reused: false };
     await cache.save(stage.cacheKey, model, run);
   }
-  if (config.checkpoints) await finishedStore.save(FINAL, model, run);
+  await finishedStore.save(FINAL, model, run);
   return run;
 }
 
