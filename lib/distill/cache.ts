@@ -8,7 +8,7 @@
  * optionally persisted to disk, keyed by a fingerprint of the teacher's
  * weights, the tapped layer names and the caller's data key, so a changed
  * teacher, method or dataset never reads stale rows. A cache over 1 GB says
- * its size before it is written.
+ * its size (samples × floats) before it is written.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -76,6 +76,8 @@ export class TeacherOutputCache {
     /** Persisted here when set (see persist/load); `key` names the teacher, taps and data. */
     readonly file?: { dir: string; key: string },
     private readonly log: (line: string) => void = (line) => console.error(line),
+    /** A cache larger than this says its size before it is written. */
+    private readonly announceBytes = 1e9,
   ) {
     this.rowSize = layout.reduce((a, b) => a + b, 0);
   }
@@ -115,7 +117,7 @@ export class TeacherOutputCache {
     const files = this.paths();
     if (!files || !this.file || !this.dirty) return;
     const bytes = this.rows.size * this.rowSize * 4;
-    if (bytes > 1e9) this.log(`teacher-output cache: writing ${(bytes / 1e9).toFixed(2)} GB (${this.rows.size} samples × ${this.rowSize} floats) to ${files.data}`);
+    if (bytes > this.announceBytes) this.log(`teacher-output cache: writing ${(bytes / 1e9).toFixed(2)} GB (${this.rows.size} samples × ${this.rowSize} floats) to ${files.data}`);
     fs.mkdirSync(this.file.dir, { recursive: true });
     const ids: SampleId[] = [];
     const data = new Float32Array(this.rows.size * this.rowSize);
