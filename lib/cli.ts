@@ -7,14 +7,17 @@ import { benchCommand } from "./commands/bench";
 import { Command, CommandSpec, commandPath, CommandUsageError, execute } from "./commands/command";
 import { dataCommand } from "./commands/data";
 import { doctorCommand } from "./commands/doctor";
+import { exportCommand } from "./commands/export";
 import { labCommand } from "./commands/lab";
 import { modelsCommand } from "./commands/models";
 import { reproduceCommand } from "./commands/reproduce";
 import { runCommand } from "./commands/run";
+import { sweepCommand } from "./commands/sweep";
+import { serveCommand } from "./commands/serve";
 import { tensorboardCommand } from "./commands/tensorboard";
 import { trainCommand } from "./commands/train";
 
-const COMMANDS: Command[] = [reproduceCommand, runCommand, trainCommand, dataCommand, modelsCommand, labCommand, tensorboardCommand, doctorCommand, benchCommand];
+const COMMANDS: Command[] = [reproduceCommand, runCommand, trainCommand, sweepCommand, dataCommand, modelsCommand, labCommand, tensorboardCommand, exportCommand, serveCommand, doctorCommand, benchCommand];
 
 function version(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

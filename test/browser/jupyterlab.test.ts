@@ -10,18 +10,13 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { Browser, Page, chromium } from "playwright-core";
+import { Browser, Page } from "playwright-core";
 import { RunningLab, startLab } from "../../lib/lab";
+import { launchChromium } from "../helpers/chromium";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ARTIFACTS = path.join(ROOT, "test", "artifacts");
 const NOTEBOOKS = ["00-environment.ipynb", "01-cifar10-teacher-student.ipynb"];
-
-function chromiumPath(): string {
-  const found = [process.env.KDLAB_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && fs.existsSync(p));
-  if (!found) throw new Error("chromium is not installed: `npm test` installs Debian's chromium as root; otherwise apt-get install chromium or set KDLAB_CHROMIUM");
-  return found;
-}
 
 async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -74,10 +69,7 @@ describe("notebooks in JupyterLab (headless chromium)", () => {
     const notebookDir = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-lab-"));
     for (const notebook of NOTEBOOKS) fs.copyFileSync(path.join(ROOT, "notebooks", notebook), path.join(notebookDir, notebook));
     lab = await startLab({ port: await freePort(), token, notebookDir, extraArgs: ["--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=True"] });
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
