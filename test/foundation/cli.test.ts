@@ -46,6 +46,8 @@ const COMMANDS: { path: string[]; args: string[]; options: string[] }[] = [
   { path: ["tensorboard"], args: [], options: ["--logdir", "--port", "--host"] },
   { path: ["doctor"], args: [], options: ["--json"] },
   { path: ["bench"], args: [], options: ["--quick", "--only", "--threads", "--json", "--out"] },
+  { path: ["export"], args: ["latest"], options: ["--model", "--quantize", "--out", "--runs", "--no-evaluate"] },
+  { path: ["serve"], args: ["/tmp"], options: ["--port"] },
 ];
 
 describe("kdlab CLI", () => {
