@@ -1,6 +1,7 @@
 /**
  * Runs one experiment end to end: data → teacher (unless the student trains
- * alone) → student (distilled from the trained teacher, or alone with α = 1)
+ * alone) → student (distilled from the trained teacher by the config's distillation
+ * method, lib/distill/methods, or alone on cross-entropy)
  * → test metrics, writing runs/<experiment>-<timestamp>/:
  *
  *   config.json                  the experiment config, the dataset used, and where the run
