@@ -3,7 +3,7 @@ import { initBackend } from "../backend";
 import { applyOverrides, ConfigError, defaultRunsRoot, EXPERIMENT_NAMES, formatMetricsTable, getExperiment, isExperimentName, isProfile, latestExperimentRun, OVERRIDE_KEYS, PROFILES, runExperiment } from "../experiments";
 import { argument, defineCommand, option, repeatable, UsageError } from "./command";
 
-export const trainCommand = defineCommand<{ profile?: string; data?: string; set?: string[]; runs?: string; resume?: string | true }>({
+export const trainCommand = defineCommand<{ profile?: string; data?: string; set?: string[]; runs?: string; resume?: string | true; modelCache?: true }>({
   name: "train",
   summary: "train an experiment's teacher and student (quick, standard or full profile) and print test metrics",
   define: (cmd) =>
@@ -22,8 +22,9 @@ export const trainCommand = defineCommand<{ profile?: string; data?: string; set
         "--resume [RUN_DIR]",
         "continue a run killed or crashed part-way (default: the experiment's newest run folder), with the same --profile and --set values; finished models are loaded, the unfinished one continues from its last epoch (needs checkpoints: on in standard and full, --set checkpoints=true for quick)",
       )
+      .option("--model-cache", "load a model trained earlier with the same settings from <runs>/model-cache instead of training it again, and save new ones there (kdlab sweep's trials share one)")
       .addHelpText("after", `\nconfig keys: ${OVERRIDE_KEYS.join(", ")}`),
-  async action([name], { profile = "quick", data: dataDir, set = [], runs: runsRoot, resume: resumeOption }) {
+  async action([name], { profile = "quick", data: dataDir, set = [], runs: runsRoot, resume: resumeOption, modelCache }) {
     if (!isExperimentName(name)) throw new UsageError(`unknown experiment "${name}"; known: ${EXPERIMENT_NAMES.join(", ")}`);
     if (!isProfile(profile)) throw new UsageError(`--profile must be ${PROFILES.join(" or ")}, got "${profile}"`);
     let config;
@@ -42,7 +43,7 @@ export const trainCommand = defineCommand<{ profile?: string; data?: string; set
     }
     let result;
     try {
-      result = await runExperiment(config, { dataDir, runsRoot, resume });
+      result = await runExperiment(config, { dataDir, runsRoot, resume, modelCache: modelCache ? "use" : "off" });
     } catch (error) {
       console.error(`kdlab train ${name}: ${(error as Error).message}`);
       return 1;

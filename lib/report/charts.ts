@@ -20,5 +20,6 @@ export { sampleGrid, imageDataUrl } from "./charts/sample-grid";
 export type { SampleImage, SampleGridOptions } from "./charts/sample-grid";
 export { classBalance } from "./charts/class-balance";
 export { seedResultsChart } from "./charts/seeds";
+export { sweepValueChart, sweepHeatmap, type SweepPointRow, type SweepGridRow, type SweepValueChartOptions, type SweepHeatmapOptions } from "./charts/sweep";
 export type { SeedResultRow } from "./charts/seeds";
 export type { ClassBalanceRow, ClassBalanceOptions } from "./charts/class-balance";

@@ -1,0 +1,104 @@
+/**
+ * Runs a sweep's trials on this machine: each `kdlab train` a child process
+ * in its own process group, `parallel` at a time, a trial that waits for its
+ * teacher's leader started once the leader has ended. A trial's exit
+ * (code, signal, seconds) goes into its exit.json; a failure does not stop
+ * the others. SIGINT or SIGTERM to the sweep stops every running trial (their
+ * folders stay unfinished, to be rerun) and resolves as interrupted.
+ */
+import { spawn, ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { TrialExit } from "./folder";
+import { TrialLaunch } from "./plan";
+
+export interface LaunchOutcome {
+  id: string;
+  exit: TrialExit;
+}
+
+export interface LocalRunOptions {
+  parallel: number;
+  /** Called when a trial starts and ends. */
+  onStart?: (launch: TrialLaunch) => void;
+  onEnd?: (outcome: LaunchOutcome) => void;
+  /** Clears and links the trial's folder before it starts (folder.ts prepareTrialDir). */
+  prepare: (launch: TrialLaunch) => void;
+}
+
+/** Writes exit.json the way ray_driver.py does: beside, then renamed. */
+export function writeExit(dir: string, exit: TrialExit): void {
+  const file = path.join(dir, "exit.json");
+  fs.writeFileSync(`${file}.writing`, `${JSON.stringify(exit, null, 1)}\n`);
+  fs.renameSync(`${file}.writing`, file);
+}
+
+function start(launch: TrialLaunch): { child: ChildProcess; ended: Promise<TrialExit> } {
+  const started = Date.now();
+  const log = fs.openSync(path.join(launch.dir, "train.log"), "w");
+  const child = spawn(launch.argv[0], launch.argv.slice(1), { cwd: launch.cwd, env: { ...process.env, ...launch.env }, stdio: ["ignore", log, log], detached: true });
+  const ended = new Promise<TrialExit>((resolve) => {
+    const finish = (exitCode: number | null, signal: string | null) => {
+      fs.closeSync(log);
+      resolve({ exitCode, signal, seconds: (Date.now() - started) / 1000, host: os.hostname(), runner: "local", threads: launch.cpus, finished: new Date().toISOString() });
+    };
+    child.on("error", (error) => {
+      fs.appendFileSync(path.join(launch.dir, "train.log"), `kdlab sweep: could not start ${launch.argv[0]}: ${error.message}\n`);
+      finish(127, null);
+    });
+    child.on("exit", (code, signal) => finish(code, signal));
+  });
+  return { child, ended };
+}
+
+/** Runs the launches; resolves with each ended trial's outcome and whether a signal stopped the sweep. */
+export async function runLocal(launches: readonly TrialLaunch[], options: LocalRunOptions): Promise<{ outcomes: LaunchOutcome[]; interrupted: string | null }> {
+  const waiting = [...launches];
+  const ended = new Set<string>();
+  const running = new Map<string, { child: ChildProcess; ended: Promise<TrialExit> }>();
+  const outcomes: LaunchOutcome[] = [];
+  let interrupted: string | null = null;
+  let wake: () => void = () => undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    for (const { child } of running.values()) if (child.pid) process.kill(-child.pid, "SIGTERM");
+    wake();
+  };
+  const onInt = () => stop("SIGINT");
+  const onTerm = () => stop("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  try {
+    while (!interrupted && (waiting.length > 0 || running.size > 0)) {
+      while (!interrupted && running.size < options.parallel) {
+        const next = waiting.findIndex((l) => l.after === null || ended.has(l.after) || !launches.some((o) => o.id === l.after));
+        if (next < 0) break;
+        const [launch] = waiting.splice(next, 1);
+        options.prepare(launch);
+        options.onStart?.(launch);
+        const started = start(launch);
+        running.set(launch.id, started);
+        void started.ended.then((exit) => {
+          running.delete(launch.id);
+          ended.add(launch.id);
+          // A trial stopped by the sweep's own signal is unfinished, not failed: no exit.json.
+          if (!interrupted) {
+            writeExit(launch.dir, exit);
+            const outcome = { id: launch.id, exit };
+            outcomes.push(outcome);
+            options.onEnd?.(outcome);
+          }
+          wake();
+        });
+      }
+      if (running.size === 0 && waiting.length > 0 && !interrupted) throw new Error(`kdlab sweep: trials ${waiting.map((l) => l.id).join(", ")} wait for trials that never run`);
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    await Promise.all([...running.values()].map((r) => r.ended));
+  } finally {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  }
+  return { outcomes, interrupted };
+}
