@@ -106,8 +106,13 @@ class Stop(Exception):
     pass
 
 
+# The signal that asked the driver to stop. The handler only records it: an
+# exception raised inside Ray's ray.wait comes out as a SystemError.
+stop_signal = []
+
+
 def _stop(signum, _frame):
-    raise Stop(signal.Signals(signum).name)
+    stop_signal.append(signal.Signals(signum).name)
 
 
 def main(argv):
@@ -124,14 +129,15 @@ def main(argv):
     with open(argv[1]) as plan_file:
         plan = json.load(plan_file)
     address = argv[2]
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
     refs = {}
     try:
         if address == "local":
             ray.init(num_cpus=plan["localCpus"], include_dashboard=False, _node_ip_address="127.0.0.1", object_store_memory=plan.get("objectStoreBytes"), log_to_driver=False)
         else:
             ray.init(address=address, log_to_driver=False)
+        # After ray.init, which installs handlers of its own (they log the signal and exit 1).
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
         print(f"ray_driver: {len(plan['trials'])} trials on {ray.cluster_resources().get('CPU', 0):.0f} CPUs ({'local Ray' if address == 'local' else address})", flush=True)
         print(f"ray_driver: pid {os.getpid()}", flush=True)
         for trial in plan["trials"]:
@@ -139,6 +145,8 @@ def main(argv):
             refs[trial["id"]] = run_trial.options(num_cpus=trial["cpus"], name=f"kdlab-trial-{trial['id']}", max_retries=0).remote(trial, *after)
         left = list(refs.values())
         while left:
+            if stop_signal:
+                raise Stop(stop_signal[0])
             # A timeout, so that a signal is handled within a second.
             finished, left = ray.wait(left, num_returns=1, timeout=1.0)
             for record in ray.get(finished):
