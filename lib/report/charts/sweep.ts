@@ -65,7 +65,6 @@ export function sweepValueChart(rows: readonly SweepPointRow[], options: SweepVa
         encoding: {
           x,
           y: { ...y, field: "value" },
-          xOffset: scale === "ordinal" ? { field: "seed", type: "nominal", sort: seeds } : undefined,
           color: { field: "seed", type: "nominal", sort: seeds, scale: { domain: seeds, range: palette(seeds.length) }, title: "seed" },
           tooltip: [{ field: "setting", title: parameter }, { field: "seed" }, { field: "value", format: ".4f" }],
         },
@@ -126,7 +125,7 @@ export function sweepHeatmap(rows: readonly SweepGridRow[], options: SweepHeatma
     $schema: SCHEMA,
     title: titleOf(`${options.metric}: ${options.yTitle} × ${options.xTitle}`, options),
     data: { values: cells },
-    width: { step: 90 },
+    width: { step: 130 },
     height: { step: 56 },
     encoding: {
       x: { field: "x", type: "ordinal", sort: xs.map(String), title: options.xTitle, axis: { labelAngle: 0 } },
