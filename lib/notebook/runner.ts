@@ -17,7 +17,7 @@ export interface RunNotebookOptions {
   html?: string;
   parameters?: Parameters;
   kernel?: string;
-  /** Seconds a single cell may run. */
+  /** Seconds a single cell may run; default the notebook's metadata kdlab.cellTimeoutSeconds, else 1800. */
   cellTimeout?: number;
   /** Called with each line the executor prints on stderr (kernel logs). */
   onLog?: (line: string) => void;
@@ -72,7 +72,10 @@ export async function runNotebook(input: string, options: RunNotebookOptions = {
   writeNotebook(output, prepared);
 
   const script = path.join(PROJECT_ROOT, "lib", "notebook", "execute.py");
-  const args = [script, output, "--kernel", options.kernel ?? "kdlab", "--timeout", String(options.cellTimeout ?? 1800), "--cwd", path.dirname(inputPath)];
+  // A notebook whose one cell trains many models (07: every method × seed × task) raises its own limit.
+  const declared = (prepared.metadata?.kdlab as { cellTimeoutSeconds?: unknown } | undefined)?.cellTimeoutSeconds;
+  const cellTimeout = options.cellTimeout ?? (typeof declared === "number" && declared > 0 ? declared : 1800);
+  const args = [script, output, "--kernel", options.kernel ?? "kdlab", "--timeout", String(cellTimeout), "--cwd", path.dirname(inputPath)];
   if (html) args.push("--html", html);
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(projectPython(), args, { cwd: PROJECT_ROOT, env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } });
