@@ -154,7 +154,11 @@ describe("kdlab sweep through Ray and locally", () => {
     // Nothing trains on after the driver: give a stray child time to finish, then nothing may have changed.
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const unfinished = before.filter((r) => r.state !== "done").map((r) => r.trial);
-    for (const trial of unfinished) assert.ok(!fs.existsSync(path.join(rayDir, "trials", trial, "exit.json")), `${trial} ended after the driver was stopped`);
+    for (const trial of unfinished) {
+      assert.ok(!fs.existsSync(path.join(rayDir, "trials", trial, "exit.json")), `${trial} ended after the driver was stopped`);
+      assert.ok(!fs.readdirSync(path.join(rayDir, "trials", trial)).some((entry) => fs.existsSync(path.join(rayDir, "trials", trial, entry, "result.json"))), `${trial} finished training after the driver was stopped`);
+    }
+    assert.equal(spawnSync("pgrep", ["-f", path.join(rayDir, "trials")]).status, 1, "no kdlab train of the sweep is still running");
 
     const again = await sweep(["cifar10-teacher-student", "--runs", runsRoot, "--resume", rayDir, "--ray", `127.0.0.1:${port}`, "--threads", "1"]);
     assert.equal(again.code, 0, again.err);
