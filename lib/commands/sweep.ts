@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { initBackend } from "../backend";
 import { EXPERIMENT_NAMES, OVERRIDE_KEYS } from "../experiments";
-import { runSweep, SweepSpecError, writeSweepReport } from "../sweep";
+import { runSweep, SweepSpecError, writeSweepReport } from "../sweep/index";
 import { argument, defineCommand, option, repeatable, UsageError } from "./command";
 
 function whole(text: string | undefined, flag: string, min: number): number | undefined {

@@ -34,7 +34,7 @@ const cli = (args: string[]) => captured(() => main(args));
 const COMMANDS: { path: string[]; args: string[]; options: string[] }[] = [
   { path: ["reproduce"], args: [], options: ["--profile", "--data", "--only", "--set", "--out"] },
   { path: ["run"], args: ["notebooks/00-environment.ipynb"], options: ["--set", "--out", "--timeout"] },
-  { path: ["train"], args: ["pneumonia-final"], options: ["--profile", "--data", "--set", "--runs", "--resume"] },
+  { path: ["train"], args: ["pneumonia-final"], options: ["--profile", "--data", "--set", "--runs", "--resume", "--model-cache"] },
   { path: ["data", "synth"], args: ["dicom", "/tmp/kdlab-never-written"], options: ["--seed"] },
   { path: ["data", "inspect"], args: ["data/pneumoniamnist.npz"], options: ["--json", "--no-verify", "--classes"] },
   { path: ["data", "download", "cifar10"], args: [], options: ["--dir", "--url", "--archive", "--md5"] },
@@ -48,6 +48,7 @@ const COMMANDS: { path: string[]; args: string[]; options: string[] }[] = [
   { path: ["bench"], args: [], options: ["--quick", "--only", "--threads", "--json", "--out"] },
   { path: ["export"], args: ["latest"], options: ["--model", "--quantize", "--out", "--runs", "--no-evaluate"] },
   { path: ["serve"], args: ["/tmp"], options: ["--port"] },
+  { path: ["sweep"], args: ["pneumonia-final"], options: ["--grid", "--random", "--range", "--random-seed", "--seeds", "--set", "--profile", "--data", "--runs", "--name", "--parallel", "--threads", "--ray", "--resume"] },
 ];
 
 describe("kdlab CLI", () => {
@@ -100,7 +101,7 @@ describe("kdlab CLI", () => {
       [["data", "frobnicate"], 'kdlab data: unknown command "frobnicate" (synth, inspect, download)'],
       [["lab", "notebooks"], "kdlab lab: unexpected arguments: notebooks (jupyter lab's go after --)"],
       [["tensorboard", "--port", "1", "--port", "2"], "kdlab tensorboard: --port given 2 times"],
-      [["train", "--version"], "kdlab train: unknown option --version (options: --profile, --data, --set, --runs, --resume)"],
+      [["train", "--version"], "kdlab train: unknown option --version (options: --profile, --data, --set, --runs, --resume, --model-cache)"],
     ];
     for (const [args, message] of cases) {
       const { code, out, err } = await cli(args);
