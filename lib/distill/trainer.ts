@@ -357,7 +357,6 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
   let step: TrainStep | undefined;
   let teacherGraph: CompiledPredictor | undefined;
   let run: RunState | undefined;
-  let bestWeights: tf.Tensor[] | undefined;
 
   try {
     const teacher = teacherSource(config, numClasses);
@@ -403,9 +402,8 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
       stoppedEarly = ended.stoppedEarly;
       if (ended.stop) break;
     }
-    bestWeights = run.bestWeights;
     if (config.earlyStopping?.restoreBest) {
-      if (bestWeights) model.setWeights(bestWeights);
+      if (run.bestWeights) model.setWeights(run.bestWeights);
       else if (run.bestDir && hasCheckpoint(run.bestDir)) loadModelWeights(model, run.bestDir);
     }
     const { state } = run;
@@ -422,7 +420,7 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
       runDir,
     };
   } finally {
-    tf.dispose(run?.bestWeights ?? bestWeights ?? []);
+    tf.dispose(run?.bestWeights ?? []);
     step?.dispose();
     teacherGraph?.dispose();
     disposeOptimizer(optimizer);
