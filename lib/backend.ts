@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { applySafeOneDnnSetting } from "./onednn";
+import { ExecutingBackend, installEagerRouting } from "./conv-route/eager";
+import { applySafeOneDnnSetting, routingActive } from "./onednn";
 
 export type BackendKind = "gpu" | "cpu" | "js";
 
@@ -103,6 +104,8 @@ async function tryNative(packageName: string, kind: "gpu" | "cpu", skipped: stri
     await tf.setBackend("tensorflow");
     await tf.ready();
     const backend = tf.backend() as unknown as NativeBackend;
+    // Routing setting: the eager convolutions that crash here run as MatMul (the compiled graph does the same).
+    if (kind === "cpu" && routingActive()) installEagerRouting(backend as unknown as ExecutingBackend);
     const base = {
       kind,
       name: tf.getBackend(),

@@ -1,14 +1,18 @@
-/** What kdlab runs on: backend, TensorFlow, Node, tslab, Jupyter and the kdlab kernel. */
+/** What kdlab runs on: backend, TensorFlow, Node, tslab, Jupyter, the kdlab kernel, and the convolutions routed as MatMul here. */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { initBackend } from "./backend";
+import { routedShapeKeys } from "./conv-route/routing";
+import { routingActive } from "./onednn";
 import { PROJECT_ROOT, projectPython } from "./notebook/python";
 
 export interface DoctorReport {
   backend: string;
   backendLine: string;
   tfVersion: string;
+  /** Under the routing setting: the convolution shapes probed so far that crash here and run as MatMul (lib/conv-route); null when not routing. */
+  routedConvolutions: string[] | null;
   node: string;
   tslab: string;
   jupyter: { python: string; jupyterlab: string; nbclient: string; nbconvert: string } | { error: string };
@@ -55,6 +59,7 @@ export async function doctor(): Promise<DoctorReport> {
     backend: backend.kind === "js" ? "js" : backend.kind,
     backendLine: backend.line,
     tfVersion: backend.tfVersion,
+    routedConvolutions: routingActive() ? routedShapeKeys() : null,
     node: process.version,
     tslab: packageVersion("tslab"),
     jupyter: jupyterInfo(),

@@ -10,10 +10,15 @@
  *
  * TF 2.21's oneDNN kernels die with SIGFPE creating some 1×1 convolutions
  * (DenseNet121's pool4_conv, 14×14×1024 → 512) on VMs that expose no CPU
- * cache sizes. The settings that avoid it must be in the environment before
- * TensorFlow loads, so we probe once in a child process, fastest setting
- * first, and remember the answer per machine. Child processes (notebook
- * kernels, bench workers) inherit the chosen setting and its label.
+ * cache sizes, while every other convolution of the study and the same
+ * product as a MatMul run at the full ISA. So the second setting keeps the
+ * full ISA and routes exactly the convolutions that crash here through a
+ * MatMul (lib/conv-route: probed per shape, in the compiled graph and in the
+ * eager kernels alike); capping the whole ISA at AVX (~3× slower) comes only
+ * after that. The settings must be in the environment before TensorFlow
+ * loads, so we probe once in a child process, fastest setting first, and
+ * remember the answer per machine. Child processes (notebook kernels, bench
+ * workers) inherit the chosen setting and its label.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -21,69 +26,66 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { GRAPH_BINDING_PATH } from "./compiled/binding";
+import { ProbeShape, runProbeChild, STAND_IN_VARIABLE } from "./conv-route/probe-child";
+import { convShapeKey, ConvShape, parseConvShapeKey } from "./conv-route/shape";
 
 export interface OneDnnSetting {
   /** Short label for the backend line. */
   label: string;
   /** Environment variables to set before TensorFlow loads. */
   env: Record<string, string>;
+  /** How the probe runs 1×1 stride-1 convolutions under this setting: as convolutions, or as kdlab routes them (MatMul). */
+  probeMode: "conv" | "matmul";
 }
 
-/** Fastest first: oneDNN on, then capped at AVX (~3× slower on small nets), then off (2–4×). */
+/** "1" when the crashing 1×1 convolutions of this machine run as MatMul (lib/conv-route). */
+export const ROUTE_VARIABLE = "KDLAB_ONEDNN_ROUTE";
+
+/** Fastest first: oneDNN on; on with the crashing 1×1 convolutions as MatMul; capped at AVX (~3× slower on small nets); off (2–4×). */
 export const ONEDNN_SETTINGS: readonly OneDnnSetting[] = [
-  { label: "oneDNN on", env: { TF_ENABLE_ONEDNN_OPTS: "1" } },
-  { label: "oneDNN capped at AVX (full ISA crashes here)", env: { TF_ENABLE_ONEDNN_OPTS: "1", ONEDNN_MAX_CPU_ISA: "AVX" } },
-  { label: "oneDNN off (crashes here)", env: { TF_ENABLE_ONEDNN_OPTS: "0" } },
+  { label: "oneDNN on", env: { TF_ENABLE_ONEDNN_OPTS: "1" }, probeMode: "conv" },
+  { label: "oneDNN on, 1×1 convolutions that crash here run as MatMul", env: { TF_ENABLE_ONEDNN_OPTS: "1", [ROUTE_VARIABLE]: "1" }, probeMode: "matmul" },
+  { label: "oneDNN capped at AVX (full ISA crashes here)", env: { TF_ENABLE_ONEDNN_OPTS: "1", ONEDNN_MAX_CPU_ISA: "AVX" }, probeMode: "conv" },
+  { label: "oneDNN off (crashes here)", env: { TF_ENABLE_ONEDNN_OPTS: "0" }, probeMode: "conv" },
 ];
 
 /** Set with the chosen setting, so child processes report its label instead of "set by user". */
 const LABEL_VARIABLE = "KDLAB_ONEDNN";
+
+/** The machine's fingerprint, for the per-shape record of lib/conv-route (inherited by child processes). */
+export const MACHINE_VARIABLE = "KDLAB_ONEDNN_MACHINE";
 
 interface ProbeRecord {
   fingerprint: string;
   label: string;
   env: Record<string, string>;
   probedAt: string;
+  /** Why this machine was moved to a slower setting after the first probe (a convolution kdlab cannot route). */
+  reason?: string;
 }
 
 /**
  * Convolutions of the study's backbones that exercise the crashing oneDNN
- * paths, forward and backward: eagerly through tfjs-node, and, when the graph
- * binding of the compiled step is built (argv[2]), as a graph (Conv2D + Relu,
- * which Grappler fuses into oneDNN's fused convolution).
+ * paths (the 1×1s; the first is the one that crashes), and a 3×3 and a
+ * depthwise convolution that must survive the full ISA for routing to be
+ * enough, plus any stand-in crash shapes a test names.
  */
-const PROBE_SCRIPT = `
-const tf = require(process.argv[1]);
-const shapes = [[14, 1024, 512], [28, 512, 256], [56, 256, 128], [7, 320, 1280]];
-for (const [size, cin, cout] of shapes) {
-  const x = tf.ones([2, size, size, cin]);
-  const w = tf.ones([1, 1, cin, cout]);
-  const g = tf.grads((a, b) => tf.conv2d(a, b, 1, "same").sum());
-  const [dx, dw] = g([x, w]);
-  dx.dataSync(); dw.dataSync();
-  tf.dispose([x, w, dx, dw]);
+const MACHINE_PROBE_SHAPES: readonly ConvShape[] = [
+  ...[[14, 1024, 512], [28, 512, 256], [56, 256, 128], [7, 320, 1280]].map(([size, inChannels, outChannels]): ConvShape => ({ kind: "conv", height: size, width: size, inChannels, outChannels, kernel: [1, 1], strides: [1, 1], padding: "SAME" })),
+  { kind: "conv", height: 14, width: 14, inChannels: 128, outChannels: 32, kernel: [3, 3], strides: [1, 1], padding: "SAME" },
+  { kind: "depthwise", height: 56, width: 56, inChannels: 144, outChannels: 144, kernel: [3, 3], strides: [2, 2], padding: "SAME" },
+];
+
+/** The stand-in crash shapes a test set (lib/conv-route/probe-child.ts). */
+export function standInCrashKeys(): string[] {
+  return (process.env[STAND_IN_VARIABLE] ?? "").split(",").map((key) => key.trim()).filter(Boolean);
 }
-if (process.argv[2] && require("fs").existsSync(process.argv[2])) {
-  const b = require(process.argv[2]);
-  const T = { name: "T", kind: "type", value: 1 };
-  for (const [size, cin, cout] of shapes) {
-    const graph = b.newGraph();
-    const op = (type, name, inputs, attrs) => [b.addOperation(graph, type, name, inputs, attrs, null), 0];
-    const x = op("Placeholder", "x", [], [{ name: "dtype", kind: "type", value: 1 }, { name: "shape", kind: "shape", value: [2, size, size, cin] }]);
-    const w = op("Placeholder", "w", [], [{ name: "dtype", kind: "type", value: 1 }, { name: "shape", kind: "shape", value: [1, 1, cin, cout] }]);
-    const conv = op("Conv2D", "conv", [x, w], [T, { name: "strides", kind: "intList", value: [1, 1, 1, 1] }, { name: "padding", kind: "string", value: "SAME" }]);
-    const relu = op("Relu", "relu", [conv], [T]);
-    const axes = op("Const", "axes", [], [{ name: "dtype", kind: "type", value: 3 }, { name: "value", kind: "tensor", value: { dtype: 3, shape: [4], data: Int32Array.of(0, 1, 2, 3) } }]);
-    const sum = op("Sum", "sum", [relu, axes], [T, { name: "Tidx", kind: "type", value: 3 }, { name: "keep_dims", kind: "bool", value: false }]);
-    const grads = b.addGradients(graph, "grad", [sum], [x, w], null);
-    const session = b.newSession(graph, null);
-    const feed = (shape) => ({ dtype: 1, shape, data: new Float32Array(shape.reduce((p, d) => p * d, 1)).fill(0.01) });
-    b.sessionRun(session, [[x, feed([2, size, size, cin])], [w, feed([1, 1, cin, cout])]], grads, []);
-    b.closeSession(session);
-  }
+
+function machineProbeShapes(): ProbeShape[] {
+  // Stand-ins first: on a machine that really crashes, a test's stand-in is still the crash it sees.
+  const shapes = [...standInCrashKeys().map(parseConvShapeKey), ...MACHINE_PROBE_SHAPES];
+  return shapes.map((shape) => ({ key: convShapeKey(shape), shape, batches: [2] }));
 }
-process.stdout.write("probe-ok");
-`;
 
 function cacheFile(): string {
   const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
@@ -104,7 +106,11 @@ function machineFingerprint(tfjsNodeEntry: string): string {
   }
   const graphsProbed = fs.existsSync(GRAPH_BINDING_PATH);
   // v2: "oneDNN on" sets TF_ENABLE_ONEDNN_OPTS=1 (v1 probed with TensorFlow's default, which is off here).
-  return createHash("sha256").update(["v2", cpu, os.cpus().length, cachesVisible, libStamp, os.hostname(), graphsProbed].join("|")).digest("hex").slice(0, 16);
+  // v3: the routing setting; a test's stand-in crash shapes get their own record.
+  return createHash("sha256")
+    .update(["v3", cpu, os.cpus().length, cachesVisible, libStamp, os.hostname(), graphsProbed, standInCrashKeys().join(",")].join("|"))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 function userChoseSetting(): boolean {
@@ -120,22 +126,52 @@ function readRecord(fingerprint: string): ProbeRecord | undefined {
   }
 }
 
+function writeRecord(record: ProbeRecord): void {
+  try {
+    fs.mkdirSync(path.dirname(cacheFile()), { recursive: true });
+    const staging = `${cacheFile()}.${process.pid}`;
+    fs.writeFileSync(staging, JSON.stringify(record, null, 2));
+    fs.renameSync(staging, cacheFile());
+  } catch {
+    // an unwritable cache only costs a probe next time
+  }
+}
+
 export interface ProbeOutcome {
   ok: boolean;
   /** "exit 0", "signal SIGFPE", … */
   detail: string;
 }
 
+/** The oneDNN variables a setting decides; a child probing a setting gets exactly the setting's, none inherited. */
+const SETTING_VARIABLES = ["TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", ROUTE_VARIABLE];
+
+/** Our environment with `setting` in place of whatever oneDNN variables we have. */
+function settingEnvironment(setting: OneDnnSetting): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of SETTING_VARIABLES) delete env[name];
+  return { ...env, ...setting.env };
+}
+
 /** Runs a probe script in a child process under a setting; a crash (SIGFPE) is a failed probe, not ours. */
 export function probeInChild(script: string, args: string[], setting: OneDnnSetting): ProbeOutcome {
   const result = spawnSync(process.execPath, ["-e", script, ...args], {
-    env: { ...process.env, ...setting.env, TF_CPP_MIN_LOG_LEVEL: "3" },
+    env: { ...settingEnvironment(setting), TF_CPP_MIN_LOG_LEVEL: "3" },
     encoding: "utf8",
     timeout: 120_000,
   });
   const ok = result.status === 0 && result.stdout.includes("probe-ok");
   const detail = result.signal ? `signal ${result.signal}` : `exit ${result.status}`;
   return { ok, detail };
+}
+
+/** The machine probe: the study's crash-prone convolutions, forward and backward, eager and graph, at batch 2, under `setting`. */
+export function probeMachine(tfjsNodeEntry: string, setting: OneDnnSetting): ProbeOutcome {
+  const shapes = machineProbeShapes();
+  const run = runProbeChild(tfjsNodeEntry, GRAPH_BINDING_PATH, shapes, setting.probeMode, settingEnvironment(setting));
+  if (run.complete) return { ok: true, detail: "exit 0" };
+  if (run.crashed) return { ok: false, detail: `${run.crashed.detail} on ${shapes[run.crashed.index].key}` };
+  return { ok: false, detail: run.failure ?? "no answer" };
 }
 
 /** The first (fastest) setting whose probe survives; an error listing every failure if none does. */
@@ -149,31 +185,51 @@ export function pickSetting(settings: readonly OneDnnSetting[], probe: (setting:
   throw new Error(`native TensorFlow failed the convolution probe under every oneDNN setting (${failures.join("; ")})`);
 }
 
+/** Whether oneDNN is capped below AVX2 in this process (the AVX cap, chosen or set by the user), where some of its kernels have no JIT. */
+export function oneDnnBelowAvx2(): boolean {
+  const cap = (process.env.ONEDNN_MAX_CPU_ISA ?? process.env.DNNL_MAX_CPU_ISA ?? "").toUpperCase();
+  return process.env.TF_ENABLE_ONEDNN_OPTS !== "0" && (cap === "AVX" || cap === "SSE41");
+}
+
+/** Whether this process runs the crashing 1×1 convolutions as MatMul (the routing setting, chosen or set by the user). */
+export function routingActive(): boolean {
+  return process.env[ROUTE_VARIABLE] === "1";
+}
+
+/**
+ * Moves this machine to the AVX cap from the next start: a convolution that
+ * crashes at the full ISA turned out to have no route (lib/conv-route).
+ * Returns the record's path, for the error that says so.
+ */
+export function capFromNextStart(reason: string): string {
+  const fingerprint = process.env[MACHINE_VARIABLE];
+  const cap = ONEDNN_SETTINGS.find((s) => s.env.ONEDNN_MAX_CPU_ISA === "AVX");
+  if (fingerprint && cap) writeRecord({ fingerprint, label: `${cap.label}: ${reason}`, env: cap.env, probedAt: new Date().toISOString(), reason });
+  return cacheFile();
+}
+
 /**
  * Sets the fastest safe oneDNN environment for this machine in process.env
  * (TensorFlow reads it when it loads) and returns its label.
  */
 export function applySafeOneDnnSetting(tfjsNodeEntry: string): string {
+  // Recomputed, not inherited: a child with a test's stand-in crash shapes is another "machine".
+  const fingerprint = machineFingerprint(tfjsNodeEntry);
+  process.env[MACHINE_VARIABLE] = fingerprint;
   const inherited = process.env[LABEL_VARIABLE];
   if (inherited) return inherited;
   if (userChoseSetting()) {
     const chosen = process.env.TF_ENABLE_ONEDNN_OPTS === "0" ? "oneDNN off" : `oneDNN ISA ${process.env.ONEDNN_MAX_CPU_ISA ?? "default"}`;
-    return `${chosen} (set by user)`;
+    const routed = routingActive() ? ", 1×1 convolutions that crash here run as MatMul" : "";
+    return `${chosen}${routed} (set by user)`;
   }
-  const fingerprint = machineFingerprint(tfjsNodeEntry);
   const known = readRecord(fingerprint);
   if (known) {
     Object.assign(process.env, known.env, { [LABEL_VARIABLE]: known.label });
     return known.label;
   }
-  const setting = pickSetting(ONEDNN_SETTINGS, (candidate) => probeInChild(PROBE_SCRIPT, [tfjsNodeEntry, GRAPH_BINDING_PATH], candidate));
-  const record: ProbeRecord = { fingerprint, label: setting.label, env: setting.env, probedAt: new Date().toISOString() };
-  try {
-    fs.mkdirSync(path.dirname(cacheFile()), { recursive: true });
-    fs.writeFileSync(cacheFile(), JSON.stringify(record, null, 2));
-  } catch {
-    // an unwritable cache only costs a probe next time
-  }
+  const setting = pickSetting(ONEDNN_SETTINGS, (candidate) => probeMachine(tfjsNodeEntry, candidate));
+  writeRecord({ fingerprint, label: setting.label, env: setting.env, probedAt: new Date().toISOString() });
   Object.assign(process.env, setting.env, { [LABEL_VARIABLE]: setting.label });
   return setting.label;
 }

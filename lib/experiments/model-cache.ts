@@ -29,7 +29,7 @@ const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 let codeHash: string | undefined;
 
 /** The folders whose code decides what a config trains (reports, the CLI, the bench do not). */
-const TRAINING_CODE = ["lib/data", "lib/models", "lib/distill", "lib/compiled", "lib/experiments", "lib/backend.ts", "lib/onednn.ts", "native/graph"];
+const TRAINING_CODE = ["lib/data", "lib/models", "lib/distill", "lib/compiled", "lib/conv-route", "lib/experiments", "lib/backend.ts", "lib/onednn.ts", "native/graph"];
 
 /** A hash of kdlab's training code (computed once per process). */
 export function codeFingerprint(): string {

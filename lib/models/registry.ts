@@ -3,6 +3,7 @@
  * and `kdlab models` can list and describe them.
  */
 import * as tf from "@tensorflow/tfjs";
+import { prepareModelConvolutions } from "../conv-route/routing";
 import { cifarStudent, cifarTeacher } from "./cifar";
 import { denseNet121 } from "./densenet";
 import { FINAL_HEAD_DEFAULTS, model1Head, studentHead, teacherHead } from "./heads";
@@ -157,6 +158,13 @@ export function modelEntry(name: string): ModelEntry {
  * fresh layers are not expected in the file.
  */
 export async function buildModel(name: string, options: ModelBuildOptions = {}): Promise<tf.LayersModel> {
+  const model = await buildNamedModel(name, options);
+  // Where some convolutions crash oneDNN (lib/conv-route), probe all of this model's shapes at once, before it runs.
+  prepareModelConvolutions(model, `model ${name}`);
+  return model;
+}
+
+async function buildNamedModel(name: string, options: ModelBuildOptions): Promise<tf.LayersModel> {
   const entry = modelEntry(name);
   if (options.backboneWeights === undefined) return entry.build(options);
   const spec = HEADS[entry.name];

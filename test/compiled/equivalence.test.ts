@@ -67,6 +67,9 @@ interface ChildRun {
   /** The `isa:` field of oneDNN's log; undefined when oneDNN never initialised. */
   isa?: string;
   primitivesCreated: boolean;
+  /** The MobileNetV2 block's 1×1 convolution (a stand-in crash of the routing child): created as a convolution, as a MatMul. */
+  pointwiseAsConvolution: boolean;
+  pointwiseAsMatMul: boolean;
   cases: Map<string, CaseLine>;
 }
 
@@ -74,11 +77,21 @@ function settingName(setting: OneDnnSetting): string {
   return Object.entries(setting.env).map(([k, v]) => `${k}=${v}`).join(" ");
 }
 
+/**
+ * The 1×1 convolution the routing setting's child treats as crashing (a
+ * stand-in SIGFPE in its probe, lib/conv-route): the MobileNetV2 block's,
+ * the only 1×1 among the cases that run under oneDNN, so that both steps run
+ * it as MatMul there.
+ */
+const ROUTED_STAND_IN = "conv 1x1/1 SAME 8x8x8->8";
+
 /** Exactly the setting's variables (the user's own oneDNN variables would override it), oneDNN's creation log on, and a label so the child skips kdlab's probe. */
-function childEnv(setting: OneDnnSetting): NodeJS.ProcessEnv {
+function childEnv(setting: OneDnnSetting, dir: string): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ["TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ONEDNN_VERBOSE", "DNNL_VERBOSE", "KDLAB_ONEDNN"]) delete env[name];
-  return { ...env, ...setting.env, ONEDNN_VERBOSE: "profile_create", KDLAB_ONEDNN: `${settingName(setting)} (forced by test)` };
+  for (const name of ["TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ONEDNN_VERBOSE", "DNNL_VERBOSE", "KDLAB_ONEDNN", "KDLAB_ONEDNN_ROUTE", "KDLAB_ONEDNN_STAND_IN_CRASH"]) delete env[name];
+  // The routing child's per-shape verdicts (stand-ins included) go to its own cache, never this machine's.
+  const routing = setting.env.KDLAB_ONEDNN_ROUTE === "1" ? { KDLAB_ONEDNN_STAND_IN_CRASH: ROUTED_STAND_IN, XDG_CACHE_HOME: path.join(dir, "cache") } : {};
+  return { ...env, ...setting.env, ...routing, ONEDNN_VERBOSE: "profile_create", KDLAB_ONEDNN: `${settingName(setting)} (forced by test)` };
 }
 
 function runChild(setting: OneDnnSetting, cases: CaseName[]): ChildRun {
@@ -87,7 +100,7 @@ function runChild(setting: OneDnnSetting, cases: CaseName[]): ChildRun {
   try {
     // Results go to a file: oneDNN's log shares stdout and its C buffer can split a line.
     const child = spawnSync(process.execPath, ["--import", "tsx", CHILD, `--results=${results}`, ...cases], {
-      env: childEnv(setting),
+      env: childEnv(setting, dir),
       encoding: "utf8",
       timeout: 1_200_000,
       maxBuffer: 256 * 2 ** 20,
@@ -103,6 +116,8 @@ function runChild(setting: OneDnnSetting, cases: CaseName[]): ChildRun {
       backend: parsed.flatMap((p) => ("backend" in p ? [p.backend] : []))[0],
       isa: /^onednn_verbose,(?:v\d+,)?info,cpu,isa:(.+)$/m.exec(stdout)?.[1]?.trim(),
       primitivesCreated: /^onednn_verbose,.*primitive,create/m.test(stdout),
+      pointwiseAsConvolution: /^onednn_verbose,.*primitive,create.*,convolution,.*ic8oc8_ih8oh8kh1sh1/m.test(stdout),
+      pointwiseAsMatMul: /^onednn_verbose,.*primitive,create.*,matmul,.*x8:8x8,/m.test(stdout),
       cases: new Map(parsed.flatMap((p) => ("case" in p ? [[p.case, p] as const] : []))),
     };
   } finally {
@@ -189,6 +204,11 @@ for (const setting of ONEDNN_SETTINGS) {
         return;
       }
       assert.ok(ran.isa && ran.primitivesCreated, "oneDNN never initialised or created no primitive: its kernels did not run");
+      if (setting.env.KDLAB_ONEDNN_ROUTE === "1") {
+        assert.ok(!ran.pointwiseAsConvolution && ran.pointwiseAsMatMul, `the block's 1×1 convolution (a stand-in crash here) was ${ran.pointwiseAsConvolution ? "created as a convolution" : "never created as a MatMul"}`);
+      } else {
+        assert.ok(ran.pointwiseAsConvolution, "the block's 1×1 convolution was not created as a convolution: the routing check cannot see it");
+      }
       const cap = setting.env.ONEDNN_MAX_CPU_ISA;
       if (cap && CAPPED_ISA[cap]) assert.equal(ran.isa, CAPPED_ISA[cap], `ONEDNN_MAX_CPU_ISA=${cap} did not reach oneDNN`);
       t.diagnostic(`oneDNN ISA: ${ran.isa}`);
