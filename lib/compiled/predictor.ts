@@ -14,6 +14,7 @@ import { GraphBuilder } from "./graph";
 import { buildModelGraph, ModelGraph } from "./model-graph";
 import { sessionConfig, ThreadSettings } from "./session-config";
 import { tensorValue } from "./tensor-value";
+import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
 
 export class CompiledPredictor {
   private readonly binding: GraphBinding;
@@ -25,10 +26,12 @@ export class CompiledPredictor {
     private readonly source: tf.LayersModel,
     threads?: ThreadSettings,
     taps: readonly string[] = [],
+    /** Overrides model-graph's choice of BatchNorm form (tests check both). */
+    foldFrozenBatchNorm?: boolean,
   ) {
     this.binding = loadGraphBinding();
     const g = new GraphBuilder(this.binding);
-    this.model = buildModelGraph(g, source, { training: false, prefix: "frozen", constantWeights: true });
+    this.model = buildModelGraph(g, source, { training: false, prefix: "frozen", constantWeights: true, foldFrozenBatchNorm });
     this.tapOutputs = taps.map((name) => {
       const output = this.model.layerOutputs.get(name);
       if (!output) throw new Error(`compiled predictor of ${source.name}: no layer "${name}"`);
@@ -52,6 +55,12 @@ export class CompiledPredictor {
   async predictWithTaps(xs: tf.Tensor4D): Promise<tf.Tensor[]> {
     const values = await this.binding.sessionRunAsync(this.activeSession(), [[this.model.input, await tensorValue(xs)]], [this.model.output, ...this.tapOutputs], []);
     return values.map((value) => tf.tensor(value.data as Float32Array, value.shape, "float32"));
+  }
+
+  /** One traced inference pass (TensorFlow's step stats), for bench/profile-predictor.ts. */
+  async traceRun(xs: tf.Tensor4D): Promise<OpTiming[]> {
+    const metadata = this.binding.sessionRunTraced(this.activeSession(), [[this.model.input, await tensorValue(xs)]], [this.model.output], [], FULL_TRACE_RUN_OPTIONS);
+    return decodeStepStats(metadata);
   }
 
   dispose(): void {

@@ -5,8 +5,13 @@
  * (all cores, or TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS).
  *
  * XLA is not offered: on CPU it needs TF_XLA_FLAGS=--tf_xla_cpu_global_jit
- * before TensorFlow loads, and measured here it was 1.4× slower on the CIFAR
- * student and 1.15× faster on the teacher, after a 5 s compile.
+ * before TensorFlow loads, and measured on the AVX2 EPYC it was 1.4× slower
+ * on the CIFAR student and 1.15× faster on the teacher, after a 5 s compile;
+ * on the AVX-512 Xeon (2026-12-01, bench/profile-step.ts cifar-teacher) 0.74×
+ * on the teacher too. Nor is Grappler's oneDNN bfloat16 rewrite
+ * (RewriterConfig.auto_mixed_precision_onednn_bfloat16): on that Xeon
+ * (avx512_bf16, no AMX) the CIFAR teacher's step ran at 0.64× and
+ * DenseNet121's at 224 px at 0.79× of float32.
  */
 export interface ThreadSettings {
   intraOp?: number;

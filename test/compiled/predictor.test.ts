@@ -17,8 +17,8 @@ describe("compiled predictor (teacher inference as a graph)", () => {
     ["DenseNet121 teacher head (Model 2) at 32 px, dropout and BatchNorm in inference mode", () => buildModel("pneumonia-teacher-model2", { inputSize: 32 })],
     ["MobileNetV2 student head (final, dropout 0.3) at 32 px", () => buildModel("pneumonia-student-final", { inputSize: 32 })],
   ];
-  for (const [name, build] of cases) {
-    test(`${name}: the same logits as tfjs inference`, async () => {
+  for (const [name, build] of cases) for (const fold of [false, true]) {
+    test(`${name}: the same logits as tfjs inference${fold ? " (BatchNorm folded into Mul + AddV2, the form used under an AVX cap)" : ""}`, async () => {
       const model = await build();
       // Non-trivial moving statistics, so inference mode is visible in the output.
       for (const w of model.weights.filter((v) => /moving_(mean|variance)$/.test(v.originalName))) {
@@ -26,7 +26,7 @@ describe("compiled predictor (teacher inference as a graph)", () => {
         w.write(value);
         value.dispose();
       }
-      const predictor = new CompiledPredictor(model);
+      const predictor = new CompiledPredictor(model, undefined, [], fold);
       const [batch] = fixedBatches(model, 1, 6, 11);
       try {
         const expected = model.predict(batch.xs) as tf.Tensor2D;
