@@ -4,8 +4,25 @@
  * framework runs in a fresh process, so none inherits another's memory or
  * thread pools, and a process's peak RSS is its own. Progress lines the child
  * writes to stderr with `logPrefix` are passed to `log` as they come.
+ * A child killed by a crash signal (SIGFPE, SIGSEGV, …) throws ChildCrashError,
+ * so a caller can report the crash and go on; any other failure is an Error.
  */
 import { spawn } from "node:child_process";
+
+/** Signals a process dies of when its own code crashes (not when it is killed or runs out of memory). */
+export const CRASH_SIGNALS: readonly NodeJS.Signals[] = ["SIGFPE", "SIGSEGV", "SIGILL", "SIGBUS", "SIGABRT"];
+
+export class ChildCrashError extends Error {
+  constructor(
+    readonly label: string,
+    readonly signal: NodeJS.Signals,
+    /** The child's last stderr lines, oldest first. */
+    readonly stderrTail: readonly string[],
+  ) {
+    super(`${label} crashed with signal ${signal}:\n${stderrTail.join("\n")}`);
+    this.name = "ChildCrashError";
+  }
+}
 
 export interface ChildOptions {
   cwd?: string;
@@ -37,6 +54,7 @@ export async function runJsonChild(command: string, args: readonly string[], opt
     child.on("close", (c, s) => resolve([c, s]));
   });
   if (partial) stderrTail.push(partial);
+  if (signal && CRASH_SIGNALS.includes(signal)) throw new ChildCrashError(options.label, signal, stderrTail);
   if (code !== 0) throw new Error(`${options.label} failed with ${signal ? `signal ${signal}` : `exit ${code}`}:\n${stderrTail.join("\n")}`);
   const line = stdout.trim().split("\n").at(-1) ?? "";
   try {

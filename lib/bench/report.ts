@@ -1,10 +1,12 @@
 /**
  * A bench result as Markdown: training throughput per model and framework
- * with, for each kdlab variant, its ratio to the best peer on that model;
- * FLOP/s against each framework's attainable matmul rate; inference; the
- * distillation, pipeline and memory parts. Pure functions of the result, so
- * they are tested on hand-made results.
+ * (each peer configuration its own column, a crashed one "crashed (SIGFPE)")
+ * with, for each kdlab variant, its ratio to the fastest peer configuration
+ * that ran on that model; FLOP/s against each framework's attainable matmul
+ * rate; inference; the distillation, pipeline and memory parts; the crashes.
+ * Pure functions of the result, so they are tested on hand-made results.
  */
+import { peerOf } from "./peer-configs";
 import { BenchResult, Framework, PEER_FRAMEWORKS, ThroughputRow } from "./schema";
 import { isKdlabFramework } from "./variants";
 
@@ -17,25 +19,25 @@ export function formatRate(value: number): string {
   return value.toPrecision(2);
 }
 
-/** kdlab variants first (in the order they appear), then the peers in their fixed order. */
+/** kdlab variants first (in the order they appear), then the peers in their fixed order, each peer's configurations together (its own defaults first). */
 export function frameworkOrder(rows: readonly { framework: Framework }[]): Framework[] {
   const seen = [...new Set(rows.map((r) => r.framework))];
-  const peers = PEER_FRAMEWORKS.filter((p) => seen.includes(p));
-  const others = seen.filter((f) => !isKdlabFramework(f) && !(PEER_FRAMEWORKS as readonly string[]).includes(f));
+  const peers = PEER_FRAMEWORKS.flatMap((p) => seen.filter((f) => peerOf(f) === p).sort((a, b) => Number(b === p) - Number(a === p)));
+  const others = seen.filter((f) => !isKdlabFramework(f) && peerOf(f) === undefined);
   return [...seen.filter(isKdlabFramework), ...peers, ...others];
 }
 
 export interface PeerRatio {
   ratio: number;
-  /** The fastest peer on that model. */
+  /** The fastest peer configuration on that model. */
   peer: Framework;
   peerImagesPerSec: number;
 }
 
-/** `framework`'s images/s over the fastest peer's on `model`; undefined when either is missing. */
+/** `framework`'s images/s over the fastest peer configuration's on `model` (a crashed one has no row); undefined when either is missing. */
 export function ratioToBestPeer(rows: readonly ThroughputRow[], model: string, framework: Framework): PeerRatio | undefined {
   const mine = rows.find((r) => r.model === model && r.framework === framework);
-  const peers = rows.filter((r) => r.model === model && !isKdlabFramework(r.framework));
+  const peers = rows.filter((r) => r.model === model && peerOf(r.framework) !== undefined);
   if (!mine || peers.length === 0) return undefined;
   const best = peers.reduce((a, b) => (b.imagesPerSec > a.imagesPerSec ? b : a));
   return { ratio: mine.imagesPerSec / best.imagesPerSec, peer: best.framework, peerImagesPerSec: best.imagesPerSec };
@@ -56,15 +58,27 @@ function modelsIn(rows: readonly { model: string }[], result: BenchResult): stri
   return [...new Set(rows.map((r) => r.model))].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
 
+/** What a cell with no number says: "crashed (SIGFPE)" when `framework` crashed running `model`, else a dash. */
+function missing(result: BenchResult, model: string, framework: Framework): string {
+  const crash = result.crashes?.find((c) => c.model === model && c.framework === framework);
+  return crash ? `crashed (${crash.signal})` : "–";
+}
+
+/** The training tables' columns and models: what has rows, and what crashed on a model. */
+function trainingCells(result: BenchResult): { frameworks: Framework[]; models: string[] } {
+  const cells = [...result.throughput, ...(result.crashes ?? []).flatMap((c) => (c.model === undefined ? [] : [{ framework: c.framework, model: c.model }]))];
+  return { frameworks: frameworkOrder(cells), models: modelsIn(cells, result) };
+}
+
 export function throughputTable(result: BenchResult): string {
-  const frameworks = frameworkOrder(result.throughput);
+  const { frameworks, models } = trainingCells(result);
   const variants = frameworks.filter(isKdlabFramework);
   const header = ["model", ...frameworks.map((f) => `${f} img/s`), ...variants.map((v) => `${v} / best peer`)];
-  const rows = modelsIn(result.throughput, result).map((model) => [
+  const rows = models.map((model) => [
     modelLabel(result, model),
     ...frameworks.map((f) => {
       const row = result.throughput.find((r) => r.model === model && r.framework === f);
-      return row ? formatRate(row.imagesPerSec) : "–";
+      return row ? formatRate(row.imagesPerSec) : missing(result, model, f);
     }),
     ...variants.map((v) => {
       const ratio = ratioToBestPeer(result.throughput, model, v);
@@ -75,14 +89,15 @@ export function throughputTable(result: BenchResult): string {
 }
 
 export function flopsTable(result: BenchResult): string {
-  const frameworks = frameworkOrder(result.throughput);
+  const { frameworks } = trainingCells(result);
   const header = ["model", "GFLOP/image (train = 3 × fwd)", ...frameworks.map((f) => `${f} GFLOP/s (% of peak)`)];
   const rows = result.flops.map((flops) => [
     modelLabel(result, flops.model),
     `${formatRate(flops.trainGflops)} (fwd ${formatRate(flops.forwardGflops)})`,
     ...frameworks.map((f) => {
       const row = result.throughput.find((r) => r.model === flops.model && r.framework === f);
-      if (!row || row.achievedGflops === undefined) return "–";
+      if (!row) return missing(result, flops.model, f);
+      if (row.achievedGflops === undefined) return "–";
       return `${formatRate(row.achievedGflops)}${row.shareOfPeak === undefined ? "" : ` (${(row.shareOfPeak * 100).toFixed(0)} %)`}`;
     }),
   ]);
@@ -90,6 +105,7 @@ export function flopsTable(result: BenchResult): string {
   return `${table(header, rows)}\n\nAttainable FP32 rate (best of a ${result.matmul[0]?.n ?? "?"}² matmul): ${peaks || "not measured"}.`;
 }
 
+/** Columns for what was timed: a peer configuration that crashed on every model has none here (the Crashes section names it). */
 export function inferenceTable(result: BenchResult): string {
   const frameworks = frameworkOrder(result.inference);
   const header = ["model", ...frameworks.flatMap((f) => [`${f} ms/image (batch 1)`, `${f} img/s (batch 32)`])];
@@ -97,7 +113,7 @@ export function inferenceTable(result: BenchResult): string {
     modelLabel(result, model).replace(/, batch \d+/, ""),
     ...frameworks.flatMap((f) => {
       const row = result.inference.find((r) => r.model === model && r.framework === f);
-      return row ? [row.latencyMs.toFixed(1), formatRate(row.imagesPerSec)] : ["–", "–"];
+      return row ? [row.latencyMs.toFixed(1), formatRate(row.imagesPerSec)] : [missing(result, model, f), missing(result, model, f)];
     }),
   ]);
   return table(header, rows);
@@ -134,6 +150,10 @@ function memoryLines(result: BenchResult): string[] {
   ];
 }
 
+export function crashLines(result: BenchResult): string[] {
+  return (result.crashes ?? []).map((c) => `- ${c.framework}${c.model === undefined ? "" : `, ${modelLabel(result, c.model)}`}: ${c.signal} (${c.detail}).`);
+}
+
 export function benchMarkdown(result: BenchResult): string {
   const threads = Object.entries(result.threads).map(([f, t]) => `${f} ${t.intraOp}/${t.interOp}`).join(", ");
   const versions = Object.entries(result.versions).map(([k, v]) => `${k} ${v}`).join(", ");
@@ -149,6 +169,8 @@ export function benchMarkdown(result: BenchResult): string {
   if (result.inference.length > 0) parts.push("", "## Inference", "", inferenceTable(result));
   const other = [...distillLines(result), ...pipelineLines(result), ...memoryLines(result)];
   if (other.length > 0) parts.push("", "## Distillation, data pipeline, memory", "", ...other.flatMap((l) => [l, ""]).slice(0, -1));
+  const crashes = crashLines(result);
+  if (crashes.length > 0) parts.push("", "## Crashes", "", "Peer processes that died by a signal. After a whole run crashed, its matmul and each model ran in a process of its own, so what did not crash still has its numbers.", "", ...crashes);
   if (result.notes.length > 0) parts.push("", "## Notes", "", ...result.notes.map((n) => `- ${n}`));
   return `${parts.join("\n")}\n`;
 }

@@ -1,8 +1,9 @@
 /**
- * One bench run: kdlab's side, then each Python peer, each in its own child
- * process, all with the same models, batch sizes, input sizes and thread
- * counts; then the distillation and data-pipeline parts (in this process) and
- * the memory part (a child again).
+ * One bench run: kdlab's side, then each Python peer in each of its
+ * configurations (peer-runs.ts), each in its own child process, all with the
+ * same models, batch sizes, input sizes and thread counts; then the
+ * distillation and data-pipeline parts (in this process) and the memory part
+ * (a child again).
  * Returns the result (schema.ts); files.ts writes it.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -12,12 +13,9 @@ import { ensureChestSet } from "./chest-set";
 import { runKdlabSide } from "./kdlab-process";
 import { loadAverage, machineInfo } from "./machine";
 import { measureTrainingMemory } from "./memory";
-import { checkSameNetworks } from "./param-check";
-import { PeerModelRequest, PeerRequest } from "./peer-protocol";
-import { runPeer } from "./peers";
+import { benchPeers } from "./peer-runs";
 import { compareWithTraining, measurePipelineRate } from "./pipeline-rate";
-import { inferenceRow, matmulRow, throughputRow } from "./rows";
-import { BenchPart, BenchResult, Framework, ParamCount, PEER_FRAMEWORKS, PeerFramework } from "./schema";
+import { BenchPart, BenchResult, ParamCount, PEER_FRAMEWORKS, PeerFramework } from "./schema";
 import { BenchSettings, settingsRecord } from "./settings";
 import { isKdlabFramework, KDLAB_VARIANTS, KdlabVariant } from "./variants";
 
@@ -37,20 +35,6 @@ export interface BenchRunOptions {
 const PIPELINE_REFERENCE_MODEL = "pneumonia-teacher-model2";
 /** The model the memory part trains: the MobileNetV2 student. */
 const MEMORY_MODEL = "pneumonia-student-model2";
-
-function peerRequest(settings: BenchSettings, parts: readonly BenchPart[], counts: ReadonlyMap<string, ParamCount>): PeerRequest {
-  const models: PeerModelRequest[] = settings.models.map((spec) => ({
-    model: spec.model,
-    inputSize: spec.inputSize,
-    batch: spec.batch,
-    classes: spec.classes,
-    seed: settings.seed,
-    expectParams: counts.get(spec.model),
-    train: parts.includes("train") ? { ...spec.train, ...settings.optimizer } : undefined,
-    inference: parts.includes("inference") && settings.inference.peers ? { ...spec.inference, latencyBatch: settings.inference.latencyBatch, throughputBatch: settings.inference.throughputBatch } : undefined,
-  }));
-  return { threads: settings.threads, models, matmul: parts.includes("matmul") ? settings.matmul : undefined };
-}
 
 /** Achieved training GFLOP/s and its share of the framework's attainable matmul rate (kdlab variants share tfjs-node's). */
 function addFlopShares(result: BenchResult): void {
@@ -113,29 +97,9 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
     if (kdlab.matmul) result.matmul.push(kdlab.matmul);
   }
 
-  const peerPeaks: { framework: Framework; peakRssMiB: number }[] = [];
-  if (timesModels) {
-    for (const peer of peers) {
-      log(`${peer}: starting the peer (bench/peers/${peer}_peer.py)`);
-      const answer = await runPeer(peer, peerRequest(settings, parts, counts), log);
-      checkSameNetworks(counts, answer.models.map((m) => ({ model: m.model, framework: peer, params: m.params })));
-      for (const [key, value] of Object.entries(answer.versions)) result.versions[key === "tensorflow" ? "tensorflow (python)" : key] = value;
-      result.threads[peer] = answer.threads;
-      for (const m of answer.models) {
-        const spec = settings.models.find((s) => s.model === m.model);
-        if (!spec) throw new Error(`${peer} peer answered for ${m.model}, which was not asked`);
-        result.params.push({ model: m.model, framework: peer, ...m.params });
-        if (m.train) result.throughput.push(throughputRow(spec, peer, m.train));
-        if (m.inference) result.inference.push(inferenceRow(spec, peer, m.inference.latency, m.inference.throughput));
-        if (m.model === MEMORY_MODEL && m.train && m.peakRssMiB !== undefined) peerPeaks.push({ framework: peer, peakRssMiB: m.peakRssMiB });
-      }
-      if (answer.matmul) result.matmul.push(matmulRow(peer, answer.matmul.n, answer.matmul.seconds));
-      const jit = answer.models.map((m) => m.jitCompile).filter((j) => j !== undefined);
-      if (jit.length > 0) result.notes.push(`Keras trains with compile()'s default jit_compile="auto", which resolved to ${[...new Set(jit)].join("/")} here (XLA ${jit.every((j) => !j) ? "off" : "on"}).`);
-      if (peer === "keras") result.notes.push(`TensorFlow's oneDNN setting, the same for kdlab (tfjs-node and the compiled step) and Keras: TF_ENABLE_ONEDNN_OPTS=${answer.settings.TF_ENABLE_ONEDNN_OPTS}, ONEDNN_MAX_CPU_ISA=${answer.settings.ONEDNN_MAX_CPU_ISA} (${backend.oneDnn}).`);
-      if (peer === "torch") result.notes.push(`PyTorch runs in its default NCHW layout with oneDNN (mkldnn ${answer.settings.mkldnn}); torchvision's model definitions are used without its compiled ops (DESIGN.md).`);
-    }
-  }
+  const peerPeaks = timesModels
+    ? await benchPeers(result, { settings, parts, counts, peers, env: process.env, kdlabOneDnn: backend.oneDnn, peakModel: MEMORY_MODEL, log })
+    : [];
   addFlopShares(result);
 
   if (parts.includes("distill")) {

@@ -1,10 +1,11 @@
 /**
  * The shape of a bench result, as written to bench/results/<date>.json.
  * Every part is optional (`--only` runs a subset); what ran is in `parts`.
- * Times are seconds, rates per second, memory MiB.
+ * Times are seconds, rates per second, memory MiB. A peer that crashed has
+ * no rows for what crashed and an entry in `crashes`.
  */
 
-/** "kdlab" (eager), other kdlab variants ("kdlab-compiled"), or a peer. */
+/** "kdlab" (eager), other kdlab variants ("kdlab-compiled"), or a peer's configuration ("keras", "keras (kdlab's oneDNN)": peer-configs.ts). */
 export type Framework = string;
 
 export const PEER_FRAMEWORKS = ["keras", "torch"] as const;
@@ -119,6 +120,17 @@ export interface MemoryResult {
   peers?: { framework: Framework; peakRssMiB: number }[];
 }
 
+/** A peer process that died by a crash signal: reported, not a failed bench. */
+export interface PeerCrash {
+  framework: Framework;
+  /** The model it was running alone when it crashed; absent when no one model is to blame. */
+  model?: string;
+  /** "SIGFPE", "SIGSEGV", … */
+  signal: string;
+  /** What ran and the child's last output line. */
+  detail: string;
+}
+
 export interface BenchSettingsRecord {
   mode: "full" | "quick";
   threads: { intraOp: number; interOp: number };
@@ -147,5 +159,7 @@ export interface BenchResult {
   distillation?: DistillOverhead;
   pipeline?: PipelineRate;
   memory?: MemoryResult;
+  /** Peer crashes; the models that ran still have their rows. */
+  crashes?: PeerCrash[];
   notes: string[];
 }

@@ -1,8 +1,9 @@
 /**
  * A tiny bench run end to end: the CIFAR student for 2 timed steps on kdlab,
- * Keras and PyTorch, inference and a small matmul on each, a one-round
- * distillation comparison, the data pipeline and the memory child on a few
- * generated images. Checks the result has the schema's shape and that the
+ * Keras and PyTorch (each peer at its own defaults, and again at kdlab's
+ * oneDNN setting where that differs), inference and a small matmul on each,
+ * a one-round distillation comparison, the data pipeline and the memory child
+ * on a few generated images. Checks the result has the schema's shape and that the
  * files it writes parse; no speed is asserted (speed belongs in bench/).
  */
 import assert from "node:assert/strict";
@@ -11,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { writeBenchResult } from "../../lib/bench/files";
+import { peerConfigs, peerOf } from "../../lib/bench/peer-configs";
 import { runBench } from "../../lib/bench/run";
 import { BENCH_PARTS, BenchResult, PEER_FRAMEWORKS } from "../../lib/bench/schema";
 import { BenchSettings, benchSettings } from "../../lib/bench/settings";
@@ -33,12 +35,18 @@ function tinySettings(threads: number): BenchSettings {
 
 const positive = (value: unknown, where: string): void => assert.ok(typeof value === "number" && Number.isFinite(value) && value > 0, `${where}: ${String(value)}`);
 
+/** The peers' configurations on this machine, in the order they run (kdlab's oneDNN setting is in process.env once the backend is up). */
+function peerFrameworks(): string[] {
+  return PEER_FRAMEWORKS.flatMap((peer) => peerConfigs(peer, process.env).map((c) => c.framework));
+}
+
 /** The shape bench/results/<date>.json promises (schema.ts), checked on parsed JSON. */
 function checkResultShape(json: BenchResult, threads: number): void {
+  const peers = peerFrameworks();
   assert.ok(Array.isArray(json.throughput) && json.throughput.length > 0, "throughput rows");
   for (const row of json.throughput) {
     assert.equal(typeof row.model, "string");
-    assert.ok(isKdlabFramework(row.framework) || (PEER_FRAMEWORKS as readonly string[]).includes(row.framework), row.framework);
+    assert.ok(isKdlabFramework(row.framework) || peerOf(row.framework) !== undefined, row.framework);
     positive(row.imagesPerSec, `${row.framework} imagesPerSec`);
     positive(row.achievedGflops, `${row.framework} achievedGflops`);
     positive(row.shareOfPeak, `${row.framework} shareOfPeak`);
@@ -46,13 +54,13 @@ function checkResultShape(json: BenchResult, threads: number): void {
   assert.equal(typeof json.machine.cpu, "string");
   positive(json.machine.cores, "cores");
   for (const key of ["node", "tfjs", "tensorflow (tfjs-node)", "keras", "tensorflow (python)", "torch", "torchvision"]) assert.equal(typeof json.versions[key], "string", `version of ${key}`);
-  for (const framework of [...KDLAB_VARIANTS.map((v) => v.framework), ...PEER_FRAMEWORKS]) assert.deepEqual(json.threads[framework], { intraOp: threads, interOp: threads }, `${framework} threads`);
-  assert.equal(json.inference.length, KDLAB_VARIANTS.length + PEER_FRAMEWORKS.length);
+  for (const framework of [...KDLAB_VARIANTS.map((v) => v.framework), ...peers]) assert.deepEqual(json.threads[framework], { intraOp: threads, interOp: threads }, `${framework} threads`);
+  assert.equal(json.inference.length, KDLAB_VARIANTS.length + peers.length);
   for (const row of json.inference) {
     positive(row.latencyMs, `${row.framework} latency`);
     positive(row.imagesPerSec, `${row.framework} inference rate`);
   }
-  assert.deepEqual(json.matmul.map((m) => m.framework).sort(), ["kdlab", "keras", "torch"]);
+  assert.deepEqual(json.matmul.map((m) => m.framework).sort(), ["kdlab", ...peers].sort());
   for (const m of json.matmul) positive(m.bestGflops, `${m.framework} matmul`);
   positive(json.distillation?.cachedRatio, "distillation cachedRatio");
   positive(json.pipeline?.imagesPerSec, "pipeline rate");
@@ -85,16 +93,20 @@ describe("kdlab bench, tiny run", () => {
     const { threads } = await useNativeBackend();
     const settings = tinySettings(threads);
     const result = await runBench({ settings, parts: BENCH_PARTS, command: "test", log: () => undefined });
+    assert.deepEqual(result.crashes, undefined, "no peer crashed on the CIFAR student");
+    assert.match(result.notes.join("\n"), /own defaults \(keras TF_ENABLE_ONEDNN_OPTS=unset, ONEDNN_MAX_CPU_ISA=unset,/, "Keras reported its oneDNN variables removed");
     const timed = result.throughput.map((r) => [r.framework, r.model, r.stepSeconds.length, r.warmupSeconds.length]);
-    assert.deepEqual(timed, [...KDLAB_VARIANTS.map((v) => v.framework), ...PEER_FRAMEWORKS].map((framework) => [framework, "cifar-student", 2, 1]));
+    assert.deepEqual(timed, [...KDLAB_VARIANTS.map((v) => v.framework), ...peerFrameworks()].map((framework) => [framework, "cifar-student", 2, 1]));
     const files = writeBenchResult(result, outDir);
     assert.equal(path.basename(files.json), `${result.date}-quick.json`);
     const json = JSON.parse(fs.readFileSync(files.json, "utf8")) as BenchResult;
     checkResultShape(json, threads);
     const markdown = fs.readFileSync(files.markdown, "utf8");
     const cell = String.raw`[\d.]+`;
-    const ratio = String.raw`[\d.]+× \((keras|torch)\)`;
-    const frameworks = KDLAB_VARIANTS.length + PEER_FRAMEWORKS.length;
+    // The fastest of this machine's peer configurations, by its exact name.
+    const escaped = peerFrameworks().map((f) => f.replace(/[()]/g, "\\$&"));
+    const ratio = String.raw`[\d.]+× \((${escaped.join("|")})\)`;
+    const frameworks = KDLAB_VARIANTS.length + peerFrameworks().length;
     assert.match(markdown, new RegExp(String.raw`\| CIFAR student \(32×32, batch 64\) \| ${Array(frameworks).fill(cell).join(" \\| ")} \| ${Array(KDLAB_VARIANTS.length).fill(ratio).join(" \\| ")} \|`));
     assert.match(markdown, /\*\*Peak RSS\*\*/);
   });

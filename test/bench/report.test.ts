@@ -1,9 +1,9 @@
-/** The Markdown tables and ratios of a bench result, on a hand-made result with two kdlab variants and two peers. */
+/** The Markdown tables and ratios of a bench result, on hand-made results: two kdlab variants and two peers, then Keras in two configurations, one of which crashed. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { resultBaseName } from "../../lib/bench/files";
 import { benchMarkdown, formatRate, frameworkOrder, ratioToBestPeer, throughputTable } from "../../lib/bench/report";
-import { BenchResult, ThroughputRow } from "../../lib/bench/schema";
+import { BenchResult, InferenceRow, ThroughputRow } from "../../lib/bench/schema";
 
 function row(model: string, framework: string, imagesPerSec: number, extra: Partial<ThroughputRow> = {}): ThroughputRow {
   return { model, framework, imagesPerSec, batch: 16, inputSize: 224, warmupSeconds: [1], stepSeconds: [16 / imagesPerSec], ...extra };
@@ -94,5 +94,51 @@ describe("bench report", () => {
     assert.equal(resultBaseName(full), "2026-01-02");
     assert.equal(resultBaseName({ ...full, settings: { ...full.settings, mode: "quick" } }), "2026-01-02-quick");
     assert.equal(resultBaseName({ ...full, parts: ["train", "matmul"] }), "2026-01-02-only-train-matmul");
+  });
+});
+
+const KDLAB_KERAS = "keras (kdlab's oneDNN)";
+
+function inferenceRow(model: string, framework: string, latencyMs: number): InferenceRow {
+  return { model, framework, inputSize: 224, latencyBatch: 1, latencyMs, throughputBatch: 32, imagesPerSec: 1000 / latencyMs };
+}
+
+/** handMade plus Keras at kdlab's setting: faster on m1, crashed by SIGFPE on m2; and a matmul that crashed on torch. */
+function twoKerasConfigs(): BenchResult {
+  const base = handMade();
+  return {
+    ...base,
+    throughput: [row("m1", KDLAB_KERAS, 15), ...base.throughput],
+    inference: [...base.inference, inferenceRow("m1", KDLAB_KERAS, 20), inferenceRow("m1", "keras", 25)],
+    crashes: [
+      { framework: KDLAB_KERAS, model: "m2", signal: "SIGFPE", detail: 'm2 alone; last output: "keras: training m2"' },
+      { framework: "torch", signal: "SIGSEGV", detail: "the 2048² matmul alone; no output" },
+    ],
+  };
+}
+
+describe("bench report, a peer in two configurations", () => {
+  test("each configuration is its own column, next to its peer's defaults, after kdlab's variants", () => {
+    const result = twoKerasConfigs();
+    assert.deepEqual(frameworkOrder(result.throughput), ["kdlab", "kdlab-compiled", "keras", KDLAB_KERAS, "torch"]);
+    const lines = throughputTable(result).split("\n");
+    assert.equal(lines[0], `| model | kdlab img/s | kdlab-compiled img/s | keras img/s | ${KDLAB_KERAS} img/s | torch img/s | kdlab / best peer | kdlab-compiled / best peer |`);
+  });
+
+  test("the ratio is against the fastest configuration that ran; a crashed one reads crashed (SIGFPE) and is not compared", () => {
+    const result = twoKerasConfigs();
+    assert.deepEqual(ratioToBestPeer(result.throughput, "m1", "kdlab-compiled"), { ratio: 0.8, peer: KDLAB_KERAS, peerImagesPerSec: 15 });
+    assert.deepEqual(ratioToBestPeer(result.throughput, "m2", "kdlab"), { ratio: 0.25, peer: "torch", peerImagesPerSec: 400 });
+    const lines = throughputTable(result).split("\n");
+    assert.equal(lines[2], `| Model one (224×224, batch 16) | 5.00 | 12.0 | 10.0 | 15.0 | 8.00 | 0.33× (${KDLAB_KERAS}) | 0.80× (${KDLAB_KERAS}) |`);
+    assert.equal(lines[3], "| Model two (32×32, batch 64) | 100 | – | 300 | crashed (SIGFPE) | 400 | 0.25× (torch) | – |");
+    const markdown = benchMarkdown(result);
+    assert.match(markdown, new RegExp(String.raw`\| Model one \(224×224\) \| 12\.3 \| 55\.5 \| 25\.0 \| 40\.0 \| 20\.0 \| 50\.0 \|`), "inference: one pair of columns per configuration");
+  });
+
+  test("a Crashes section lists every crash, with or without a model", () => {
+    const markdown = benchMarkdown(twoKerasConfigs());
+    assert.match(markdown, /## Crashes\n\n.+\n\n- keras \(kdlab's oneDNN\), Model two \(32×32, batch 64\): SIGFPE \(m2 alone; last output: "keras: training m2"\)\.\n- torch: SIGSEGV \(the 2048² matmul alone; no output\)\.\n/);
+    assert.doesNotMatch(benchMarkdown(handMade()), /## Crashes/, "no section without crashes");
   });
 });
