@@ -11,8 +11,8 @@ import { modelEntry } from "../models/registry";
 import { countParams } from "../models/summary";
 import { forwardFlops, TRAIN_FLOPS_PER_FORWARD } from "./flops";
 import { inferenceRow, matmulRow, throughputRow } from "./rows";
-import { BenchPart, InferenceRow, MatmulRow, ModelFlops, ParamCount, ThroughputRow } from "./schema";
-import { BenchModel, BenchSettings, StepPlan } from "./settings";
+import { BenchPart, Framework, InferenceRow, MatmulRow, ModelFlops, ParamCount, ThroughputRow } from "./schema";
+import { BenchModel, BenchSettings } from "./settings";
 import { timeCalls, Timing } from "./timing";
 import { KdlabVariant } from "./variants";
 
@@ -71,42 +71,31 @@ export async function timeKdlabInference(model: tf.LayersModel, spec: BenchModel
   }
 }
 
-/** A square FP32 matmul through tfjs-node: the backend's attainable rate. */
-export async function timeKdlabMatmul(n: number, plan: StepPlan): Promise<Timing> {
-  const a = tf.randomUniform([n, n], 0, 1, "float32", 1);
-  const b = tf.randomUniform([n, n], 0, 1, "float32", 2);
-  try {
-    return await timeCalls(async () => {
-      const c = tf.matMul(a, b);
-      await c.data();
-      c.dispose();
-    }, plan);
-  } finally {
-    tf.dispose([a, b]);
-  }
-}
-
 export interface KdlabSideResult {
   params: ({ model: string } & ParamCount)[];
   flops: ModelFlops[];
   throughput: ThroughputRow[];
   inference: InferenceRow[];
-  matmul?: MatmulRow;
+  /** One per variant: each variant's attainable rate on its own path. */
+  matmul: MatmulRow[];
 }
 
 /**
- * Every kdlab measurement the parts ask for. The matmul runs before and after
- * the models (its best run is the attainable rate); each model is built once:
+ * Every kdlab measurement the parts ask for. Each variant's matmul runs
+ * before and after the models (its best run is the attainable rate); each model is built once:
  * counted, trained by the first variant (later variants get a fresh copy),
  * then timed for inference by every variant.
  */
 export async function measureKdlab(settings: BenchSettings, parts: readonly BenchPart[], variants: readonly KdlabVariant[], log: (line: string) => void): Promise<KdlabSideResult> {
-  const result: KdlabSideResult = { params: [], flops: [], throughput: [], inference: [] };
-  const matmulSeconds: number[] = [];
+  const result: KdlabSideResult = { params: [], flops: [], throughput: [], inference: [], matmul: [] };
+  const matmulSeconds = new Map<Framework, number[]>();
   const timeMatmul = async (): Promise<void> => {
     if (!parts.includes("matmul")) return;
-    log(`${settings.matmul.n}² matmul`);
-    matmulSeconds.push(...(await timeKdlabMatmul(settings.matmul.n, settings.matmul)).seconds);
+    for (const variant of variants) {
+      log(`${variant.framework} ${settings.matmul.n}² matmul`);
+      const { seconds } = await variant.timeMatmul(settings.matmul.n, settings.matmul);
+      matmulSeconds.set(variant.framework, [...(matmulSeconds.get(variant.framework) ?? []), ...seconds]);
+    }
   };
   await timeMatmul();
   for (const spec of settings.models) {
@@ -138,6 +127,6 @@ export async function measureKdlab(settings: BenchSettings, parts: readonly Benc
     }
   }
   await timeMatmul();
-  if (matmulSeconds.length > 0) result.matmul = matmulRow("kdlab", settings.matmul.n, matmulSeconds);
+  for (const [framework, seconds] of matmulSeconds) result.matmul.push(matmulRow(framework, settings.matmul.n, seconds));
   return result;
 }

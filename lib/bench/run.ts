@@ -11,7 +11,7 @@ import { initBackend } from "../backend";
 import { measureDistillOverhead } from "./distill-overhead";
 import { ensureChestSet } from "./chest-set";
 import { runKdlabSide } from "./kdlab-process";
-import { loadAverage, machineInfo } from "./machine";
+import { loadAverage, loadNote, machineInfo } from "./machine";
 import { measureTrainingMemory } from "./memory";
 import { benchPeers } from "./peer-runs";
 import { compareWithTraining, measurePipelineRate } from "./pipeline-rate";
@@ -36,13 +36,13 @@ const PIPELINE_REFERENCE_MODEL = "pneumonia-teacher-model2";
 /** The model the memory part trains: the MobileNetV2 student. */
 const MEMORY_MODEL = "pneumonia-student-model2";
 
-/** Achieved training GFLOP/s and its share of the framework's attainable matmul rate (kdlab variants share tfjs-node's). */
+/** Achieved training GFLOP/s and its share of the framework's attainable matmul rate (each kdlab variant's on its own path). */
 function addFlopShares(result: BenchResult): void {
   for (const row of result.throughput) {
     const flops = result.flops.find((f) => f.model === row.model);
     if (!flops) continue;
     row.achievedGflops = flops.trainGflops * row.imagesPerSec;
-    const peak = result.matmul.find((m) => m.framework === row.framework || (isKdlabFramework(row.framework) && m.framework === "kdlab"));
+    const peak = result.matmul.find((m) => m.framework === row.framework);
     if (peak) row.shareOfPeak = row.achievedGflops / peak.bestGflops;
   }
 }
@@ -94,7 +94,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
     result.flops.push(...kdlab.flops);
     result.throughput.push(...kdlab.throughput);
     result.inference.push(...kdlab.inference);
-    if (kdlab.matmul) result.matmul.push(kdlab.matmul);
+    result.matmul.push(...kdlab.matmul);
   }
 
   const peerPeaks = timesModels
@@ -131,7 +131,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
     }
   }
   if (settings.mode === "quick") result.notes.push(`Quick mode: fewer steps, the 224 models at ${settings.pipeline.size}×${settings.pipeline.size} on every framework (the pipeline and memory parts at that size too), inference timed on kdlab only; not the numbers to quote.`);
-  result.notes.push(`Load average (1 min) ${loadAtStart} at the start, ${loadAverage()} at the end, on ${result.machine.cores} cores: above the core count, other work shared the machine and the timings are slower than it can do.`);
+  result.notes.push(loadNote(loadAtStart, loadAverage(), result.machine.cores));
   result.totalSeconds = (performance.now() - started) / 1000;
   return result;
 }

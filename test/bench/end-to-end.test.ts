@@ -1,7 +1,8 @@
 /**
  * A tiny bench run end to end: the CIFAR student for 2 timed steps on kdlab,
  * Keras and PyTorch (each peer at its own defaults, and again at kdlab's
- * oneDNN setting where that differs), inference and a small matmul on each,
+ * oneDNN setting where that differs), inference and a small matmul on each
+ * (each kdlab variant on its own path, eager op or graph session),
  * a one-round distillation comparison, the data pipeline and the memory child
  * on a few generated images. Checks the result has the schema's shape and that the
  * files it writes parse; no speed is asserted (speed belongs in bench/).
@@ -60,7 +61,7 @@ function checkResultShape(json: BenchResult, threads: number): void {
     positive(row.latencyMs, `${row.framework} latency`);
     positive(row.imagesPerSec, `${row.framework} inference rate`);
   }
-  assert.deepEqual(json.matmul.map((m) => m.framework).sort(), ["kdlab", ...peers].sort());
+  assert.deepEqual(json.matmul.map((m) => m.framework).sort(), [...KDLAB_VARIANTS.map((v) => v.framework), ...peers].sort(), "a matmul per kdlab variant, on its own path, and per peer configuration");
   for (const m of json.matmul) positive(m.bestGflops, `${m.framework} matmul`);
   positive(json.distillation?.cachedRatio, "distillation cachedRatio");
   positive(json.pipeline?.imagesPerSec, "pipeline rate");
