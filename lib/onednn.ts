@@ -26,6 +26,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { GRAPH_BINDING_PATH } from "./compiled/binding";
+import { cpuCachesVisible } from "./cpu";
 import { ProbeShape, runProbeChild, STAND_IN_VARIABLE } from "./conv-route/probe-child";
 import { convShapeKey, ConvShape, parseConvShapeKey } from "./conv-route/shape";
 
@@ -95,7 +96,7 @@ function cacheFile(): string {
 /** What decides the answer: the CPU, whether caches are visible, the TensorFlow library, and whether graphs were probed too. */
 function machineFingerprint(tfjsNodeEntry: string): string {
   const cpu = os.cpus()[0]?.model ?? "unknown";
-  const cachesVisible = fs.existsSync("/sys/devices/system/cpu/cpu0/cache/index0");
+  const cachesVisible = cpuCachesVisible();
   let libStamp = "none";
   const lib = path.join(path.dirname(tfjsNodeEntry), "..", "deps", "lib", "libtensorflow_cc.so.2");
   try {

@@ -6,6 +6,7 @@
  * rate; inference; the distillation, pipeline and memory parts; the crashes.
  * Pure functions of the result, so they are tested on hand-made results.
  */
+import { describeCpu } from "./machine";
 import { peerOf } from "./peer-configs";
 import { BenchResult, Framework, PEER_FRAMEWORKS, ThroughputRow } from "./schema";
 import { isKdlabFramework } from "./variants";
@@ -160,7 +161,7 @@ export function benchMarkdown(result: BenchResult): string {
   const parts: string[] = [
     `# kdlab bench ${result.date} (${result.settings.mode})`,
     "",
-    `\`${result.command}\` — ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB.toFixed(0)} GiB; ${result.totalSeconds.toFixed(0)} s in all.`,
+    `\`${result.command}\` — ${describeCpu(result.machine)}, ${result.machine.cores} cores, ${result.machine.memoryGiB.toFixed(0)} GiB; ${result.totalSeconds.toFixed(0)} s in all.`,
     `${result.backend}. Threads (intra/inter-op): ${threads}. ${versions}.`,
     `Training: ${result.settings.optimizer}; images/s = batch / median of the timed steps after warm-up (every step time is in the JSON).`,
   ];

@@ -5,6 +5,8 @@
  * no rows for what crashed and an entry in `crashes`.
  */
 
+import type { MachineInfo } from "./machine";
+
 /** "kdlab" (eager), other kdlab variants ("kdlab-compiled"), or a peer's configuration ("keras", "keras (kdlab's oneDNN)": peer-configs.ts). */
 export type Framework = string;
 
@@ -145,7 +147,7 @@ export interface BenchResult {
   totalSeconds: number;
   command: string;
   parts: BenchPart[];
-  machine: { cpu: string; cores: number; memoryGiB: number; os: string };
+  machine: MachineInfo;
   versions: Record<string, string>;
   backend: string;
   /** Per framework, the thread pools it ran with. */

@@ -1,7 +1,11 @@
-/** The Markdown tables and ratios of a bench result, on hand-made results: two kdlab variants and two peers, then Keras in two configurations, one of which crashed. */
+/** The Markdown tables and ratios of a bench result, on hand-made results: two kdlab variants and two peers, then Keras in two configurations, one of which crashed; and the result file names. */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, test } from "node:test";
-import { resultBaseName } from "../../lib/bench/files";
+import { freeBaseName, resultBaseName } from "../../lib/bench/files";
+import { MachineInfo } from "../../lib/bench/machine";
 import { benchMarkdown, formatRate, frameworkOrder, ratioToBestPeer, throughputTable } from "../../lib/bench/report";
 import { BenchResult, InferenceRow, ThroughputRow } from "../../lib/bench/schema";
 
@@ -94,6 +98,23 @@ describe("bench report", () => {
     assert.equal(resultBaseName(full), "2026-01-02");
     assert.equal(resultBaseName({ ...full, settings: { ...full.settings, mode: "quick" } }), "2026-01-02-quick");
     assert.equal(resultBaseName({ ...full, parts: ["train", "matmul"] }), "2026-01-02-only-train-matmul");
+  });
+
+  test("a result of another machine kind keeps its file; a rerun on the same kind replaces its own", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-bench-names-"));
+    try {
+      const xeon: MachineInfo = { cpu: "Intel(R) Xeon(R) Processor", cores: 2, memoryGiB: 24, os: "Linux", isa: "AVX-512 (avx512_bf16)", cpuCachesVisible: true };
+      const epyc: MachineInfo = { ...xeon, cpu: "AMD EPYC", isa: "AVX2" };
+      assert.equal(freeBaseName(dir, "2026-01-02", epyc), "2026-01-02", "nothing there yet");
+      fs.writeFileSync(path.join(dir, "2026-01-02.json"), JSON.stringify({ machine: xeon }));
+      assert.equal(freeBaseName(dir, "2026-01-02", xeon), "2026-01-02", "the same machine kind reruns into its own file");
+      assert.equal(freeBaseName(dir, "2026-01-02", epyc), "2026-01-02-2");
+      assert.equal(freeBaseName(dir, "2026-01-02", { ...xeon, cpuCachesVisible: false }), "2026-01-02-2", "the same CPU with its caches hidden is another kind");
+      fs.writeFileSync(path.join(dir, "2026-01-02-2.json"), JSON.stringify({ machine: epyc }));
+      assert.equal(freeBaseName(dir, "2026-01-02", { ...epyc, cores: 4 }), "2026-01-02-3");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
