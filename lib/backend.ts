@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { ExecutingBackend, installEagerRouting } from "./conv-route/eager";
 import { applySafeOneDnnSetting, routingActive } from "./onednn";
+import { BF16_VARIABLE, computePrecision } from "./compiled/precision";
 
 export type BackendKind = "gpu" | "cpu" | "js";
 
@@ -83,6 +84,8 @@ function describe(info: Omit<BackendInfo, "line">): string {
   const tfPart = info.kind === "js" ? "no TensorFlow library" : `TensorFlow ${info.tfVersion}`;
   const parts = [`backend ${info.name}: ${where}`, tfPart, `tfjs ${info.tfjsVersion}`, `${info.threads} threads`];
   if (info.kind !== "js") parts.push(info.oneDnn);
+  // The compiled graphs' precision, only when it is not float32 (lib/compiled/precision.ts).
+  if (info.kind !== "js" && computePrecision() !== "float32") parts.push(`compiled graphs in ${computePrecision()} precision (${BF16_VARIABLE}=1)`);
   return `kdlab ${parts.join(" · ")}`;
 }
 

@@ -29,6 +29,12 @@ export function vectorIsa(cpuinfo: string | null = readCpuinfo()): string {
   return extras.length > 0 ? `${widest} (${extras.join(", ")})` : widest;
 }
 
+/** True where oneDNN has bf16 kernels: avx512_bf16 or AMX (lib/compiled/precision.ts). */
+export function cpuHasBf16Kernels(cpuinfo: string | null = readCpuinfo()): boolean {
+  const flags = cpuFlags(cpuinfo);
+  return flags !== null && (flags.has("avx512_bf16") || flags.has("amx_bf16"));
+}
+
 function readCpuinfo(): string | null {
   try {
     return fs.readFileSync("/proc/cpuinfo", "utf8");

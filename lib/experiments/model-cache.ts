@@ -21,6 +21,7 @@ import { Sample, sampleName } from "../data/sample";
 import { loadModelWeights, writeModel } from "../distill/index";
 import { ExperimentConfig } from "./config";
 import { ModelRun, Role } from "./results";
+import { computePrecision } from "../compiled/precision";
 
 const CACHE_VERSION = 1;
 const RUN_FILE = "run.json";
@@ -90,6 +91,8 @@ export function modelKey(config: ExperimentConfig, role: Role, seed: number, dat
     batchNormMomentum: config.batchNormMomentum,
     earlyStoppingPatience: config.earlyStoppingPatience,
     trainStep: config.trainStep,
+    // KDLAB_BF16=1 trains other weights from the same settings.
+    precision: computePrecision(),
     data: dataFingerprint,
     teacher: teacherKey ? { key: teacherKey, distillation: config.distillation } : null,
   };

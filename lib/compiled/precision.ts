@@ -1,0 +1,32 @@
+/**
+ * Opt-in bfloat16 mixed precision for the compiled graphs (train step,
+ * predictor): KDLAB_BF16=1 turns on Grappler's oneDNN bfloat16 rewrite
+ * (RewriterConfig.auto_mixed_precision_onednn_bfloat16), which runs
+ * convolutions and matmuls in bf16 with float32 variables and loss. Opt-in,
+ * never chosen for you: it changes the numbers, and it pays only on some
+ * CPUs. Measured with Keras, whose graphs get the same rewrite: on the
+ * AVX-512 Zen 4 EPYC (avx512_bf16) 1.4–1.8× faster steps; on the AVX-512
+ * Xeon (avx512_bf16, no AMX) 0.64–0.79×. A CPU without avx512_bf16 or AMX
+ * has no bf16 kernels, so asking for it there is an error. The eager step
+ * and eager ops stay float32 (no Grappler there).
+ */
+import { cpuHasBf16Kernels } from "../cpu";
+
+export const BF16_VARIABLE = "KDLAB_BF16";
+
+/** True when KDLAB_BF16=1; an error where the CPU has no bf16 kernels, or for any other value than 0/1. */
+export function bfloat16Requested(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env[BF16_VARIABLE];
+  if (value === undefined || value === "" || value === "0") return false;
+  if (value !== "1") throw new Error(`${BF16_VARIABLE}=${value}: use 1 (bf16 mixed precision in the compiled graphs) or 0`);
+  if (!cpuHasBf16Kernels()) throw new Error(`${BF16_VARIABLE}=1: this CPU has neither avx512_bf16 nor amx_bf16, so oneDNN has no bf16 kernels here; unset it`);
+  return true;
+}
+
+/** What the backend line and the model cache call the compiled graphs' precision. */
+export function computePrecision(env: NodeJS.ProcessEnv = process.env): "float32" | "bf16 mixed" {
+  return bfloat16Requested(env) ? "bf16 mixed" : "float32";
+}
+
+/** ConfigProto { graph_options (10) { rewrite_options (10) { auto_mixed_precision_onednn_bfloat16 (31): ON (1) } } }. */
+export const BF16_REWRITE_CONFIG = Uint8Array.of(0x52, 0x05, 0x52, 0x03, 0xf8, 0x01, 0x01);

@@ -1,0 +1,95 @@
+/**
+ * KDLAB_BF16=1, the opt-in bf16 mixed precision of the compiled graphs: its
+ * variable is parsed strictly, the session config carries the rewrite, and
+ * on a CPU with bf16 kernels a traced step really runs casts to bf16 and
+ * still learns what float32 learns; where the CPU has none, asking for it is
+ * the clear error instead (both branches assert).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { BF16_REWRITE_CONFIG, BF16_VARIABLE, bfloat16Requested, computePrecision } from "../../lib/compiled/precision";
+import { sessionConfig } from "../../lib/compiled/session-config";
+import { CompiledTrainStep } from "../../lib/compiled/step";
+import { cpuHasBf16Kernels } from "../../lib/cpu";
+import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
+import { cifarStudent } from "../../lib/models/cifar";
+import { useNativeBackend } from "../helpers/native";
+import { fixedBatches } from "./equivalence";
+
+const bf16Cpu = cpuHasBf16Kernels();
+const OPTIMIZER: OptimizerConfig = { kind: "sgd", lr: 0.02, momentum: 0.9 };
+
+/** Losses of `steps` compiled steps on one fixed batch, and the traced op types of one more. */
+async function trainTraced(steps: number): Promise<{ losses: number[]; casts: number }> {
+  const model = cifarStudent({ seed: 5 });
+  const optimizer = createOptimizer(OPTIMIZER);
+  const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: OPTIMIZER });
+  const [batch] = fixedBatches(model, 1, 32, 21);
+  try {
+    const losses: number[] = [];
+    for (let i = 0; i < steps; i++) losses.push((await step.run(batch, { learningRate: OPTIMIZER.lr, seed: i })).loss);
+    const casts = (await step.traceStep(batch, { learningRate: OPTIMIZER.lr, seed: steps })).filter((op) => op.opType === "Cast").length;
+    return { losses, casts };
+  } finally {
+    step.dispose();
+    disposeOptimizer(optimizer);
+    model.dispose();
+    tf.dispose([batch.xs, batch.labels, batch.teacherLogits]);
+  }
+}
+
+describe("bf16 mixed precision (KDLAB_BF16)", () => {
+  const saved = process.env[BF16_VARIABLE];
+  before(async () => {
+    await useNativeBackend();
+  });
+  after(() => {
+    if (saved === undefined) delete process.env[BF16_VARIABLE];
+    else process.env[BF16_VARIABLE] = saved;
+  });
+
+  test("the variable is 0/unset (float32) or 1; anything else is an error naming it", () => {
+    assert.equal(bfloat16Requested({}), false);
+    assert.equal(bfloat16Requested({ [BF16_VARIABLE]: "0" }), false);
+    assert.equal(computePrecision({}), "float32");
+    assert.throws(() => bfloat16Requested({ [BF16_VARIABLE]: "yes" }), /KDLAB_BF16=yes: use 1 .* or 0/);
+  });
+
+  test(`KDLAB_BF16=1 ${bf16Cpu ? "puts the oneDNN bf16 rewrite in the session config, after the thread fields" : "is refused on this CPU (no avx512_bf16 / amx_bf16)"}`, () => {
+    const env = { [BF16_VARIABLE]: "1" };
+    if (!bf16Cpu) {
+      assert.throws(() => bfloat16Requested(env), /KDLAB_BF16=1: this CPU has neither avx512_bf16 nor amx_bf16/);
+      return;
+    }
+    assert.equal(computePrecision(env), "bf16 mixed");
+    process.env[BF16_VARIABLE] = "1";
+    try {
+      assert.deepEqual(Array.from(sessionConfig({ intraOp: 2, interOp: 1 }) ?? []), [0x10, 2, 0x28, 1, ...BF16_REWRITE_CONFIG]);
+      assert.deepEqual(Array.from(sessionConfig() ?? []), Array.from(BF16_REWRITE_CONFIG));
+    } finally {
+      delete process.env[BF16_VARIABLE];
+    }
+    assert.deepEqual(Array.from(sessionConfig({ intraOp: 2, interOp: 1 }) ?? []), [0x10, 2, 0x28, 1], "without it, only the threads");
+  });
+
+  test(`a compiled CIFAR-student step ${bf16Cpu ? "under KDLAB_BF16=1 runs casts to bf16 that float32 does not, and learns the fixed batch as float32 does" : "cannot be built with KDLAB_BF16=1 on this CPU"}`, async () => {
+    process.env[BF16_VARIABLE] = "1";
+    try {
+      if (!bf16Cpu) {
+        await assert.rejects(trainTraced(1), /KDLAB_BF16=1: this CPU has neither/);
+        return;
+      }
+      const bf16 = await trainTraced(12);
+      delete process.env[BF16_VARIABLE];
+      const fp32 = await trainTraced(12);
+      assert.ok(bf16.casts > fp32.casts + 5, `bf16 casts ${bf16.casts}, float32 ${fp32.casts}: the rewrite ran`);
+      for (const run of [bf16, fp32]) assert.ok(run.losses.every(Number.isFinite), `finite losses ${run.losses}`);
+      assert.ok(bf16.losses[11] < 0.7 * bf16.losses[0], `bf16 learns: ${bf16.losses[0]} → ${bf16.losses[11]}`);
+      assert.ok(Math.abs(bf16.losses[11] - fp32.losses[11]) < 0.1 * fp32.losses[11], `after 12 steps bf16 ${bf16.losses[11]} vs float32 ${fp32.losses[11]}`);
+      assert.ok(Math.abs(bf16.losses[0] - fp32.losses[0]) < 0.02 * fp32.losses[0], `first-step loss bf16 ${bf16.losses[0]} vs float32 ${fp32.losses[0]} (bf16 rounding only)`);
+    } finally {
+      delete process.env[BF16_VARIABLE];
+    }
+  });
+});
