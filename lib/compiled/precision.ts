@@ -6,20 +6,34 @@
  * never chosen for you: it changes the numbers, and it pays only on some
  * CPUs. Measured with Keras, whose graphs get the same rewrite: on the
  * AVX-512 Zen 4 EPYC (avx512_bf16) 1.4–1.8× faster steps; on the AVX-512
- * Xeon (avx512_bf16, no AMX) 0.64–0.79×. A CPU without avx512_bf16 or AMX
- * has no bf16 kernels, so asking for it there is an error. The eager step
+ * Xeon (avx512_bf16, no AMX) 0.64–0.79×. Where oneDNN has no bf16 kernels
+ * (a CPU without avx512_bf16 or AMX, oneDNN off, or kdlab's AVX cap on the
+ * VMs where full oneDNN crashes), asking for it is an error. The eager step
  * and eager ops stay float32 (no Grappler there).
  */
 import { cpuHasBf16Kernels } from "../cpu";
 
 export const BF16_VARIABLE = "KDLAB_BF16";
 
-/** True when KDLAB_BF16=1; an error where the CPU has no bf16 kernels, or for any other value than 0/1. */
+/** oneDNN ISA caps (ONEDNN_MAX_CPU_ISA) that keep its bf16 kernels; any other cap (AVX, AVX2, AVX512_CORE, …) removes them. */
+const CAPS_WITH_BF16 = new Set(["ALL", "DEFAULT", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX10_1_512", "AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16"]);
+
+/** Why oneDNN has no bf16 kernels in this process (the CPU, or the oneDNN setting kdlab chose), or undefined where it has. */
+export function bf16Unavailable(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!cpuHasBf16Kernels()) return "this CPU has neither avx512_bf16 nor amx_bf16, so oneDNN has no bf16 kernels here";
+  if (env.TF_ENABLE_ONEDNN_OPTS === "0") return "oneDNN is off here (TF_ENABLE_ONEDNN_OPTS=0), and the rewrite is oneDNN's";
+  const cap = env.ONEDNN_MAX_CPU_ISA ?? env.DNNL_MAX_CPU_ISA;
+  if (cap !== undefined && !CAPS_WITH_BF16.has(cap.toUpperCase())) return `oneDNN is capped at ${cap} here (ONEDNN_MAX_CPU_ISA), which has no bf16 kernels`;
+  return undefined;
+}
+
+/** True when KDLAB_BF16=1; an error where oneDNN has no bf16 kernels here, or for any other value than 0/1. */
 export function bfloat16Requested(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env[BF16_VARIABLE];
   if (value === undefined || value === "" || value === "0") return false;
   if (value !== "1") throw new Error(`${BF16_VARIABLE}=${value}: use 1 (bf16 mixed precision in the compiled graphs) or 0`);
-  if (!cpuHasBf16Kernels()) throw new Error(`${BF16_VARIABLE}=1: this CPU has neither avx512_bf16 nor amx_bf16, so oneDNN has no bf16 kernels here; unset it`);
+  const reason = bf16Unavailable(env);
+  if (reason) throw new Error(`${BF16_VARIABLE}=1: ${reason}; unset it`);
   return true;
 }
 
