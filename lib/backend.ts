@@ -85,7 +85,8 @@ function describe(info: Omit<BackendInfo, "line">): string {
   const parts = [`backend ${info.name}: ${where}`, tfPart, `tfjs ${info.tfjsVersion}`, `${info.threads} threads`];
   if (info.kind !== "js") parts.push(info.oneDnn);
   // The compiled graphs' precision, only when it is not float32 (lib/compiled/precision.ts).
-  if (info.kind !== "js" && computePrecision() !== "float32") parts.push(`compiled graphs in ${computePrecision()} precision (${BF16_VARIABLE}=1)`);
+  const precision = info.kind === "js" ? "float32" : computePrecision();
+  if (precision !== "float32") parts.push(`compiled graphs in ${precision} precision (${BF16_VARIABLE}=1)`);
   return `kdlab ${parts.join(" · ")}`;
 }
 

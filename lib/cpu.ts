@@ -35,10 +35,15 @@ export function cpuHasBf16Kernels(cpuinfo: string | null = readCpuinfo()): boole
   return flags !== null && (flags.has("avx512_bf16") || flags.has("amx_bf16"));
 }
 
+/** /proc/cpuinfo, read once per process: the CPU does not change under us, and every compiled session asks (precision.ts). */
+let cpuinfoText: string | null | undefined;
+
 function readCpuinfo(): string | null {
+  if (cpuinfoText !== undefined) return cpuinfoText;
   try {
-    return fs.readFileSync("/proc/cpuinfo", "utf8");
+    cpuinfoText = fs.readFileSync("/proc/cpuinfo", "utf8");
   } catch {
-    return null;
+    cpuinfoText = null;
   }
+  return cpuinfoText;
 }

@@ -27,6 +27,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { GRAPH_BINDING_PATH } from "./compiled/binding";
 import { cpuCachesVisible } from "./cpu";
+import { readCacheRecord, userCacheFile, writeCacheRecord } from "./user-cache";
 import { ProbeShape, runProbeChild, STAND_IN_VARIABLE } from "./conv-route/probe-child";
 import { convShapeKey, ConvShape, parseConvShapeKey } from "./conv-route/shape";
 
@@ -89,8 +90,7 @@ function machineProbeShapes(): ProbeShape[] {
 }
 
 function cacheFile(): string {
-  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
-  return path.join(base, "kdlab", "onednn.json");
+  return userCacheFile("onednn.json");
 }
 
 /** What decides the answer: the CPU, whether caches are visible, the TensorFlow library, and whether graphs were probed too. */
@@ -119,23 +119,12 @@ function userChoseSetting(): boolean {
 }
 
 function readRecord(fingerprint: string): ProbeRecord | undefined {
-  try {
-    const record = JSON.parse(fs.readFileSync(cacheFile(), "utf8")) as ProbeRecord;
-    return record.fingerprint === fingerprint ? record : undefined;
-  } catch {
-    return undefined;
-  }
+  const record = readCacheRecord<ProbeRecord>(cacheFile());
+  return record?.fingerprint === fingerprint ? record : undefined;
 }
 
 function writeRecord(record: ProbeRecord): void {
-  try {
-    fs.mkdirSync(path.dirname(cacheFile()), { recursive: true });
-    const staging = `${cacheFile()}.${process.pid}`;
-    fs.writeFileSync(staging, JSON.stringify(record, null, 2));
-    fs.renameSync(staging, cacheFile());
-  } catch {
-    // an unwritable cache only costs a probe next time
-  }
+  writeCacheRecord(cacheFile(), record);
 }
 
 export interface ProbeOutcome {

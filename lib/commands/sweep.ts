@@ -6,9 +6,10 @@
  */
 import * as path from "node:path";
 import { initBackend } from "../backend";
-import { EXPERIMENT_NAMES, OVERRIDE_KEYS } from "../experiments";
+import { OVERRIDE_KEYS } from "../experiments";
 import { runSweep, SweepSpecError, writeSweepReport } from "../sweep/index";
 import { argument, defineCommand, option, repeatable, UsageError } from "./command";
+import { experimentArgument } from "./experiment-argument";
 
 function whole(text: string | undefined, flag: string, min: number): number | undefined {
   if (text === undefined) return undefined;
@@ -58,7 +59,7 @@ export const sweepCommand = defineCommand<SweepFlags>({
   summary: "train an experiment over a grid, random draws and seeds (each trial a `kdlab train`), here or on a Ray cluster; `kdlab sweep report <dir>`",
   define: (cmd) =>
     cmd
-      .addArgument(argument("experiment", `one of ${EXPERIMENT_NAMES.join(", ")}`, `name an experiment: ${EXPERIMENT_NAMES.join(", ")}`))
+      .addArgument(experimentArgument())
       .addOption(repeatable("--grid <key=v1,v2,...>", "sweep a config key over these values, repeatable (the grid is every combination), e.g. --grid distillation.params.temperature=2,4"))
       .addOption(option("--random <N>", "N random draws of the --range keys (per grid point)"))
       .addOption(repeatable("--range <key=lo:hi[:log]>", "a key drawn uniformly from [lo, hi] (log-uniformly with :log), repeatable, e.g. --range optimizer.lr=1e-4:1e-2:log"))

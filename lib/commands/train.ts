@@ -1,14 +1,15 @@
 /** `kdlab train <experiment>`: trains an experiment's teacher and student, prints progress and the test metrics. */
 import { initBackend } from "../backend";
-import { applyOverrides, ConfigError, defaultRunsRoot, EXPERIMENT_NAMES, formatMetricsTable, getExperiment, isExperimentName, isProfile, latestExperimentRun, OVERRIDE_KEYS, PROFILES, runExperiment } from "../experiments";
-import { argument, defineCommand, option, repeatable, UsageError } from "./command";
+import { applyOverrides, ConfigError, defaultRunsRoot, formatMetricsTable, getExperiment, isExperimentName, isProfile, latestExperimentRun, OVERRIDE_KEYS, PROFILES, runExperiment, unknownExperimentMessage } from "../experiments";
+import { defineCommand, option, repeatable, UsageError } from "./command";
+import { experimentArgument } from "./experiment-argument";
 
 export const trainCommand = defineCommand<{ profile?: string; data?: string; set?: string[]; runs?: string; resume?: string | true; modelCache?: true }>({
   name: "train",
   summary: "train an experiment's teacher and student (quick, standard or full profile) and print test metrics",
   define: (cmd) =>
     cmd
-      .addArgument(argument("experiment", `one of ${EXPERIMENT_NAMES.join(", ")}`, `name an experiment: ${EXPERIMENT_NAMES.join(", ")}`))
+      .addArgument(experimentArgument())
       .addOption(option("--profile <quick|standard|full>", "quick (default: 32 px, a few batches, 2 epochs), standard (every image at 32 px, to convergence) or full (the study's settings)"))
       .addOption(
         option(
@@ -25,7 +26,7 @@ export const trainCommand = defineCommand<{ profile?: string; data?: string; set
       .option("--model-cache", "load a model trained earlier with the same settings from <runs>/model-cache instead of training it again, and save new ones there (kdlab sweep's trials share one)")
       .addHelpText("after", `\nconfig keys: ${OVERRIDE_KEYS.join(", ")}`),
   async action([name], { profile = "quick", data: dataDir, set = [], runs: runsRoot, resume: resumeOption, modelCache }) {
-    if (!isExperimentName(name)) throw new UsageError(`unknown experiment "${name}"; known: ${EXPERIMENT_NAMES.join(", ")}`);
+    if (!isExperimentName(name)) throw new UsageError(unknownExperimentMessage(name));
     if (!isProfile(profile)) throw new UsageError(`--profile must be ${PROFILES.join(" or ")}, got "${profile}"`);
     let config;
     try {

@@ -8,14 +8,12 @@
  * machine to the AVX cap from the next start, and this run stops with an
  * error that says so. Elsewhere (no routing) nothing is probed or routed.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { GRAPH_BINDING_PATH } from "../compiled/binding";
 import { capFromNextStart, MACHINE_VARIABLE, routingActive } from "../onednn";
 import { modelConvShapes } from "./model-shapes";
 import { ProbeShape, runProbeChild } from "./probe-child";
+import { readCacheRecord, userCacheFile, writeCacheRecord } from "../user-cache";
 import { ConvShape, convShapeKey, routableAsMatMul } from "./shape";
 
 /**
@@ -38,8 +36,7 @@ interface ShapeRecord {
 }
 
 function recordFile(): string {
-  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
-  return path.join(base, "kdlab", "onednn-shapes.json");
+  return userCacheFile("onednn-shapes.json");
 }
 
 function fingerprint(): string {
@@ -52,33 +49,17 @@ let verdicts: Map<string, Verdict> | undefined;
 function loadVerdicts(): Map<string, Verdict> {
   if (verdicts) return verdicts;
   verdicts = new Map();
-  try {
-    const record = JSON.parse(fs.readFileSync(recordFile(), "utf8")) as ShapeRecord;
-    if (record.fingerprint === fingerprint()) for (const [key, verdict] of Object.entries(record.verdicts)) verdicts.set(key, verdict);
-  } catch {
-    // no record yet
-  }
+  const record = readCacheRecord<ShapeRecord>(recordFile());
+  if (record?.fingerprint === fingerprint()) for (const [key, verdict] of Object.entries(record.verdicts)) verdicts.set(key, verdict);
   return verdicts;
 }
 
 /** Merges our verdicts into the file (another process may have added its own), atomically. */
 function saveVerdicts(known: Map<string, Verdict>): void {
-  try {
-    let merged: Record<string, Verdict> = {};
-    try {
-      const record = JSON.parse(fs.readFileSync(recordFile(), "utf8")) as ShapeRecord;
-      if (record.fingerprint === fingerprint()) merged = record.verdicts;
-    } catch {
-      // first record
-    }
-    const record: ShapeRecord = { fingerprint: fingerprint(), verdicts: { ...merged, ...Object.fromEntries(known) } };
-    fs.mkdirSync(path.dirname(recordFile()), { recursive: true });
-    const staging = `${recordFile()}.${process.pid}`;
-    fs.writeFileSync(staging, JSON.stringify(record, null, 2));
-    fs.renameSync(staging, recordFile());
-  } catch {
-    // an unwritable record only costs a probe next time
-  }
+  const onDisk = readCacheRecord<ShapeRecord>(recordFile());
+  const merged = onDisk?.fingerprint === fingerprint() ? onDisk.verdicts : {};
+  const record: ShapeRecord = { fingerprint: fingerprint(), verdicts: { ...merged, ...Object.fromEntries(known) } };
+  writeCacheRecord(recordFile(), record);
 }
 
 /** Probes the shapes not yet known, one child per crash (a crash ends its child), and records the verdicts. */

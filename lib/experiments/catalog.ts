@@ -164,13 +164,18 @@ export function isExperimentName(name: string): name is ExperimentName {
   return (EXPERIMENT_NAMES as readonly string[]).includes(name);
 }
 
+/** The one wording for a name that is not an experiment, listing the known ones (CLI, sweep spec, getExperiment). */
+export function unknownExperimentMessage(name: string): string {
+  return `unknown experiment "${name}"; known: ${EXPERIMENT_NAMES.join(", ")}`;
+}
+
 export function isProfile(name: string): name is Profile {
   return (PROFILES as readonly string[]).includes(name);
 }
 
 /** A fresh copy of an experiment's config; unknown names throw, listing the known ones. */
 export function getExperiment(name: string, profile: Profile = "quick"): ExperimentConfig {
-  if (!isExperimentName(name)) throw new Error(`unknown experiment "${name}"; known: ${EXPERIMENT_NAMES.join(", ")}`);
+  if (!isExperimentName(name)) throw new Error(unknownExperimentMessage(name));
   if (!isProfile(profile)) throw new Error(`unknown profile "${String(profile)}"; known: ${PROFILES.join(", ")}`);
   const stage = profile === "full" ? fullStage(name) : profile === "standard" ? standardStage(name) : quickStage(name);
   return structuredClone({ ...stage, profile });

@@ -9,7 +9,7 @@
  * typo fails the sweep at once, not in trial 7.
  */
 import { mixSeed, seededRandom } from "../data/random";
-import { applyOverrides, ConfigError, getExperiment, isExperimentName, isProfile, EXPERIMENT_NAMES, PROFILES } from "../experiments";
+import { applyOverrides, ConfigError, getExperiment, isExperimentName, isProfile, PROFILES, unknownExperimentMessage } from "../experiments";
 import type { ExperimentConfig, ExperimentName, Profile } from "../experiments";
 
 /** A swept key and the values given for it, as `--set` would take them. */
@@ -89,7 +89,7 @@ export interface SpecOptions {
 /** Checks the flags and builds the spec; the seeds start at the experiment's own seed (after `--set seed=` if given). */
 export function sweepSpec(options: SpecOptions): SweepSpec {
   const { experiment, profile = "quick", random = 0, randomSeed = 0, seeds: seedCount = 1, set = [] } = options;
-  if (!isExperimentName(experiment)) throw new SweepSpecError(`unknown experiment "${experiment}"; known: ${EXPERIMENT_NAMES.join(", ")}`);
+  if (!isExperimentName(experiment)) throw new SweepSpecError(unknownExperimentMessage(experiment));
   if (!isProfile(profile)) throw new SweepSpecError(`--profile must be ${PROFILES.join(" or ")}, got "${profile}"`);
   const grid = (options.grid ?? []).map(parseGridAxis);
   const ranges = (options.ranges ?? []).map(parseRangeAxis);
