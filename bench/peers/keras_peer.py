@@ -6,6 +6,10 @@ idiomatic Keras path: compile() with SGD momentum and sparse categorical
 cross-entropy on logits, then train_on_batch (the compiled train function;
 Keras's default jit_compile, "auto", is kept unless the request says
 otherwise, and the resolved value is reported). Inference is predict_on_batch.
+With request["precision"] == "bf16" every graph (train step, predict, the
+matmul) gets TensorFlow's oneDNN bf16 rewrite, the one kdlab's KDLAB_BF16=1
+turns on (auto_mixed_precision_onednn_bfloat16): bf16 convolutions and
+matmuls, float32 variables.
 
     python bench/peers/keras_peer.py '<request JSON>'   (see common.py)
 """
@@ -25,6 +29,9 @@ import tensorflow as tf  # noqa: E402
 # Thread pools are fixed before TensorFlow creates its runtime.
 tf.config.threading.set_intra_op_parallelism_threads(request["threads"])
 tf.config.threading.set_inter_op_parallelism_threads(request["threads"])
+BF16 = request.get("precision") == "bf16"
+if BF16:
+    tf.config.optimizer.set_experimental_options({"auto_mixed_precision_onednn_bfloat16": True})
 
 import keras  # noqa: E402
 from keras_models import build, param_counts  # noqa: E402
@@ -86,6 +93,7 @@ header = {
     "settings": {
         "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset"),
         "ONEDNN_MAX_CPU_ISA": os.environ.get("ONEDNN_MAX_CPU_ISA", "unset"),
+        "precision": "bf16 (Grappler's auto_mixed_precision_onednn_bfloat16)" if BF16 else "float32",
     },
 }
 run_peer(request, header, measure_matmul, measure_model)

@@ -5,7 +5,10 @@ padding as padding=1, which gives TensorFlow's output sizes); the pneumonia
 Model 2 nets as torchvision's densenet121 / mobilenet_v2 feature extractors
 (random init) with the heads of lib/models/heads.ts. Training: SGD momentum,
 cross-entropy on logits, zero_grad / backward / step, loss.item() to wait.
-Inference: eval mode under torch.inference_mode().
+Inference: eval mode under torch.inference_mode(). With request["precision"]
+== "bf16" the forward pass and loss (training), the forward pass (inference)
+and the matmul run under torch.autocast("cpu", torch.bfloat16): PyTorch's
+own bf16 mixed precision, float32 parameters and gradients.
 
 torchvision on pip's index is the CUDA build: its compiled ops do not load
 beside the CPU torch, and importing it fails on the missing torchvision::nms
@@ -31,6 +34,12 @@ import torch.nn.functional as F  # noqa: E402
 # Thread pools are fixed before any parallel work starts.
 torch.set_num_threads(request["threads"])
 torch.set_num_interop_threads(request["threads"])
+BF16 = request.get("precision") == "bf16"
+
+
+def compute_precision():
+    """float32 as it is, or PyTorch's CPU autocast to bf16."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=BF16)
 
 
 def import_torchvision():
@@ -140,7 +149,8 @@ def measure_model(spec):
 
         def step():
             optimizer.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(xs), ys)
+            with compute_precision():
+                loss = F.cross_entropy(model(xs), ys)
             loss.backward()
             optimizer.step()
             return loss.item()
@@ -156,8 +166,8 @@ def measure_model(spec):
             xs = torch.rand((n, 3, size, size), generator=generator) * 2 - 1
 
             def forward():
-                with torch.inference_mode():
-                    return model(xs).sum().item()
+                with torch.inference_mode(), compute_precision():
+                    return model(xs).float().sum().item()
 
             log(f"torch: inference {spec['model']} batch {n}")
             result["inference"][kind] = {"batch": n, **time_calls(forward, inference["warmup"], inference["timed"])}
@@ -170,7 +180,11 @@ def measure_matmul(spec):
     generator = torch.Generator().manual_seed(1)
     a = torch.rand((n, n), generator=generator)
     b = torch.rand((n, n), generator=generator)
-    return time_calls(lambda: torch.mm(a, b).sum().item(), spec["warmup"], spec["timed"])
+    def product():
+        with compute_precision():
+            return torch.mm(a, b).float().sum().item()
+
+    return time_calls(product, spec["warmup"], spec["timed"])
 
 
 header = {
@@ -178,6 +192,6 @@ header = {
     "versions": {"torch": torch.__version__, "torchvision": torchvision.__version__, "python": sys.version.split()[0]},
     "threads": {"intraOp": torch.get_num_threads(), "interOp": torch.get_num_interop_threads()},
     # ONEDNN_MAX_CPU_ISA as this configuration got it (lib/bench/peer-configs.ts): torch's bundled oneDNN reads it too.
-    "settings": {"mkldnn": torch.backends.mkldnn.is_available(), "memoryFormat": "NCHW (contiguous)", "ONEDNN_MAX_CPU_ISA": os.environ.get("ONEDNN_MAX_CPU_ISA", "unset")},
+    "settings": {"mkldnn": torch.backends.mkldnn.is_available(), "memoryFormat": "NCHW (contiguous)", "ONEDNN_MAX_CPU_ISA": os.environ.get("ONEDNN_MAX_CPU_ISA", "unset"), "precision": "bf16 (torch.autocast cpu)" if BF16 else "float32"},
 }
 run_peer(request, header, measure_matmul, measure_model)

@@ -11,12 +11,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { DT, loadGraphBinding } from "../compiled/binding";
 import { attr, GraphBuilder } from "../compiled/graph";
+import { ComputePrecision } from "../compiled/precision";
 import { sessionConfig } from "../compiled/session-config";
 import { tensorValue } from "../compiled/tensor-value";
 import { StepPlan } from "./settings";
 import { timeCalls, Timing } from "./timing";
 
-export async function timeCompiledMatmul(n: number, plan: StepPlan): Promise<Timing> {
+/** `precision`: bf16 mixed times the matmul as the bf16 rewrite runs it (inputs cast to bf16, float32 out), a bf16 variant's own peak. */
+export async function timeCompiledMatmul(n: number, plan: StepPlan, precision: ComputePrecision = "float32"): Promise<Timing> {
   const binding = loadGraphBinding();
   const g = new GraphBuilder(binding);
   const a = g.variable([n, n], "matmul/a");
@@ -25,7 +27,7 @@ export async function timeCompiledMatmul(n: number, plan: StepPlan): Promise<Tim
   const bValue = g.placeholder(DT.float32, [n, n], "matmul/b_value");
   const init = g.noOp([g.assign(a.handle, aValue), g.assign(b.handle, bValue)], "matmul/init");
   const product = g.op("MatMul", [a.read, b.read], [attr.type("T", DT.float32), attr.bool("transpose_a", false), attr.bool("transpose_b", false)], "matmul/product");
-  const session = binding.newSession(g.graph, sessionConfig());
+  const session = binding.newSession(g.graph, sessionConfig(undefined, precision));
   try {
     const [aInit, bInit] = [tf.randomUniform([n, n], 0, 1, "float32", 1), tf.randomUniform([n, n], 0, 1, "float32", 2)];
     try {

@@ -23,6 +23,8 @@ export interface PeerModelRequest {
 
 export interface PeerRequest {
   threads: number;
+  /** "bf16": train, infer and multiply in the peer's bf16 mixed precision (peer-configs.ts); absent: float32. */
+  precision?: "bf16";
   models: PeerModelRequest[];
   matmul?: StepPlan & { n: number };
 }

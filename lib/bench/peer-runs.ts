@@ -1,7 +1,8 @@
 /**
  * The peers' part of a bench run: each peer in each of its configurations
  * (peer-configs.ts: own defaults, then kdlab's oneDNN setting where it
- * differs, or the AVX cap where kdlab routes), each in its own child process, with kdlab's models, batch sizes,
+ * differs, or the AVX cap where kdlab routes; then bf16 where the bench
+ * times kdlab in bf16), each in its own child process, with kdlab's models, batch sizes,
  * input sizes, thread counts and parameter counts. Their answers become the
  * result's rows under the configuration's name, their crashes the result's
  * `crashes`, and what they ran with the notes.
@@ -26,6 +27,8 @@ export interface PeerBenchOptions {
   kdlabOneDnn: string;
   /** The model whose peak RSS each configuration reports for the memory part. */
   peakModel: string;
+  /** Run each peer in bf16 too (kdlab's bf16 variant runs). */
+  bf16?: boolean;
   log: (line: string) => void;
   /** Another peer program (tests); default each peer's Python script. */
   command?: (peer: PeerFramework) => PeerCommand;
@@ -77,7 +80,7 @@ function oneDnnValues(config: PeerConfig, answer: PeerResult | undefined): strin
 
 function settingsNote(runs: readonly { config: PeerConfig; answer?: PeerResult }[], kdlabOneDnn: string, routes: boolean): string {
   const own = runs.filter((r) => r.config.framework === r.config.peer);
-  const second = runs.filter((r) => r.config.framework !== r.config.peer);
+  const second = runs.filter((r) => r.config.framework !== r.config.peer && r.config.precision === "float32");
   const ownText = own.map((r) => `${r.config.framework} ${oneDnnValues(r.config, r.answer)}`).join("; ");
   const secondText = second.length > 0 ? second.map((r) => `${r.config.framework}: ${oneDnnValues(r.config, r.answer)}`).join("; ") : "it sets none of the peers' variables, so they ran once";
   const then = routes
@@ -92,12 +95,15 @@ export async function benchPeers(result: BenchResult, options: PeerBenchOptions)
   const runs: { config: PeerConfig; answer?: PeerResult }[] = [];
   const peaks: PeerPeak[] = [];
   for (const peer of options.peers) {
-    for (const config of peerConfigs(peer, options.env)) {
+    for (const config of peerConfigs(peer, options.env, { bf16: options.bf16 })) {
       options.log(`${config.framework}: starting the peer (bench/peers/${peer}_peer.py)`);
-      const { answer, crashes } = await runPeerConfig(config, request, options.log, options.command?.(peer));
+      const configRequest: PeerRequest = config.precision === "bf16" ? { ...request, precision: "bf16" } : request;
+      const { answer, crashes } = await runPeerConfig(config, configRequest, options.log, options.command?.(peer));
       if (crashes.length > 0) (result.crashes ??= []).push(...crashes);
       runs.push({ config, answer });
       if (!answer) continue;
+      // A bf16 row must be bf16: the peer says what it computed in.
+      if (config.precision === "bf16" && !String(answer.settings.precision ?? "").startsWith("bf16")) throw new Error(`${config.framework}: asked for bf16, the peer reports precision ${String(answer.settings.precision ?? "unset")}`);
       checkSameNetworks(options.counts, answer.models.map((m) => ({ model: m.model, framework: config.framework, params: m.params })));
       const peak = addAnswer(result, options.settings, config, answer, options.peakModel);
       if (peak) peaks.push(peak);
@@ -107,6 +113,8 @@ export async function benchPeers(result: BenchResult, options: PeerBenchOptions)
   const jit = answers.filter((a) => a.framework === "keras").flatMap((a) => a.models.map((m) => m.jitCompile).filter((j) => j !== undefined));
   if (jit.length > 0) result.notes.push(`Keras trains with compile()'s default jit_compile="auto", which resolved to ${[...new Set(jit)].join("/")} here (XLA ${jit.every((j) => !j) ? "off" : "on"}).`);
   if (runs.length > 0) result.notes.push(settingsNote(runs, options.kdlabOneDnn, kdlabRoutes(options.env)));
+  const bf16 = runs.filter((r) => r.config.precision === "bf16" && r.answer);
+  if (bf16.length > 0) result.notes.push(`bf16 mixed precision, opt-in in kdlab (KDLAB_BF16=1): ${bf16.map((r) => `${r.config.framework} ${String(r.answer?.settings.precision ?? "bf16")}`).join("; ")}; kdlab-compiled (bf16) with the same rewrite. A bf16 variant's ratio is to the best bf16 peer, a float32 variant's to the best float32 peer; bf16 changes the numbers (README, bf16 mixed precision).`);
   const torch = answers.find((a) => a.framework === "torch");
   if (torch) result.notes.push(`PyTorch runs in its default NCHW layout with oneDNN (mkldnn ${torch.settings.mkldnn}); torchvision's model definitions are used without its compiled ops (DESIGN.md).`);
   return peaks;

@@ -2,13 +2,14 @@
  * A bench result as Markdown: training throughput per model and framework
  * (each peer configuration its own column, a crashed one "crashed (SIGFPE)")
  * with, for each kdlab variant, its ratio to the fastest peer configuration
- * that ran on that model; FLOP/s against each framework's attainable matmul
+ * of the same precision (bf16 with bf16, float32 with float32) that ran on
+ * that model; FLOP/s against each framework's attainable matmul
  * rate; inference; the distillation, pipeline and memory parts; the crashes.
  * Pure functions of the result, so they are tested on hand-made results.
  */
 import { describeCpu } from "./machine";
 import { peerOf } from "./peer-configs";
-import { BenchResult, Framework, PEER_FRAMEWORKS, ThroughputRow } from "./schema";
+import { BenchResult, Framework, isBf16Framework, PEER_FRAMEWORKS, ThroughputRow } from "./schema";
 import { isKdlabFramework } from "./variants";
 
 /** Three significant digits, without exponent notation for the sizes seen here. */
@@ -35,10 +36,10 @@ export interface PeerRatio {
   peerImagesPerSec: number;
 }
 
-/** `framework`'s images/s over the fastest peer configuration's on `model` (a crashed one has no row); undefined when either is missing. */
+/** `framework`'s images/s over the fastest peer configuration's of its precision on `model` (a crashed one has no row); undefined when either is missing. */
 export function ratioToBestPeer(rows: readonly ThroughputRow[], model: string, framework: Framework): PeerRatio | undefined {
   const mine = rows.find((r) => r.model === model && r.framework === framework);
-  const peers = rows.filter((r) => r.model === model && peerOf(r.framework) !== undefined);
+  const peers = rows.filter((r) => r.model === model && peerOf(r.framework) !== undefined && isBf16Framework(r.framework) === isBf16Framework(framework));
   if (!mine || peers.length === 0) return undefined;
   const best = peers.reduce((a, b) => (b.imagesPerSec > a.imagesPerSec ? b : a));
   return { ratio: mine.imagesPerSec / best.imagesPerSec, peer: best.framework, peerImagesPerSec: best.imagesPerSec };
@@ -74,7 +75,10 @@ function trainingCells(result: BenchResult): { frameworks: Framework[]; models: 
 export function throughputTable(result: BenchResult): string {
   const { frameworks, models } = trainingCells(result);
   const variants = frameworks.filter(isKdlabFramework);
-  const header = ["model", ...frameworks.map((f) => `${f} img/s`), ...variants.map((v) => `${v} / best peer`)];
+  // With bf16 rows present, say which precision each ratio's peers are.
+  const mixed = frameworks.some(isBf16Framework);
+  const versus = (v: Framework): string => (mixed ? `best ${isBf16Framework(v) ? "bf16" : "float32"} peer` : "best peer");
+  const header = ["model", ...frameworks.map((f) => `${f} img/s`), ...variants.map((v) => `${v} / ${versus(v)}`)];
   const rows = models.map((model) => [
     modelLabel(result, model),
     ...frameworks.map((f) => {
@@ -103,7 +107,8 @@ export function flopsTable(result: BenchResult): string {
     }),
   ]);
   const peaks = result.matmul.map((m) => `${m.framework} ${formatRate(m.bestGflops)} GFLOP/s`).join(", ");
-  return `${table(header, rows)}\n\nAttainable FP32 rate (best of a ${result.matmul[0]?.n ?? "?"}² matmul): ${peaks || "not measured"}.`;
+  const precision = result.matmul.some((m) => isBf16Framework(m.framework)) ? "rate (FP32; the bf16 rows' in bf16)" : "FP32 rate";
+  return `${table(header, rows)}\n\nAttainable ${precision} (best of a ${result.matmul[0]?.n ?? "?"}² matmul): ${peaks || "not measured"}.`;
 }
 
 /** Columns for what was timed: a peer configuration that crashed on every model has none here (the Crashes section names it). */

@@ -3,7 +3,8 @@
  * configurations (peer-runs.ts), each in its own child process, all with the
  * same models, batch sizes, input sizes and thread counts; then the
  * distillation and data-pipeline parts (in this process) and the memory part
- * (a child again).
+ * (a child again). Where oneDNN has bf16 kernels here, kdlab-compiled and
+ * each peer are timed in bf16 mixed precision too (unless `bf16: false`).
  * Returns the result (schema.ts); files.ts writes it.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -17,13 +18,15 @@ import { benchPeers } from "./peer-runs";
 import { compareWithTraining, measurePipelineRate } from "./pipeline-rate";
 import { BenchPart, BenchResult, ParamCount, PEER_FRAMEWORKS, PeerFramework } from "./schema";
 import { BenchSettings, settingsRecord } from "./settings";
-import { isKdlabFramework, KDLAB_VARIANTS, KdlabVariant } from "./variants";
+import { benchVariants, bf16RowsUnavailable, isKdlabFramework, KdlabVariant } from "./variants";
 
 export interface BenchRunOptions {
   settings: BenchSettings;
   parts: readonly BenchPart[];
-  /** kdlab train steps to time (default KDLAB_VARIANTS). */
+  /** kdlab train steps to time (default benchVariants: float32, and bf16 where it runs here). */
   variants?: readonly KdlabVariant[];
+  /** Time the bf16 rows where oneDNN has bf16 kernels (default true); ignored when `variants` is given. */
+  bf16?: boolean;
   /** Peers to run (default keras and torch). */
   peers?: readonly PeerFramework[];
   /** The command line, recorded in the result. */
@@ -49,13 +52,15 @@ function addFlopShares(result: BenchResult): void {
 
 export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
   const { settings, parts } = options;
-  const variants = options.variants ?? KDLAB_VARIANTS;
   const peers = options.peers ?? PEER_FRAMEWORKS;
   const log = options.log ?? (() => undefined);
   const started = performance.now();
   const startedAt = new Date();
   const loadAtStart = loadAverage();
   const backend = await initBackend();
+  // After the backend is up: kdlab's oneDNN setting (an AVX cap) can remove the bf16 kernels a CPU has.
+  const variants = options.variants ?? benchVariants(options.bf16 ?? true);
+  const bf16 = variants.some((v) => v.precision !== "float32");
   if (backend.kind === "js") throw new Error("bench: native TensorFlow is not available (pure-JS fallback); run `npm run setup`");
   if (backend.threads !== settings.threads) {
     throw new Error(`bench: TensorFlow in this process already runs ${backend.threads} intra-op threads, the bench wants ${settings.threads}; set TF_NUM_INTRAOP_THREADS before TensorFlow loads`);
@@ -98,8 +103,10 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
   }
 
   const peerPeaks = timesModels
-    ? await benchPeers(result, { settings, parts, counts, peers, env: process.env, kdlabOneDnn: backend.oneDnn, peakModel: MEMORY_MODEL, log })
+    ? await benchPeers(result, { settings, parts, counts, peers, env: process.env, kdlabOneDnn: backend.oneDnn, peakModel: MEMORY_MODEL, bf16, log })
     : [];
+  const noBf16 = bf16RowsUnavailable();
+  if (timesModels && !options.variants && noBf16) result.notes.push(`No bf16 rows: ${noBf16}.`);
   addFlopShares(result);
 
   if (parts.includes("distill")) {

@@ -10,6 +10,17 @@ import type { MachineInfo } from "./machine";
 /** "kdlab" (eager), other kdlab variants ("kdlab-compiled"), or a peer's configuration ("keras", "keras (kdlab's oneDNN)": peer-configs.ts). */
 export type Framework = string;
 
+/**
+ * Rows in bf16 mixed precision carry this after the framework's name
+ * ("kdlab-compiled (bf16)", "keras (bf16)"): ratios compare bf16 only with
+ * bf16 and float32 only with float32, since bf16 changes the numbers.
+ */
+export const BF16_SUFFIX = " (bf16)";
+
+export function isBf16Framework(framework: Framework): boolean {
+  return framework.endsWith(BF16_SUFFIX);
+}
+
 export const PEER_FRAMEWORKS = ["keras", "torch"] as const;
 export type PeerFramework = (typeof PEER_FRAMEWORKS)[number];
 

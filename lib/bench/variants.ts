@@ -2,15 +2,18 @@
  * The kdlab flavours the bench times, one row per variant: a train step, a
  * predictor for inference and the square matmul its FLOP share is taken
  * against. Adding one (a compiled graph) is one line here; the report gives
- * every variant its own ratio column against the best peer.
+ * every variant its own ratio column against the best peer of its precision.
+ * The bf16 variant (KDLAB_BF16's rewrite, given directly) runs only where
+ * oneDNN has bf16 kernels in this process (benchVariants).
  */
 import * as tf from "@tensorflow/tfjs";
+import { bf16Unavailable, ComputePrecision } from "../compiled/precision";
 import { CompiledPredictor } from "../compiled/predictor";
 import { createCompiledTrainStep } from "../compiled/step";
 import { createEagerTrainStep, TrainStepFactory } from "../distill/step";
 import { timeCompiledMatmul } from "./compiled-matmul";
 import { timeEagerMatmul } from "./eager-matmul";
-import { Framework } from "./schema";
+import { BF16_SUFFIX, Framework } from "./schema";
 import { StepPlan } from "./settings";
 import { Timing } from "./timing";
 
@@ -33,12 +36,35 @@ export interface KdlabVariant {
   timeMatmul: (n: number, plan: StepPlan) => Promise<Timing>;
   /** The step the trainer uses by default (trainer.ts, step "auto"): the memory part measures this one. */
   trainerDefault?: boolean;
+  precision: ComputePrecision;
+}
+
+/** The compiled step, predictor and matmul in one precision, whatever KDLAB_BF16 says. */
+function compiledVariant(framework: Framework, precision: ComputePrecision): Omit<KdlabVariant, "trainerDefault"> {
+  return {
+    framework,
+    createStep: (spec) => createCompiledTrainStep({ ...spec, precision }),
+    createPredictor: (model) => new CompiledPredictor(model, { precision }),
+    timeMatmul: (n, plan) => timeCompiledMatmul(n, plan, precision),
+    precision,
+  };
 }
 
 export const KDLAB_VARIANTS: readonly KdlabVariant[] = [
-  { framework: "kdlab", createStep: createEagerTrainStep, createPredictor: eagerPredictor, timeMatmul: timeEagerMatmul },
-  { framework: "kdlab-compiled", createStep: createCompiledTrainStep, createPredictor: (model) => new CompiledPredictor(model), timeMatmul: timeCompiledMatmul, trainerDefault: true },
+  { framework: "kdlab", createStep: createEagerTrainStep, createPredictor: eagerPredictor, timeMatmul: timeEagerMatmul, precision: "float32" },
+  { ...compiledVariant("kdlab-compiled", "float32"), trainerDefault: true },
+  compiledVariant(`kdlab-compiled${BF16_SUFFIX}`, "bf16 mixed"),
 ];
+
+/** Why the bench leaves its bf16 rows out in this process (precision.ts's reason), or undefined where they run. */
+export function bf16RowsUnavailable(): string | undefined {
+  return bf16Unavailable();
+}
+
+/** The variants a bench times: the float32 ones, and the bf16 one where asked and available. */
+export function benchVariants(bf16: boolean): KdlabVariant[] {
+  return KDLAB_VARIANTS.filter((v) => v.precision === "float32" || (bf16 && bf16RowsUnavailable() === undefined));
+}
 
 /** Frameworks that are kdlab's own (their names start with "kdlab"). */
 export function isKdlabFramework(framework: Framework): boolean {

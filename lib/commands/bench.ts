@@ -22,7 +22,7 @@ const ALL_PARTS = [...BENCH_PARTS, FIDELITY_PART] as const;
 type Part = (typeof ALL_PARTS)[number];
 
 const DESCRIPTION = [
-  "Measures on this machine, with the same models, batch sizes, input sizes and threads everywhere: training throughput of kdlab, Keras 3 (TensorFlow) and PyTorch; inference latency and throughput; distillation overhead; the data pipeline's rate; peak RSS while training; the attainable FP32 rate. Writes bench/results/<date>.json and .md (quick runs and subsets get a suffix) and prints the table. The first run installs torch and torchvision (bench/requirements.txt) into the project's Python.",
+  "Measures on this machine, with the same models, batch sizes, input sizes and threads everywhere: training throughput of kdlab, Keras 3 (TensorFlow) and PyTorch; inference latency and throughput; distillation overhead; the data pipeline's rate; peak RSS while training; the attainable FP32 rate. Where oneDNN has bf16 kernels (avx512_bf16 or AMX, and kdlab's oneDNN setting keeps them), kdlab-compiled, Keras and PyTorch also run in bf16 mixed precision, each bf16 row compared only with bf16 rows (--no-bf16 leaves them out). Writes bench/results/<date>.json and .md (quick runs and subsets get a suffix) and prints the table. The first run installs torch and torchvision (bench/requirements.txt) into the project's Python.",
   `--only fidelity trains the ${FIDELITY_EXPERIMENT} experiment (${FIDELITY_PROFILE} profile) on the real PneumoniaMNIST in kdlab and in Keras, ${fidelitySettings("full", 1).seeds.length} seeds each, and writes bench/results/fidelity-<date>.json and .md: test accuracy and ROC AUC per seed, mean ± sd, kdlab against Keras's seed spread.`,
 ].join("\n\n");
 
@@ -47,7 +47,7 @@ function parseThreads(raw: string | undefined): number {
   return threads;
 }
 
-export const benchCommand = defineCommand<{ quick?: boolean; only?: string; threads?: string; json?: boolean; out?: string }>({
+export const benchCommand = defineCommand<{ quick?: boolean; only?: string; threads?: string; bf16?: boolean; json?: boolean; out?: string }>({
   name: "bench",
   summary: "training speed and memory of kdlab beside Keras and PyTorch on this machine",
   description: DESCRIPTION,
@@ -56,9 +56,10 @@ export const benchCommand = defineCommand<{ quick?: boolean; only?: string; thre
       .option("--quick", "fewer steps, 224 models at 96×96 (about 3 minutes instead of 15); fidelity: 2 seeds × 1 epoch")
       .addOption(option("--only <parts>", `a comma-separated subset of: ${ALL_PARTS.join(", ")} (default: all but ${FIDELITY_PART})`))
       .addOption(option("--threads <N>", `intra- and inter-op threads for every framework (default: the CPU count, ${os.availableParallelism()} here)`))
+      .option("--no-bf16", "leave out the bf16 mixed-precision rows (kdlab-compiled (bf16), keras (bf16), torch (bf16)) that run where oneDNN has bf16 kernels")
       .option("--json", "print the result JSON instead of the Markdown")
       .addOption(option("--out <DIR>", "folder for the result files (default bench/results)")),
-  async action(_args, { quick, only, threads: threadsText, json, out: outDir }, { argv }) {
+  async action(_args, { quick, only, threads: threadsText, bf16, json, out: outDir }, { argv }) {
     const parts = parseParts(only);
     const threads = parseThreads(threadsText);
     // tfjs-node's TensorFlow reads its thread pools' sizes from these when it loads.
@@ -73,7 +74,7 @@ export const benchCommand = defineCommand<{ quick?: boolean; only?: string; thre
     const wrote = (files: { json: string; markdown: string }, seconds: number): void => console.error(`kdlab bench: wrote ${path.relative(PROJECT_ROOT, files.json)} and ${path.relative(PROJECT_ROOT, files.markdown)} (${seconds.toFixed(0)} s)`);
     try {
       if (speedParts.length > 0) {
-        const result = await runBench({ settings: benchSettings(mode, threads), parts: speedParts, command, log });
+        const result = await runBench({ settings: benchSettings(mode, threads), parts: speedParts, bf16: bf16 !== false, command, log });
         const files = writeBenchResult(result, outDir);
         console.log(json ? JSON.stringify(result, null, 2) : benchMarkdown(result));
         wrote(files, result.totalSeconds);

@@ -9,7 +9,9 @@
  * Xeon (avx512_bf16, no AMX) 0.64–0.79×. Where oneDNN has no bf16 kernels
  * (a CPU without avx512_bf16 or AMX, oneDNN off, or kdlab's AVX cap on the
  * VMs where full oneDNN crashes), asking for it is an error. The eager step
- * and eager ops stay float32 (no Grappler there).
+ * and eager ops stay float32 (no Grappler there). A compiled step or
+ * predictor can also be given its precision directly (the bench times both
+ * side by side in one process); without one it takes KDLAB_BF16's.
  */
 import { cpuHasBf16Kernels } from "../cpu";
 
@@ -37,9 +39,19 @@ export function bfloat16Requested(env: NodeJS.ProcessEnv = process.env): boolean
   return true;
 }
 
-/** What the backend line and the model cache call the compiled graphs' precision. */
-export function computePrecision(env: NodeJS.ProcessEnv = process.env): "float32" | "bf16 mixed" {
+/** The compiled graphs' precision, as the backend line, the model cache and the bench name it. */
+export type ComputePrecision = "float32" | "bf16 mixed";
+
+/** KDLAB_BF16's precision: what a compiled graph gets when it is not given one. */
+export function computePrecision(env: NodeJS.ProcessEnv = process.env): ComputePrecision {
   return bfloat16Requested(env) ? "bf16 mixed" : "float32";
+}
+
+/** Throws, with the reason, where `precision` is bf16 and oneDNN has no bf16 kernels in this process. */
+export function checkPrecisionAvailable(precision: ComputePrecision, env: NodeJS.ProcessEnv = process.env): void {
+  if (precision === "float32") return;
+  const reason = bf16Unavailable(env);
+  if (reason) throw new Error(`bf16 mixed precision: ${reason}`);
 }
 
 /** ConfigProto { graph_options (10) { rewrite_options (10) { auto_mixed_precision_onednn_bfloat16 (31): ON (1) } } }. */

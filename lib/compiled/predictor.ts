@@ -12,9 +12,20 @@ import * as tf from "@tensorflow/tfjs";
 import { GraphBinding, loadGraphBinding, OutputRef, SessionHandle } from "./binding";
 import { GraphBuilder } from "./graph";
 import { buildModelGraph, ModelGraph } from "./model-graph";
+import { ComputePrecision } from "./precision";
 import { sessionConfig, ThreadSettings } from "./session-config";
 import { tensorValue } from "./tensor-value";
 import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
+
+export interface PredictorOptions {
+  threads?: ThreadSettings;
+  /** Layers whose outputs predictWithTaps also returns. */
+  taps?: readonly string[];
+  /** Overrides model-graph's choice of BatchNorm form (tests check both). */
+  foldFrozenBatchNorm?: boolean;
+  /** Default: KDLAB_BF16's (precision.ts). */
+  precision?: ComputePrecision;
+}
 
 export class CompiledPredictor {
   private readonly binding: GraphBinding;
@@ -24,11 +35,9 @@ export class CompiledPredictor {
 
   constructor(
     private readonly source: tf.LayersModel,
-    threads?: ThreadSettings,
-    taps: readonly string[] = [],
-    /** Overrides model-graph's choice of BatchNorm form (tests check both). */
-    foldFrozenBatchNorm?: boolean,
+    options: PredictorOptions = {},
   ) {
+    const { threads, taps = [], foldFrozenBatchNorm, precision } = options;
     this.binding = loadGraphBinding();
     const g = new GraphBuilder(this.binding);
     this.model = buildModelGraph(g, source, { training: false, prefix: "frozen", constantWeights: true, foldFrozenBatchNorm });
@@ -37,7 +46,7 @@ export class CompiledPredictor {
       if (!output) throw new Error(`compiled predictor of ${source.name}: no layer "${name}"`);
       return output;
     });
-    this.session = this.binding.newSession(g.graph, sessionConfig(threads));
+    this.session = this.binding.newSession(g.graph, sessionConfig(threads, precision));
   }
 
   private activeSession(): SessionHandle {

@@ -2,8 +2,9 @@
  * The session's ConfigProto, serialised by hand so no protobuf library is
  * needed: intra_op_parallelism_threads = 2, inter_op_parallelism_threads = 5
  * (zero or absent lets TensorFlow choose: all cores, or
- * TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS), and under KDLAB_BF16=1
- * the graph options of the bf16 rewrite (precision.ts).
+ * TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS), and for bf16 mixed
+ * precision (given, or KDLAB_BF16=1) the graph options of the bf16 rewrite
+ * (precision.ts).
  *
  * XLA is not offered: on CPU it needs TF_XLA_FLAGS=--tf_xla_cpu_global_jit
  * before TensorFlow loads, and measured on the AVX2 EPYC it was 1.4× slower
@@ -11,7 +12,7 @@
  * on the AVX-512 Xeon (2026-12-01, bench/profile-step.ts cifar-teacher) 0.74×
  * on the teacher too.
  */
-import { BF16_REWRITE_CONFIG, bfloat16Requested } from "./precision";
+import { BF16_REWRITE_CONFIG, checkPrecisionAvailable, ComputePrecision, computePrecision } from "./precision";
 
 export interface ThreadSettings {
   intraOp?: number;
@@ -29,14 +30,15 @@ function varint(value: number): number[] {
   return bytes;
 }
 
-/** The ConfigProto bytes, or null when TensorFlow's defaults apply. */
-export function sessionConfig(threads?: ThreadSettings): Uint8Array | null {
+/** The ConfigProto bytes, or null when TensorFlow's defaults apply; bf16 where oneDNN has no bf16 kernels throws. */
+export function sessionConfig(threads?: ThreadSettings, precision: ComputePrecision = computePrecision()): Uint8Array | null {
+  checkPrecisionAvailable(precision);
   const bytes: number[] = [];
   for (const [field, value] of [[2, threads?.intraOp], [5, threads?.interOp]] as const) {
     if (value === undefined || value === 0) continue;
     if (!Number.isInteger(value) || value < 0) throw new Error(`thread count must be a non-negative integer, got ${value}`);
     bytes.push((field << 3) | 0, ...varint(value));
   }
-  if (bfloat16Requested()) bytes.push(...BF16_REWRITE_CONFIG);
+  if (precision === "bf16 mixed") bytes.push(...BF16_REWRITE_CONFIG);
   return bytes.length === 0 ? null : Uint8Array.from(bytes);
 }

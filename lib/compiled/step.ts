@@ -29,12 +29,15 @@ import { methodLossGraph } from "./method-graph";
 import { buildModelGraph, GraphVariable, ModelGraph } from "./model-graph";
 import { tapShape } from "../distill/methods/method";
 import { buildOptimizerGraph, OptimizerGraph } from "./optimizer-graph";
+import { ComputePrecision } from "./precision";
 import { sessionConfig, ThreadSettings } from "./session-config";
 import { float32Value, tensorValue } from "./tensor-value";
 import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
 
 export interface CompiledStepSpec extends TrainStepSpec {
   threads?: ThreadSettings;
+  /** Default: KDLAB_BF16's (precision.ts). */
+  precision?: ComputePrecision;
 }
 
 export class CompiledTrainStep implements TrainStep {
@@ -127,7 +130,7 @@ export class CompiledTrainStep implements TrainStep {
     this.optimizerGraph = buildOptimizerGraph(g, optimizerConfig, this.trainable, gradients as OutputRef[], readsDone);
     const stateWrites = stateUpdates.map(({ variable, value }) => g.assign(variable.handle, value, [readsDone, lossDone]));
     this.stepTarget = g.noOp([...this.optimizerGraph.updates, ...stateWrites], "train_step");
-    this.session = this.binding.newSession(g.graph, sessionConfig(spec.threads));
+    this.session = this.binding.newSession(g.graph, sessionConfig(spec.threads, spec.precision));
     this.description = `compiled TensorFlow graph (${this.variables.length} variables, ${optimizerConfig.kind}, TensorFlow ${this.binding.version()})`;
   }
 
@@ -266,6 +269,6 @@ export class CompiledTrainStep implements TrainStep {
 }
 
 /** A TrainStepFactory (distill/step.ts) for the compiled step. */
-export function createCompiledTrainStep(spec: TrainStepSpec): CompiledTrainStep {
+export function createCompiledTrainStep(spec: CompiledStepSpec): CompiledTrainStep {
   return new CompiledTrainStep(spec);
 }

@@ -335,7 +335,7 @@ function teacherSource(config: TrainerConfig, numClasses: number): { source?: Te
   let graph: CompiledPredictor | undefined;
   if ((config.step ?? "auto") !== "eager" && !config.createStep) {
     try {
-      graph = new CompiledPredictor(d.teacher, undefined, d.method.taps.teacher);
+      graph = new CompiledPredictor(d.teacher, { taps: d.method.taps.teacher });
     } catch {
       // A teacher that does not build as a graph runs in tfjs, as with the eager step.
     }

@@ -1,7 +1,8 @@
 /**
  * A tiny bench run end to end: the CIFAR student for 2 timed steps on kdlab,
  * Keras and PyTorch (each peer at its own defaults, and again at kdlab's
- * oneDNN setting where that differs), inference and a small matmul on each
+ * oneDNN setting where that differs; kdlab-compiled and each peer in bf16
+ * too where oneDNN has bf16 kernels), inference and a small matmul on each
  * (each kdlab variant on its own path, eager op or graph session),
  * a one-round distillation comparison, the data pipeline and the memory child
  * on a few generated images. Checks the result has the schema's shape and that the
@@ -15,9 +16,9 @@ import { after, before, describe, test } from "node:test";
 import { writeBenchResult } from "../../lib/bench/files";
 import { peerConfigs, peerOf } from "../../lib/bench/peer-configs";
 import { runBench } from "../../lib/bench/run";
-import { BENCH_PARTS, BenchResult, PEER_FRAMEWORKS } from "../../lib/bench/schema";
+import { BENCH_PARTS, BenchResult, isBf16Framework, PEER_FRAMEWORKS } from "../../lib/bench/schema";
 import { BenchSettings, benchSettings } from "../../lib/bench/settings";
-import { isKdlabFramework, KDLAB_VARIANTS } from "../../lib/bench/variants";
+import { benchVariants, bf16RowsUnavailable, isKdlabFramework } from "../../lib/bench/variants";
 import { useNativeBackend } from "../helpers/native";
 
 function tinySettings(threads: number): BenchSettings {
@@ -36,9 +37,15 @@ function tinySettings(threads: number): BenchSettings {
 
 const positive = (value: unknown, where: string): void => assert.ok(typeof value === "number" && Number.isFinite(value) && value > 0, `${where}: ${String(value)}`);
 
+/** kdlab's variants on this machine: float32, and bf16 where oneDNN has bf16 kernels once the backend is up. */
+function variantFrameworks(): string[] {
+  return benchVariants(true).map((v) => v.framework);
+}
+
 /** The peers' configurations on this machine, in the order they run (kdlab's oneDNN setting is in process.env once the backend is up). */
 function peerFrameworks(): string[] {
-  return PEER_FRAMEWORKS.flatMap((peer) => peerConfigs(peer, process.env).map((c) => c.framework));
+  const bf16 = benchVariants(true).some((v) => v.precision !== "float32");
+  return PEER_FRAMEWORKS.flatMap((peer) => peerConfigs(peer, process.env, { bf16 }).map((c) => c.framework));
 }
 
 /** The shape bench/results/<date>.json promises (schema.ts), checked on parsed JSON. */
@@ -55,13 +62,13 @@ function checkResultShape(json: BenchResult, threads: number): void {
   assert.equal(typeof json.machine.cpu, "string");
   positive(json.machine.cores, "cores");
   for (const key of ["node", "tfjs", "tensorflow (tfjs-node)", "keras", "tensorflow (python)", "torch", "torchvision"]) assert.equal(typeof json.versions[key], "string", `version of ${key}`);
-  for (const framework of [...KDLAB_VARIANTS.map((v) => v.framework), ...peers]) assert.deepEqual(json.threads[framework], { intraOp: threads, interOp: threads }, `${framework} threads`);
-  assert.equal(json.inference.length, KDLAB_VARIANTS.length + peers.length);
+  for (const framework of [...variantFrameworks(), ...peers]) assert.deepEqual(json.threads[framework], { intraOp: threads, interOp: threads }, `${framework} threads`);
+  assert.equal(json.inference.length, variantFrameworks().length + peers.length);
   for (const row of json.inference) {
     positive(row.latencyMs, `${row.framework} latency`);
     positive(row.imagesPerSec, `${row.framework} inference rate`);
   }
-  assert.deepEqual(json.matmul.map((m) => m.framework).sort(), [...KDLAB_VARIANTS.map((v) => v.framework), ...peers].sort(), "a matmul per kdlab variant, on its own path, and per peer configuration");
+  assert.deepEqual(json.matmul.map((m) => m.framework).sort(), [...variantFrameworks(), ...peers].sort(), "a matmul per kdlab variant, on its own path, and per peer configuration");
   for (const m of json.matmul) positive(m.bestGflops, `${m.framework} matmul`);
   positive(json.distillation?.cachedRatio, "distillation cachedRatio");
   positive(json.pipeline?.imagesPerSec, "pipeline rate");
@@ -96,8 +103,18 @@ describe("kdlab bench, tiny run", () => {
     const result = await runBench({ settings, parts: BENCH_PARTS, command: "test", log: () => undefined });
     assert.deepEqual(result.crashes, undefined, "no peer crashed on the CIFAR student");
     assert.match(result.notes.join("\n"), /own defaults \(keras TF_ENABLE_ONEDNN_OPTS=unset, ONEDNN_MAX_CPU_ISA=unset,/, "Keras reported its oneDNN variables removed");
+    // bf16 rows where oneDNN has bf16 kernels here (three: kdlab-compiled, keras, torch), else a note that says why not.
+    const bf16Rows = result.throughput.filter((r) => isBf16Framework(r.framework)).map((r) => r.framework);
+    const reason = bf16RowsUnavailable();
+    if (reason) {
+      assert.deepEqual(bf16Rows, []);
+      assert.ok(result.notes.includes(`No bf16 rows: ${reason}.`), result.notes.join("\n"));
+    } else {
+      assert.deepEqual(bf16Rows, ["kdlab-compiled (bf16)", "keras (bf16)", "torch (bf16)"]);
+      assert.match(result.notes.join("\n"), /keras \(bf16\) bf16 \(Grappler's auto_mixed_precision_onednn_bfloat16\); torch \(bf16\) bf16 \(torch\.autocast cpu\)/);
+    }
     const timed = result.throughput.map((r) => [r.framework, r.model, r.stepSeconds.length, r.warmupSeconds.length]);
-    assert.deepEqual(timed, [...KDLAB_VARIANTS.map((v) => v.framework), ...peerFrameworks()].map((framework) => [framework, "cifar-student", 2, 1]));
+    assert.deepEqual(timed, [...variantFrameworks(), ...peerFrameworks()].map((framework) => [framework, "cifar-student", 2, 1]));
     const files = writeBenchResult(result, outDir);
     assert.equal(path.basename(files.json), `${result.date}-quick.json`);
     const json = JSON.parse(fs.readFileSync(files.json, "utf8")) as BenchResult;
@@ -107,8 +124,8 @@ describe("kdlab bench, tiny run", () => {
     // The fastest of this machine's peer configurations, by its exact name.
     const escaped = peerFrameworks().map((f) => f.replace(/[()]/g, "\\$&"));
     const ratio = String.raw`[\d.]+× \((${escaped.join("|")})\)`;
-    const frameworks = KDLAB_VARIANTS.length + peerFrameworks().length;
-    assert.match(markdown, new RegExp(String.raw`\| CIFAR student \(32×32, batch 64\) \| ${Array(frameworks).fill(cell).join(" \\| ")} \| ${Array(KDLAB_VARIANTS.length).fill(ratio).join(" \\| ")} \|`));
+    const frameworks = variantFrameworks().length + peerFrameworks().length;
+    assert.match(markdown, new RegExp(String.raw`\| CIFAR student \(32×32, batch 64\) \| ${Array(frameworks).fill(cell).join(" \\| ")} \| ${Array(variantFrameworks().length).fill(ratio).join(" \\| ")} \|`));
     assert.match(markdown, /\*\*Peak RSS\*\*/);
   });
 });

@@ -55,11 +55,22 @@ describe("bench peer configurations", () => {
     assert.equal(peerOf("torch (oneDNN capped at AVX)"), "torch");
   });
 
+  test("with bf16 asked, each peer runs a last time in its bf16 mixed precision from its own defaults (Keras with oneDNN on, which the rewrite needs)", () => {
+    const onOnly = { ...BASE, ...KDLAB_ONLY, TF_ENABLE_ONEDNN_OPTS: "1" };
+    const keras = peerConfigs("keras", onOnly, { bf16: true });
+    assert.deepEqual(keras.map((c) => [c.framework, c.precision]), [["keras", "float32"], ["keras (kdlab's oneDNN)", "float32"], ["keras (bf16)", "bf16"]]);
+    assert.deepEqual(keras[2].env, { ...BASE, TF_ENABLE_ONEDNN_OPTS: "1" }, "no kdlab variables, oneDNN on");
+    const torch = peerConfigs("torch", onOnly, { bf16: true });
+    assert.deepEqual(torch.map((c) => [c.framework, c.precision]), [["torch", "float32"], ["torch (bf16)", "bf16"]]);
+    assert.deepEqual(torch[1].env, { ...BASE, TF_ENABLE_ONEDNN_OPTS: "1" }, "torch's own defaults");
+    assert.deepEqual(peerConfigs("keras", onOnly).map((c) => c.framework), ["keras", "keras (kdlab's oneDNN)"], "no bf16 unless asked");
+  });
+
   test("a configuration's name belongs to its peer, never to kdlab", () => {
-    for (const name of ["keras", "keras (kdlab's oneDNN)", "torch", "torch (kdlab's oneDNN)"]) {
+    for (const name of ["keras", "keras (kdlab's oneDNN)", "torch", "torch (kdlab's oneDNN)", "keras (bf16)", "torch (bf16)"]) {
       assert.equal(peerOf(name), name.split(" ")[0]);
       assert.equal(isKdlabFramework(name), false, name);
     }
-    for (const name of ["kdlab", "kdlab-compiled", "jax"]) assert.equal(peerOf(name), undefined, name);
+    for (const name of ["kdlab", "kdlab-compiled", "kdlab-compiled (bf16)", "jax", "jax (bf16)"]) assert.equal(peerOf(name), undefined, name);
   });
 });

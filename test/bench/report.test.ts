@@ -163,3 +163,32 @@ describe("bench report, a peer in two configurations", () => {
     assert.doesNotMatch(benchMarkdown(handMade()), /## Crashes/, "no section without crashes");
   });
 });
+
+describe("bench report, bf16 rows beside float32", () => {
+  /** handMade plus bf16 rows: Keras in bf16 is faster than every float32 row on m1, and must not be the float32 variants' yardstick. */
+  function withBf16(): BenchResult {
+    const base = handMade();
+    return {
+      ...base,
+      throughput: [row("m1", "kdlab-compiled (bf16)", 21), row("m1", "keras (bf16)", 30), row("m1", "torch (bf16)", 14), ...base.throughput],
+      matmul: [...base.matmul, { framework: "kdlab-compiled (bf16)", n: 2048, bestGflops: 400, medianGflops: 380 }],
+    };
+  }
+
+  test("a bf16 variant is compared with the fastest bf16 peer, a float32 variant with the fastest float32 peer", () => {
+    const rows = withBf16().throughput;
+    assert.deepEqual(ratioToBestPeer(rows, "m1", "kdlab-compiled (bf16)"), { ratio: 0.7, peer: "keras (bf16)", peerImagesPerSec: 30 });
+    assert.deepEqual(ratioToBestPeer(rows, "m1", "kdlab-compiled"), { ratio: 1.2, peer: "keras", peerImagesPerSec: 10 });
+    assert.equal(ratioToBestPeer(rows, "m2", "kdlab-compiled (bf16)"), undefined, "no bf16 row on m2");
+  });
+
+  test("bf16 configurations sit with their peer, and the ratio headers name the precision they compare", () => {
+    const result = withBf16();
+    assert.deepEqual(frameworkOrder(result.throughput), ["kdlab-compiled (bf16)", "kdlab", "kdlab-compiled", "keras", "keras (bf16)", "torch", "torch (bf16)"]);
+    const [header, , m1] = throughputTable(result).split("\n");
+    assert.match(header, /\| kdlab-compiled \(bf16\) \/ best bf16 peer \| kdlab \/ best float32 peer \| kdlab-compiled \/ best float32 peer \|$/);
+    assert.match(m1, /\| 0\.70× \(keras \(bf16\)\) \| 0\.50× \(keras\) \| 1\.20× \(keras\) \|$/);
+    assert.match(benchMarkdown(result), /Attainable rate \(FP32; the bf16 rows' in bf16\) \(best of a 2048² matmul\): .*kdlab-compiled \(bf16\) 400 GFLOP\/s/);
+    assert.match(benchMarkdown(handMade()), /Attainable FP32 rate/, "without bf16 rows the wording is as before");
+  });
+});

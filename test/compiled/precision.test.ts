@@ -4,11 +4,14 @@
  * where oneDNN has bf16 kernels a traced step really runs casts to bf16 and
  * still learns what float32 learns; where it has none (the CPU, oneDNN off,
  * an ISA cap) asking for it is the clear error instead (both branches assert).
+ * A step or predictor given its precision directly (the bench's bf16 variant)
+ * follows it whatever the variable says.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { BF16_REWRITE_CONFIG, BF16_VARIABLE, bf16Unavailable, bfloat16Requested, computePrecision } from "../../lib/compiled/precision";
+import { BF16_REWRITE_CONFIG, BF16_VARIABLE, bf16Unavailable, bfloat16Requested, ComputePrecision, computePrecision } from "../../lib/compiled/precision";
+import { CompiledPredictor } from "../../lib/compiled/predictor";
 import { sessionConfig } from "../../lib/compiled/session-config";
 import { CompiledTrainStep } from "../../lib/compiled/step";
 import { cpuHasBf16Kernels } from "../../lib/cpu";
@@ -22,10 +25,10 @@ let bf16Here = false;
 const OPTIMIZER: OptimizerConfig = { kind: "sgd", lr: 0.02, momentum: 0.9 };
 
 /** Losses of `steps` compiled steps on one fixed batch, and the traced op types of one more. */
-async function trainTraced(steps: number): Promise<{ losses: number[]; casts: number }> {
+async function trainTraced(steps: number, precision?: ComputePrecision): Promise<{ losses: number[]; casts: number }> {
   const model = cifarStudent({ seed: 5 });
   const optimizer = createOptimizer(OPTIMIZER);
-  const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: OPTIMIZER });
+  const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: OPTIMIZER, precision });
   const [batch] = fixedBatches(model, 1, 32, 21);
   try {
     const losses: number[] = [];
@@ -105,6 +108,45 @@ describe("bf16 mixed precision (KDLAB_BF16)", () => {
       assert.ok(Math.abs(bf16.losses[0] - fp32.losses[0]) < 0.02 * fp32.losses[0], `first-step loss bf16 ${bf16.losses[0]} vs float32 ${fp32.losses[0]} (bf16 rounding only)`);
     } finally {
       delete process.env[BF16_VARIABLE];
+    }
+  });
+
+  test("a precision given to a step or predictor wins over KDLAB_BF16 either way (the bench times both in one process)", async () => {
+    const model = cifarStudent({ seed: 6 });
+    const [batch] = fixedBatches(model, 1, 8, 22);
+    const predictorCasts = async (precision: ComputePrecision): Promise<{ casts: number; logits: Float32Array }> => {
+      const predictor = new CompiledPredictor(model, { precision });
+      try {
+        const casts = (await predictor.traceRun(batch.xs)).filter((op) => op.opType === "Cast").length;
+        const output = await predictor.predict(batch.xs);
+        const logits = output.dataSync() as Float32Array;
+        output.dispose();
+        return { casts, logits };
+      } finally {
+        predictor.dispose();
+      }
+    };
+    try {
+      if (!bf16Here) {
+        assert.throws(() => new CompiledPredictor(model, { precision: "bf16 mixed" }), /bf16 mixed precision: /);
+        await assert.rejects(trainTraced(1, "bf16 mixed"), /bf16 mixed precision: /);
+        return;
+      }
+      process.env[BF16_VARIABLE] = "1";
+      const asked32 = await predictorCasts("float32");
+      const stepAsked32 = await trainTraced(1, "float32");
+      delete process.env[BF16_VARIABLE];
+      const asked16 = await predictorCasts("bf16 mixed");
+      const stepAsked16 = await trainTraced(1, "bf16 mixed");
+      assert.ok(asked16.casts > asked32.casts, `predictor casts: bf16 asked ${asked16.casts}, float32 asked under KDLAB_BF16=1 ${asked32.casts}`);
+      assert.ok(stepAsked16.casts > stepAsked32.casts + 5, `step casts: bf16 asked ${stepAsked16.casts}, float32 asked ${stepAsked32.casts}`);
+      const scale = Math.max(...Array.from(asked32.logits, Math.abs), 1);
+      const worst = Math.max(...Array.from(asked32.logits, (v, i) => Math.abs(v - asked16.logits[i])));
+      assert.ok(worst > 0 && worst < 0.05 * scale, `bf16 logits differ from float32 by rounding only: ${worst} at scale ${scale}`);
+    } finally {
+      delete process.env[BF16_VARIABLE];
+      model.dispose();
+      tf.dispose([batch.xs, batch.labels, batch.teacherLogits]);
     }
   });
 });

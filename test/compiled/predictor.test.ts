@@ -26,7 +26,7 @@ describe("compiled predictor (teacher inference as a graph)", () => {
         w.write(value);
         value.dispose();
       }
-      const predictor = new CompiledPredictor(model, undefined, [], fold);
+      const predictor = new CompiledPredictor(model, { foldFrozenBatchNorm: fold });
       const [batch] = fixedBatches(model, 1, 6, 11);
       try {
         const expected = model.predict(batch.xs) as tf.Tensor2D;
