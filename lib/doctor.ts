@@ -1,8 +1,9 @@
-/** What kdlab runs on: backend, TensorFlow, Node, tslab, Jupyter, the kdlab kernel, and the convolutions routed as MatMul here. */
+/** What kdlab runs on: backend, TensorFlow, Node, tslab, Jupyter, the kdlab kernel, the convolutions routed as MatMul here, and whether KDLAB_BF16=1 can run. */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { initBackend } from "./backend";
+import { BF16_VARIABLE, bf16Unavailable } from "./compiled/precision";
 import { routedShapeKeys } from "./conv-route/routing";
 import { routingActive } from "./onednn";
 import { PROJECT_ROOT, projectPython } from "./notebook/python";
@@ -13,6 +14,8 @@ export interface DoctorReport {
   tfVersion: string;
   /** Under the routing setting: the convolution shapes probed so far that crash here and run as MatMul (lib/conv-route); null when not routing. */
   routedConvolutions: string[] | null;
+  /** Whether bf16 mixed precision (KDLAB_BF16=1) runs in this process, and if not, why (lib/compiled/precision.ts). */
+  bf16: { available: true } | { available: false; reason: string };
   node: string;
   tslab: string;
   jupyter: { python: string; jupyterlab: string; nbclient: string; nbconvert: string } | { error: string };
@@ -53,6 +56,17 @@ function kernelInfo(): DoctorReport["kernel"] {
   }
 }
 
+/** Asked after the backend is up: kdlab's oneDNN setting (an AVX cap) can remove the bf16 kernels a CPU has. */
+function bf16Report(): DoctorReport["bf16"] {
+  const reason = bf16Unavailable();
+  return reason === undefined ? { available: true } : { available: false, reason };
+}
+
+/** The doctor's line for bf16. */
+export function bf16Line(report: DoctorReport["bf16"]): string {
+  return report.available ? `bf16 mixed precision: available (${BF16_VARIABLE}=1 turns it on for the compiled graphs)` : `bf16 mixed precision: unavailable, ${report.reason}`;
+}
+
 export async function doctor(): Promise<DoctorReport> {
   const backend = await initBackend();
   return {
@@ -60,6 +74,7 @@ export async function doctor(): Promise<DoctorReport> {
     backendLine: backend.line,
     tfVersion: backend.tfVersion,
     routedConvolutions: routingActive() ? routedShapeKeys() : null,
+    bf16: bf16Report(),
     node: process.version,
     tslab: packageVersion("tslab"),
     jupyter: jupyterInfo(),

@@ -22,5 +22,5 @@ export function inferenceRow(spec: BenchModel, framework: Framework, latency: Ti
 /** The attainable rate is the fastest run: slower ones met other work on the machine. */
 export function matmulRow(framework: Framework, n: number, seconds: readonly number[]): MatmulRow {
   const flops = 2 * n ** 3;
-  return { framework, n, bestGflops: flops / Math.min(...seconds) / 1e9, medianGflops: flops / median(seconds) / 1e9 };
+  return { framework, n, bestGflops: flops / Math.min(...seconds) / 1e9, medianGflops: flops / median(seconds) / 1e9, slowestGflops: flops / Math.max(...seconds) / 1e9 };
 }

@@ -12,7 +12,7 @@ import { initBackend } from "../backend";
 import { measureDistillOverhead } from "./distill-overhead";
 import { ensureChestSet } from "./chest-set";
 import { runKdlabSide } from "./kdlab-process";
-import { loadAverage, loadNote, machineInfo } from "./machine";
+import { loadAverage, loadNote, machineInfo, speedDriftNote } from "./machine";
 import { measureTrainingMemory } from "./memory";
 import { benchPeers } from "./peer-runs";
 import { compareWithTraining, measurePipelineRate } from "./pipeline-rate";
@@ -139,6 +139,8 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
   }
   if (settings.mode === "quick") result.notes.push(`Quick mode: fewer steps, the 224 models at ${settings.pipeline.size}×${settings.pipeline.size} on every framework (the pipeline and memory parts at that size too), inference timed on kdlab only; not the numbers to quote.`);
   result.notes.push(loadNote(loadAtStart, loadAverage(), result.machine.cores));
+  const drift = speedDriftNote(result.matmul);
+  if (drift) result.notes.push(drift);
   result.totalSeconds = (performance.now() - started) / 1000;
   return result;
 }

@@ -69,6 +69,8 @@ export interface MatmulRow {
   /** 2n³ / fastest run / 10⁹: the attainable FP32 rate. */
   bestGflops: number;
   medianGflops: number;
+  /** 2n³ / slowest run / 10⁹ (runs before and after the models): how far the machine's speed moved in this framework's window. Absent in older results. */
+  slowestGflops?: number;
 }
 
 export interface ModelFlops {

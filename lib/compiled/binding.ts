@@ -17,7 +17,7 @@ export type SessionHandle = { readonly [opaque]: "session" };
 export type OutputRef = readonly [OperationHandle, number];
 
 /** TF_DataType values. */
-export const DT = { float32: 1, float64: 2, int32: 3, uint8: 4, int64: 9, bool: 10, resource: 20 } as const;
+export const DT = { float32: 1, float64: 2, int32: 3, uint8: 4, int64: 9, bool: 10, bfloat16: 14, resource: 20 } as const;
 export type DataTypeCode = (typeof DT)[keyof typeof DT];
 
 export type TypedData = Float32Array | Int32Array | Uint8Array | Float64Array | BigInt64Array;

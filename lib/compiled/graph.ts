@@ -111,13 +111,13 @@ export class GraphBuilder {
     return this.operation("NoOp", [], [], { name, control });
   }
 
-  // Resource variables.
-  variable(shape: Shape, name: string): { handle: OutputRef; read: OutputRef } {
-    const handle = this.op("VarHandleOp", [], [attr.type("dtype", DT.float32), attr.shape("shape", shape), attr.string("shared_name", name), attr.string("container", "")], name);
-    const read = this.op("ReadVariableOp", [handle], [attr.type("dtype", DT.float32)], `${name}/read`);
+  // Resource variables (float32 unless `dtype` says otherwise: the bench's bf16 matmul holds bf16 operands).
+  variable(shape: Shape, name: string, dtype: number = DT.float32): { handle: OutputRef; read: OutputRef } {
+    const handle = this.op("VarHandleOp", [], [attr.type("dtype", dtype), attr.shape("shape", shape), attr.string("shared_name", name), attr.string("container", "")], name);
+    const read = this.op("ReadVariableOp", [handle], [attr.type("dtype", dtype)], `${name}/read`);
     return { handle, read };
   }
-  assign(handle: OutputRef, value: OutputRef, control: readonly OperationHandle[] = []): OperationHandle {
-    return this.operation("AssignVariableOp", [handle, value], [attr.type("dtype", DT.float32)], { control });
+  assign(handle: OutputRef, value: OutputRef, control: readonly OperationHandle[] = [], dtype: number = DT.float32): OperationHandle {
+    return this.operation("AssignVariableOp", [handle, value], [attr.type("dtype", dtype)], { control });
   }
 }

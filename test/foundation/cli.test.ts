@@ -45,7 +45,7 @@ const COMMANDS: { path: string[]; args: string[]; options: string[] }[] = [
   { path: ["lab"], args: [], options: ["--port", "--ip", "--no-browser"] },
   { path: ["tensorboard"], args: [], options: ["--logdir", "--port", "--host"] },
   { path: ["doctor"], args: [], options: ["--json"] },
-  { path: ["bench"], args: [], options: ["--quick", "--only", "--threads", "--json", "--out"] },
+  { path: ["bench"], args: [], options: ["--quick", "--only", "--threads", "--no-bf16", "--json", "--out"] },
   { path: ["export"], args: ["latest"], options: ["--model", "--quantize", "--out", "--runs", "--no-evaluate"] },
   { path: ["serve"], args: ["/tmp"], options: ["--port"] },
   { path: ["sweep"], args: ["pneumonia-final"], options: ["--grid", "--random", "--range", "--random-seed", "--seeds", "--set", "--profile", "--data", "--runs", "--name", "--parallel", "--threads", "--ray", "--resume"] },

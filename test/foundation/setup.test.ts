@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, test } from "node:test";
+import { cpuHasBf16Kernels } from "../../lib/cpu";
+import { bf16Line } from "../../lib/doctor";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -22,7 +24,7 @@ describe("setup and CLI", () => {
     assert.ok(seconds < 30, `second setup took ${seconds} s`);
   });
 
-  test("kdlab doctor --json reports backend, TensorFlow, node, tslab, jupyter and kernel", () => {
+  test("kdlab doctor --json reports backend, TensorFlow, node, tslab, jupyter, kernel and whether bf16 runs here", () => {
     const result = kdlab(["doctor", "--json"]);
     assert.equal(result.status, 0, result.stderr);
     const report = JSON.parse(result.stdout) as Record<string, unknown>;
@@ -32,6 +34,11 @@ describe("setup and CLI", () => {
     const kernel = report.kernel as { displayName: string; argv: string[] };
     assert.equal(kernel.displayName, "TypeScript (kdlab)");
     assert.ok(kernel.argv.some((a) => a.startsWith(ROOT)), "the kernel points at the project's own tslab launcher");
+    // Whether KDLAB_BF16=1 can run here: never on a CPU without the flags; with them, only a reason from kdlab's oneDNN setting stops it.
+    const bf16 = report.bf16 as { available: boolean; reason?: string };
+    if (!cpuHasBf16Kernels()) assert.deepEqual(bf16, { available: false, reason: "this CPU has neither avx512_bf16 nor amx_bf16, so oneDNN has no bf16 kernels here" });
+    else assert.ok(bf16.available || /oneDNN is (off|capped)/.test(bf16.reason ?? ""), JSON.stringify(bf16));
+    assert.equal(bf16Line({ available: false, reason: "oneDNN is off here" }), "bf16 mixed precision: unavailable, oneDNN is off here");
   });
 
   test("an unknown command exits 2 with the command list", () => {
