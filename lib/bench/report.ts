@@ -106,9 +106,14 @@ export function flopsTable(result: BenchResult): string {
       return `${formatRate(row.achievedGflops)}${row.shareOfPeak === undefined ? "" : ` (${(row.shareOfPeak * 100).toFixed(0)} %)`}`;
     }),
   ]);
+  return `${table(header, rows)}\n\n${peakLine(result)}`;
+}
+
+/** Each framework's best square matmul: the rate its FLOP shares are taken against. */
+export function peakLine(result: BenchResult): string {
   const peaks = result.matmul.map((m) => `${m.framework} ${formatRate(m.bestGflops)} GFLOP/s`).join(", ");
   const precision = result.matmul.some((m) => isBf16Framework(m.framework)) ? "rate (FP32; the bf16 rows' in bf16)" : "FP32 rate";
-  return `${table(header, rows)}\n\nAttainable ${precision} (best of a ${result.matmul[0]?.n ?? "?"}² matmul): ${peaks || "not measured"}.`;
+  return `Attainable ${precision} (best of a ${result.matmul[0]?.n ?? "?"}² matmul): ${peaks || "not measured"}.`;
 }
 
 /** Columns for what was timed: a peer configuration that crashed on every model has none here (the Crashes section names it). */
@@ -172,6 +177,7 @@ export function benchMarkdown(result: BenchResult): string {
   ];
   if (result.throughput.length > 0) parts.push("", "## Training throughput", "", throughputTable(result));
   if (result.flops.length > 0 && result.throughput.length > 0) parts.push("", "## Achieved FLOP/s", "", flopsTable(result));
+  else if (result.matmul.length > 0) parts.push("", "## Attainable rate", "", peakLine(result));
   if (result.inference.length > 0) parts.push("", "## Inference", "", inferenceTable(result));
   const other = [...distillLines(result), ...pipelineLines(result), ...memoryLines(result)];
   if (other.length > 0) parts.push("", "## Distillation, data pipeline, memory", "", ...other.flatMap((l) => [l, ""]).slice(0, -1));

@@ -190,5 +190,8 @@ describe("bench report, bf16 rows beside float32", () => {
     assert.match(m1, /\| 0\.70× \(keras \(bf16\)\) \| 0\.50× \(keras\) \| 1\.20× \(keras\) \|$/);
     assert.match(benchMarkdown(result), /Attainable rate \(FP32; the bf16 rows' in bf16\) \(best of a 2048² matmul\): .*kdlab-compiled \(bf16\) 400 GFLOP\/s/);
     assert.match(benchMarkdown(handMade()), /Attainable FP32 rate/, "without bf16 rows the wording is as before");
+    // `--only matmul`: no training rows, so the rates get a section of their own.
+    const matmulOnly: BenchResult = { ...handMade(), parts: ["matmul"], throughput: [], inference: [], flops: [] };
+    assert.match(benchMarkdown(matmulOnly), /## Attainable rate\n\nAttainable FP32 rate \(best of a 2048² matmul\): kdlab 100 GFLOP\/s, keras 120 GFLOP\/s\./);
   });
 });
