@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { ExecutingBackend, installEagerRouting } from "./conv-route/eager";
 import { applySafeOneDnnSetting, routingActive } from "./onednn";
-import { BF16_VARIABLE, computePrecision } from "./compiled/precision";
+import { BF16_VARIABLE, bf16Mode } from "./compiled/precision";
 
 export type BackendKind = "gpu" | "cpu" | "js";
 
@@ -85,8 +85,9 @@ function describe(info: Omit<BackendInfo, "line">): string {
   const parts = [`backend ${info.name}: ${where}`, tfPart, `tfjs ${info.tfjsVersion}`, `${info.threads} threads`];
   if (info.kind !== "js") parts.push(info.oneDnn);
   // The compiled graphs' precision, only when it is not float32 (lib/compiled/precision.ts).
-  const precision = info.kind === "js" ? "float32" : computePrecision();
-  if (precision !== "float32") parts.push(`compiled graphs in ${precision} precision (${BF16_VARIABLE}=1)`);
+  const mode = info.kind === "js" ? "off" : bf16Mode();
+  if (mode === "all") parts.push(`compiled graphs in bf16 mixed precision (${BF16_VARIABLE}=1)`);
+  if (mode === "teacher") parts.push(`teachers' compiled graphs in bf16 mixed precision (${BF16_VARIABLE}=teacher)`);
   return `kdlab ${parts.join(" · ")}`;
 }
 

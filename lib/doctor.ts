@@ -64,7 +64,7 @@ function bf16Report(): DoctorReport["bf16"] {
 
 /** The doctor's line for bf16. */
 export function bf16Line(report: DoctorReport["bf16"]): string {
-  return report.available ? `bf16 mixed precision: available (${BF16_VARIABLE}=1 turns it on for the compiled graphs)` : `bf16 mixed precision: unavailable, ${report.reason}`;
+  return report.available ? `bf16 mixed precision: available (${BF16_VARIABLE}=1 turns it on for the compiled graphs, ${BF16_VARIABLE}=teacher for the teachers' only)` : `bf16 mixed precision: unavailable, ${report.reason}`;
 }
 
 export async function doctor(): Promise<DoctorReport> {

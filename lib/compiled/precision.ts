@@ -2,16 +2,19 @@
  * Opt-in bfloat16 mixed precision for the compiled graphs (train step,
  * predictor): KDLAB_BF16=1 turns on Grappler's oneDNN bfloat16 rewrite
  * (RewriterConfig.auto_mixed_precision_onednn_bfloat16), which runs
- * convolutions and matmuls in bf16 with float32 variables and loss. Opt-in,
- * never chosen for you: it changes the numbers, and it pays only on some
- * CPUs. Measured with Keras, whose graphs get the same rewrite: on the
- * AVX-512 Zen 4 EPYC (avx512_bf16) 1.4–1.8× faster steps; on the AVX-512
- * Xeon (avx512_bf16, no AMX) 0.64–0.79×. Where oneDNN has no bf16 kernels
- * (a CPU without avx512_bf16 or AMX, oneDNN off, or kdlab's AVX cap on the
- * VMs where full oneDNN crashes), asking for it is an error. The eager step
- * and eager ops stay float32 (no Grappler there). A compiled step or
- * predictor can also be given its precision directly (the bench times both
- * side by side in one process); without one it takes KDLAB_BF16's.
+ * convolutions and matmuls in bf16 with float32 variables and loss;
+ * KDLAB_BF16=teacher only for teachers (the teacher's own training and its
+ * outputs during distillation), since bf16 pays on dense convolutions and
+ * loses on depthwise ones (MobileNetV2). Opt-in, never chosen for you: it
+ * changes the numbers, and it pays only on some CPUs. Measured with Keras,
+ * whose graphs get the same rewrite: on the AVX-512 Zen 4 EPYC (avx512_bf16)
+ * 1.4–1.8× faster steps; on the AVX-512 Xeon (avx512_bf16, no AMX)
+ * 0.64–0.79×. Where oneDNN has no bf16 kernels (a CPU without avx512_bf16 or
+ * AMX, oneDNN off, or kdlab's AVX cap on the VMs where full oneDNN crashes),
+ * asking for it is an error. The eager step and eager ops stay float32 (no
+ * Grappler there). A compiled step or predictor can also be given its
+ * precision directly (the bench times both side by side in one process);
+ * without one it takes KDLAB_BF16's for its role.
  */
 import { cpuHasBf16Kernels } from "../cpu";
 
@@ -29,22 +32,34 @@ export function bf16Unavailable(env: NodeJS.ProcessEnv = process.env): string | 
   return undefined;
 }
 
-/** True when KDLAB_BF16=1; an error where oneDNN has no bf16 kernels here, or for any other value than 0/1. */
-export function bfloat16Requested(env: NodeJS.ProcessEnv = process.env): boolean {
+/** KDLAB_BF16's values: off (0 or unset), every compiled graph (1), or teachers' only (teacher). */
+export type Bf16Mode = "off" | "all" | "teacher";
+
+/** KDLAB_BF16 parsed; an error where oneDNN has no bf16 kernels here, or for a value other than 0, 1 or teacher. */
+export function bf16Mode(env: NodeJS.ProcessEnv = process.env): Bf16Mode {
   const value = env[BF16_VARIABLE];
-  if (value === undefined || value === "" || value === "0") return false;
-  if (value !== "1") throw new Error(`${BF16_VARIABLE}=${value}: use 1 (bf16 mixed precision in the compiled graphs) or 0`);
+  if (value === undefined || value === "" || value === "0") return "off";
+  if (value !== "1" && value !== "teacher") throw new Error(`${BF16_VARIABLE}=${value}: use 1 (bf16 mixed precision in every compiled graph), teacher (in the teachers' only) or 0`);
   const reason = bf16Unavailable(env);
-  if (reason) throw new Error(`${BF16_VARIABLE}=1: ${reason}; unset it`);
-  return true;
+  if (reason) throw new Error(`${BF16_VARIABLE}=${value}: ${reason}; unset it`);
+  return value === "1" ? "all" : "teacher";
+}
+
+/** True when KDLAB_BF16 asks for bf16 anywhere (1 or teacher); throws as bf16Mode does. */
+export function bfloat16Requested(env: NodeJS.ProcessEnv = process.env): boolean {
+  return bf16Mode(env) !== "off";
 }
 
 /** The compiled graphs' precision, as the backend line, the model cache and the bench name it. */
 export type ComputePrecision = "float32" | "bf16 mixed";
 
-/** KDLAB_BF16's precision: what a compiled graph gets when it is not given one. */
-export function computePrecision(env: NodeJS.ProcessEnv = process.env): ComputePrecision {
-  return bfloat16Requested(env) ? "bf16 mixed" : "float32";
+/** Whose graph it is: a teacher's (trained, or giving its outputs to a student) or a student's; unsaid counts as a student's. */
+export type PrecisionRole = "teacher" | "student";
+
+/** KDLAB_BF16's precision for a graph of `role`: what a compiled graph gets when it is not given one. */
+export function computePrecision(env: NodeJS.ProcessEnv = process.env, role?: PrecisionRole): ComputePrecision {
+  const mode = bf16Mode(env);
+  return mode === "all" || (mode === "teacher" && role === "teacher") ? "bf16 mixed" : "float32";
 }
 
 /** Throws, with the reason, where `precision` is bf16 and oneDNN has no bf16 kernels in this process. */

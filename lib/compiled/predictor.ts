@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { GraphBinding, loadGraphBinding, OutputRef, SessionHandle } from "./binding";
 import { GraphBuilder } from "./graph";
 import { buildModelGraph, ModelGraph } from "./model-graph";
-import { ComputePrecision } from "./precision";
+import { ComputePrecision, computePrecision } from "./precision";
 import { sessionConfig, ThreadSettings } from "./session-config";
 import { tensorValue } from "./tensor-value";
 import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
@@ -32,12 +32,15 @@ export class CompiledPredictor {
   private readonly model: ModelGraph;
   private readonly tapOutputs: OutputRef[];
   private session: SessionHandle | undefined;
+  /** What its graph computes in (the option, else KDLAB_BF16's for an unsaid role). */
+  readonly precision: ComputePrecision;
 
   constructor(
     private readonly source: tf.LayersModel,
     options: PredictorOptions = {},
   ) {
-    const { threads, taps = [], foldFrozenBatchNorm, precision } = options;
+    const { threads, taps = [], foldFrozenBatchNorm } = options;
+    this.precision = options.precision ?? computePrecision();
     this.binding = loadGraphBinding();
     const g = new GraphBuilder(this.binding);
     this.model = buildModelGraph(g, source, { training: false, prefix: "frozen", constantWeights: true, foldFrozenBatchNorm });
@@ -46,7 +49,7 @@ export class CompiledPredictor {
       if (!output) throw new Error(`compiled predictor of ${source.name}: no layer "${name}"`);
       return output;
     });
-    this.session = this.binding.newSession(g.graph, sessionConfig(threads, precision));
+    this.session = this.binding.newSession(g.graph, sessionConfig(threads, this.precision));
   }
 
   private activeSession(): SessionHandle {

@@ -29,7 +29,7 @@ import { methodLossGraph } from "./method-graph";
 import { buildModelGraph, GraphVariable, ModelGraph } from "./model-graph";
 import { tapShape } from "../distill/methods/method";
 import { buildOptimizerGraph, OptimizerGraph } from "./optimizer-graph";
-import { ComputePrecision } from "./precision";
+import { ComputePrecision, computePrecision } from "./precision";
 import { sessionConfig, ThreadSettings } from "./session-config";
 import { float32Value, tensorValue } from "./tensor-value";
 import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
@@ -130,8 +130,9 @@ export class CompiledTrainStep implements TrainStep {
     this.optimizerGraph = buildOptimizerGraph(g, optimizerConfig, this.trainable, gradients as OutputRef[], readsDone);
     const stateWrites = stateUpdates.map(({ variable, value }) => g.assign(variable.handle, value, [readsDone, lossDone]));
     this.stepTarget = g.noOp([...this.optimizerGraph.updates, ...stateWrites], "train_step");
-    this.session = this.binding.newSession(g.graph, sessionConfig(spec.threads, spec.precision));
-    this.description = `compiled TensorFlow graph (${this.variables.length} variables, ${optimizerConfig.kind}, TensorFlow ${this.binding.version()})`;
+    const precision = spec.precision ?? computePrecision();
+    this.session = this.binding.newSession(g.graph, sessionConfig(spec.threads, precision));
+    this.description = `compiled TensorFlow graph (${this.variables.length} variables, ${optimizerConfig.kind}, TensorFlow ${this.binding.version()}${precision === "float32" ? "" : `, ${precision}`})`;
   }
 
   private get activeSession(): SessionHandle {

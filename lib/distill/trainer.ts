@@ -29,8 +29,9 @@ import { createOptimizer, disposeOptimizer, OptimizerConfig } from "./optimizers
 import { ProgressListener, terminalProgress } from "./progress";
 import { createSchedule, ScheduleConfig } from "./schedules";
 import type { DistillationMethod } from "./methods/method";
-import { createEagerTrainStep, StepResult, TrainStep, TrainStepFactory, TrainStepSpec } from "./step";
-import { createCompiledTrainStep } from "../compiled/step";
+import { createEagerTrainStep, StepResult, TrainStep, TrainStepFactory } from "./step";
+import { ComputePrecision, computePrecision } from "../compiled/precision";
+import { CompiledStepSpec, createCompiledTrainStep } from "../compiled/step";
 import { CompiledPredictor } from "../compiled/predictor";
 
 export interface DistillationConfig {
@@ -115,12 +116,14 @@ export interface TrainerConfig {
   step?: StepKind;
   /** Replaces the train step altogether (tests, experiments with other steps); overrides `step`. */
   createStep?: TrainStepFactory;
+  /** The compiled step's precision (default: KDLAB_BF16's for a student, lib/compiled/precision.ts); the teacher's outputs take KDLAB_BF16's for a teacher. */
+  precision?: ComputePrecision;
 }
 
 export type StepKind = "auto" | "eager" | "compiled";
 
 /** The step for `kind`; "auto" falls back to eager (with the reason) when the compiled graph cannot be built. */
-export function createTrainStep(kind: StepKind, spec: TrainStepSpec): { step: TrainStep; fallback?: string } {
+export function createTrainStep(kind: StepKind, spec: CompiledStepSpec): { step: TrainStep; fallback?: string } {
   if (kind === "eager") return { step: createEagerTrainStep(spec) };
   if (kind === "compiled") return { step: createCompiledTrainStep(spec) };
   if (kind !== "auto") throw new Error(`step must be "auto", "eager" or "compiled", got ${JSON.stringify(kind)}`);
@@ -334,8 +337,10 @@ function teacherSource(config: TrainerConfig, numClasses: number): { source?: Te
   if (!d) return {};
   let graph: CompiledPredictor | undefined;
   if ((config.step ?? "auto") !== "eager" && !config.createStep) {
+    // Outside the try: KDLAB_BF16 asking for bf16 where it cannot run is an error, not a quiet eager teacher.
+    const precision = computePrecision(process.env, "teacher");
     try {
-      graph = new CompiledPredictor(d.teacher, { taps: d.method.taps.teacher });
+      graph = new CompiledPredictor(d.teacher, { taps: d.method.taps.teacher, precision });
     } catch {
       // A teacher that does not build as a graph runs in tfjs, as with the eager step.
     }
@@ -385,13 +390,13 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
     }
     await setUpResume(setUp);
     // Built after a resume, so a compiled step starts from the restored weights and optimizer slots.
-    const spec: TrainStepSpec = { model, optimizer, optimizerConfig: config.optimizer, method: d?.method, teacher: d?.teacher, classWeights: config.classWeights, weightDecay: config.weightDecay };
+    const spec: CompiledStepSpec = { model, optimizer, optimizerConfig: config.optimizer, method: d?.method, teacher: d?.teacher, classWeights: config.classWeights, weightDecay: config.weightDecay, precision: config.precision ?? computePrecision() };
     const created = config.createStep ? { step: config.createStep(spec) } : createTrainStep(config.step ?? "auto", spec);
     step = created.step;
     run = { ...setUp, step };
     if (config.progress !== "off") {
       const why = created.fallback ? ` — the compiled step could not be built: ${created.fallback}` : "";
-      const teacherRuns = d ? `; ${d.method.describe()}; teacher: ${teacherGraph ? "compiled TensorFlow graph" : "eager tfjs"}` : "";
+      const teacherRuns = d ? `; ${d.method.describe()}; teacher: ${teacherGraph ? `compiled TensorFlow graph${teacherGraph.precision === "float32" ? "" : ` (${teacherGraph.precision})`}` : "eager tfjs"}` : "";
       console.log(`${label ? `${label}: ` : ""}train step: ${step.description}${why}${teacherRuns}`);
     }
     const resumedAt = run.state.epochsDone;

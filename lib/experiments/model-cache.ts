@@ -21,7 +21,7 @@ import { Sample, sampleName } from "../data/sample";
 import { loadModelWeights, writeModel } from "../distill/index";
 import { ExperimentConfig } from "./config";
 import { ModelRun, Role } from "./results";
-import { computePrecision } from "../compiled/precision";
+import { ComputePrecision, computePrecision } from "../compiled/precision";
 
 const CACHE_VERSION = 1;
 const RUN_FILE = "run.json";
@@ -72,6 +72,12 @@ export function samplesFingerprint(splits: readonly (readonly Sample[])[]): stri
   return hash.digest("hex");
 }
 
+/** The teacher outputs' precision where it is not float32 (so float32 keys stay as they were). */
+function teacherOutputPrecision(): { outputs?: ComputePrecision } {
+  const outputs = computePrecision(process.env, "teacher");
+  return outputs === "float32" ? {} : { outputs };
+}
+
 /** What decides a model's trained weights, hashed. `teacherKey` only for a distilled student. */
 export function modelKey(config: ExperimentConfig, role: Role, seed: number, dataFingerprint: string, teacherKey?: string): string {
   const choice = role === "teacher" ? config.teacher : config.student;
@@ -91,10 +97,10 @@ export function modelKey(config: ExperimentConfig, role: Role, seed: number, dat
     batchNormMomentum: config.batchNormMomentum,
     earlyStoppingPatience: config.earlyStoppingPatience,
     trainStep: config.trainStep,
-    // KDLAB_BF16=1 trains other weights from the same settings.
-    precision: computePrecision(),
+    // KDLAB_BF16 trains other weights from the same settings; a distilled student also learns from the teacher's outputs in the teacher's precision.
+    precision: computePrecision(process.env, role),
     data: dataFingerprint,
-    teacher: teacherKey ? { key: teacherKey, distillation: config.distillation } : null,
+    teacher: teacherKey ? { key: teacherKey, distillation: config.distillation, ...teacherOutputPrecision() } : null,
   };
   return crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
 }

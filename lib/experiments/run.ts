@@ -33,6 +33,7 @@ import { buildModel, countParams, modelEntry } from "../models/index";
 import { ExperimentConfig, ModelChoice } from "./config";
 import { buildExperimentData, ExperimentData } from "./data";
 import { ModelCache, modelKey, samplesFingerprint } from "./model-cache";
+import { computePrecision } from "../compiled/precision";
 import { runProvenance } from "./provenance";
 import { epochLogger } from "./tensorboard-log";
 import { validateExperiment } from "./overrides";
@@ -179,6 +180,8 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     progress: options.progress ?? options.onProgress ?? "auto",
     label: role,
     step: config.trainStep,
+    // KDLAB_BF16=teacher: bf16 for the teacher's own training only (lib/compiled/precision.ts).
+    precision: computePrecision(process.env, role),
     callbacks: { onEpochEnd: (record) => logEpoch(record) },
   };
   const source: BatchSource = pipelineSource(trainPipeline);

@@ -5,19 +5,22 @@
  * still learns what float32 learns; where it has none (the CPU, oneDNN off,
  * an ISA cap) asking for it is the clear error instead (both branches assert).
  * A step or predictor given its precision directly (the bench's bf16 variant)
- * follows it whatever the variable says.
+ * follows it whatever the variable says; KDLAB_BF16=teacher gives bf16 to the
+ * teacher's graphs only (its outputs in distillation), the student float32.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { BF16_REWRITE_CONFIG, BF16_VARIABLE, bf16Unavailable, bfloat16Requested, ComputePrecision, computePrecision } from "../../lib/compiled/precision";
+import { BF16_REWRITE_CONFIG, BF16_VARIABLE, bf16Mode, bf16Unavailable, bfloat16Requested, ComputePrecision, computePrecision } from "../../lib/compiled/precision";
 import { CompiledPredictor } from "../../lib/compiled/predictor";
 import { sessionConfig } from "../../lib/compiled/session-config";
 import { CompiledTrainStep } from "../../lib/compiled/step";
 import { cpuHasBf16Kernels } from "../../lib/cpu";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
 import { cifarStudent } from "../../lib/models/cifar";
+import { trainModel } from "../../lib/distill/trainer";
 import { useNativeBackend } from "../helpers/native";
+import { kdMethod, syntheticTask, taskSource, tinyConvNet } from "../distill/fixtures";
 import { fixedBatches } from "./equivalence";
 
 /** Decided after the backend is up: kdlab's oneDNN setting (an AVX cap) can remove the bf16 kernels a CPU has. */
@@ -148,5 +151,35 @@ describe("bf16 mixed precision (KDLAB_BF16)", () => {
       model.dispose();
       tf.dispose([batch.xs, batch.labels, batch.teacherLogits]);
     }
+  });
+
+  test("KDLAB_BF16=teacher: bf16 for a teacher's graphs only; in distillation the teacher's outputs run in bf16, the student's step in float32 (where oneDNN has bf16 kernels; elsewhere refused)", async () => {
+    const teacherMode = { [BF16_VARIABLE]: "teacher" };
+    if (!bf16Here) {
+      assert.throws(() => bf16Mode(teacherMode), /KDLAB_BF16=teacher: /);
+      return;
+    }
+    assert.equal(bf16Mode(teacherMode), "teacher");
+    assert.equal(bf16Mode({ [BF16_VARIABLE]: "1" }), "all");
+    assert.equal(bf16Mode({}), "off");
+    assert.deepEqual([computePrecision(teacherMode, "teacher"), computePrecision(teacherMode, "student"), computePrecision(teacherMode)], ["bf16 mixed", "float32", "float32"]);
+    assert.deepEqual([computePrecision({ [BF16_VARIABLE]: "1" }, "teacher"), computePrecision({ [BF16_VARIABLE]: "1" }, "student")], ["bf16 mixed", "bf16 mixed"]);
+    const teacher = tinyConvNet(31);
+    const student = tinyConvNet(32);
+    const lines: string[] = [];
+    const log = console.log;
+    process.env[BF16_VARIABLE] = "teacher";
+    console.log = (line: unknown) => lines.push(String(line));
+    try {
+      await trainModel(student, { train: taskSource(syntheticTask(64, 13), 32) }, { epochs: 1, seed: 3, optimizer: { kind: "sgd", lr: 0.05, momentum: 0.8 }, progress: () => undefined, distillation: { teacher, method: kdMethod(teacher, student, 2, 0.5) } });
+    } finally {
+      console.log = log;
+      delete process.env[BF16_VARIABLE];
+      teacher.dispose();
+      student.dispose();
+    }
+    const stepLine = lines.find((line) => line.includes("train step:")) ?? "";
+    assert.match(stepLine, /train step: compiled TensorFlow graph \(\d+ variables, sgd, TensorFlow [\d.]+\);/, `the student's step stays float32: ${stepLine}`);
+    assert.match(stepLine, /teacher: compiled TensorFlow graph \(bf16 mixed\)$/, stepLine);
   });
 });
