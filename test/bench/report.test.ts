@@ -4,8 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { freeBaseName, resultBaseName } from "../../lib/bench/files";
-import { MachineInfo } from "../../lib/bench/machine";
+import { freeBaseName, resultBaseName, writeBenchResult } from "../../lib/bench/files";
 import { benchMarkdown, formatRate, frameworkOrder, ratioToBestPeer, throughputTable } from "../../lib/bench/report";
 import { BenchResult, InferenceRow, ThroughputRow } from "../../lib/bench/schema";
 
@@ -100,18 +99,17 @@ describe("bench report", () => {
     assert.equal(resultBaseName({ ...full, parts: ["train", "matmul"] }), "2026-01-02-only-train-matmul");
   });
 
-  test("a result of another machine kind keeps its file; a rerun on the same kind replaces its own", () => {
+  test("no result file is ever replaced: a taken name (another machine kind, or a rerun on this one) moves the new result to -2, -3", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-bench-names-"));
     try {
-      const xeon: MachineInfo = { cpu: "Intel(R) Xeon(R) Processor", cores: 2, memoryGiB: 24, os: "Linux", isa: "AVX-512 (avx512_bf16)", cpuCachesVisible: true };
-      const epyc: MachineInfo = { ...xeon, cpu: "AMD EPYC", isa: "AVX2" };
-      assert.equal(freeBaseName(dir, "2026-01-02", epyc), "2026-01-02", "nothing there yet");
-      fs.writeFileSync(path.join(dir, "2026-01-02.json"), JSON.stringify({ machine: xeon }));
-      assert.equal(freeBaseName(dir, "2026-01-02", xeon), "2026-01-02", "the same machine kind reruns into its own file");
-      assert.equal(freeBaseName(dir, "2026-01-02", epyc), "2026-01-02-2");
-      assert.equal(freeBaseName(dir, "2026-01-02", { ...xeon, cpuCachesVisible: false }), "2026-01-02-2", "the same CPU with its caches hidden is another kind");
-      fs.writeFileSync(path.join(dir, "2026-01-02-2.json"), JSON.stringify({ machine: epyc }));
-      assert.equal(freeBaseName(dir, "2026-01-02", { ...epyc, cores: 4 }), "2026-01-02-3");
+      assert.equal(freeBaseName(dir, "2026-01-02"), "2026-01-02", "nothing there yet");
+      const first = writeBenchResult(handMade(), dir);
+      assert.equal(path.basename(first.json), "2026-01-02.json");
+      const rerun = writeBenchResult({ ...handMade(), totalSeconds: 700 }, dir);
+      assert.equal(path.basename(rerun.json), "2026-01-02-2.json", "a rerun on the same machine keeps the earlier result");
+      assert.equal((JSON.parse(fs.readFileSync(first.json, "utf8")) as BenchResult).totalSeconds, 600, "the earlier result is untouched");
+      fs.writeFileSync(path.join(dir, "2026-01-02-3.md"), "a Markdown file alone still takes the name");
+      assert.equal(freeBaseName(dir, "2026-01-02"), "2026-01-02-4");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
