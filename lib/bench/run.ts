@@ -18,7 +18,8 @@ import { benchPeers } from "./peer-runs";
 import { compareWithTraining, measurePipelineRate } from "./pipeline-rate";
 import { BenchPart, BenchResult, ParamCount, PEER_FRAMEWORKS, PeerFramework } from "./schema";
 import { BenchSettings, settingsRecord } from "./settings";
-import { benchVariants, bf16RowsUnavailable, isKdlabFramework, KdlabVariant } from "./variants";
+import { bf16Unavailable } from "../compiled/precision";
+import { benchVariants, isKdlabFramework, KdlabVariant } from "./variants";
 
 export interface BenchRunOptions {
   settings: BenchSettings;
@@ -105,7 +106,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
   const peerPeaks = timesModels
     ? await benchPeers(result, { settings, parts, counts, peers, env: process.env, kdlabOneDnn: backend.oneDnn, peakModel: MEMORY_MODEL, bf16, log })
     : [];
-  const noBf16 = bf16RowsUnavailable();
+  const noBf16 = bf16Unavailable();
   if (timesModels && !options.variants && noBf16) result.notes.push(`No bf16 rows: ${noBf16}.`);
   addFlopShares(result);
 

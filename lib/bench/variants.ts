@@ -32,7 +32,7 @@ export interface KdlabVariant {
   framework: Framework;
   createStep: TrainStepFactory;
   createPredictor: (model: tf.LayersModel) => KdlabPredictor;
-  /** An n² FP32 matmul on this variant's own path: its attainable rate. */
+  /** An n² matmul on this variant's own path, in its precision: its attainable rate. */
   timeMatmul: (n: number, plan: StepPlan) => Promise<Timing>;
   /** The step the trainer uses by default (trainer.ts, step "auto"): the memory part measures this one. */
   trainerDefault?: boolean;
@@ -56,14 +56,10 @@ export const KDLAB_VARIANTS: readonly KdlabVariant[] = [
   compiledVariant(`kdlab-compiled${BF16_SUFFIX}`, "bf16 mixed"),
 ];
 
-/** Why the bench leaves its bf16 rows out in this process (precision.ts's reason), or undefined where they run. */
-export function bf16RowsUnavailable(): string | undefined {
-  return bf16Unavailable();
-}
-
-/** The variants a bench times: the float32 ones, and the bf16 one where asked and available. */
+/** The variants a bench times: the float32 ones, and the bf16 one where asked and oneDNN has bf16 kernels here (precision.ts's bf16Unavailable). */
 export function benchVariants(bf16: boolean): KdlabVariant[] {
-  return KDLAB_VARIANTS.filter((v) => v.precision === "float32" || (bf16 && bf16RowsUnavailable() === undefined));
+  const withBf16 = bf16 && bf16Unavailable() === undefined;
+  return KDLAB_VARIANTS.filter((v) => v.precision === "float32" || withBf16);
 }
 
 /** Frameworks that are kdlab's own (their names start with "kdlab"). */

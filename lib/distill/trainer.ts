@@ -390,7 +390,7 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
     }
     await setUpResume(setUp);
     // Built after a resume, so a compiled step starts from the restored weights and optimizer slots.
-    const spec: CompiledStepSpec = { model, optimizer, optimizerConfig: config.optimizer, method: d?.method, teacher: d?.teacher, classWeights: config.classWeights, weightDecay: config.weightDecay, precision: config.precision ?? computePrecision() };
+    const spec: CompiledStepSpec = { model, optimizer, optimizerConfig: config.optimizer, method: d?.method, teacher: d?.teacher, classWeights: config.classWeights, weightDecay: config.weightDecay, precision: config.precision };
     const created = config.createStep ? { step: config.createStep(spec) } : createTrainStep(config.step ?? "auto", spec);
     step = created.step;
     run = { ...setUp, step };

@@ -18,7 +18,8 @@ import { peerConfigs, peerOf } from "../../lib/bench/peer-configs";
 import { runBench } from "../../lib/bench/run";
 import { BENCH_PARTS, BenchResult, isBf16Framework, PEER_FRAMEWORKS } from "../../lib/bench/schema";
 import { BenchSettings, benchSettings } from "../../lib/bench/settings";
-import { benchVariants, bf16RowsUnavailable, isKdlabFramework } from "../../lib/bench/variants";
+import { bf16Unavailable } from "../../lib/compiled/precision";
+import { benchVariants, isKdlabFramework } from "../../lib/bench/variants";
 import { useNativeBackend } from "../helpers/native";
 
 function tinySettings(threads: number): BenchSettings {
@@ -105,7 +106,7 @@ describe("kdlab bench, tiny run", () => {
     assert.match(result.notes.join("\n"), /own defaults \(keras TF_ENABLE_ONEDNN_OPTS=unset, ONEDNN_MAX_CPU_ISA=unset,/, "Keras reported its oneDNN variables removed");
     // bf16 rows where oneDNN has bf16 kernels here (three: kdlab-compiled, keras, torch), else a note that says why not.
     const bf16Rows = result.throughput.filter((r) => isBf16Framework(r.framework)).map((r) => r.framework);
-    const reason = bf16RowsUnavailable();
+    const reason = bf16Unavailable();
     if (reason) {
       assert.deepEqual(bf16Rows, []);
       assert.ok(result.notes.includes(`No bf16 rows: ${reason}.`), result.notes.join("\n"));
