@@ -4,15 +4,35 @@
 const path = require("node:path");
 const { register } = require(require.resolve("tsx/cjs/api", { paths: [path.join(__dirname, "..")] }));
 register();
+
 // `kdlab ... | head` closes the pipe early; that is not an error.
 process.stdout.on("error", (error) => {
   if (error.code === "EPIPE") process.exit(0);
   throw error;
 });
+
+/**
+ * Exits once stdout and stderr have handed everything to the OS. On a pipe
+ * Node writes asynchronously, and a bare process.exit() drops whatever the
+ * reader has not taken yet (all but the first 64 KiB of `--json | jq`). An
+ * empty write's callback runs after every earlier write has been flushed.
+ */
+function exitWhenDrained(code) {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.destroyed || !stream.writable) done();
+    else stream.write("", done);
+  }
+}
+
 require(path.join(__dirname, "..", "lib", "cli.ts"))
   .main(process.argv.slice(2))
-  .then((code) => process.exit(code))
+  .then((code) => exitWhenDrained(code))
   .catch((error) => {
     console.error(`kdlab: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    exitWhenDrained(1);
   });

@@ -68,11 +68,10 @@ export async function runJsonChild(command: string, args: readonly string[], opt
 export function serveJsonRequest<Request, Answer>(label: string, handle: (request: Request) => Promise<Answer>): void {
   handle(JSON.parse(process.argv[2] ?? "{}") as Request)
     .then((answer) => {
-      process.stdout.write(`${JSON.stringify(answer)}\n`);
-      process.exit(0);
+      // Exit from the write's callback: on a pipe an immediate exit drops all but the first 64 KiB.
+      process.stdout.write(`${JSON.stringify(answer)}\n`, () => process.exit(0));
     })
     .catch((error: unknown) => {
-      console.error(`${label}: ${error instanceof Error ? error.stack : String(error)}`);
-      process.exit(1);
+      process.stderr.write(`${label}: ${error instanceof Error ? error.stack : String(error)}\n`, () => process.exit(1));
     });
 }
