@@ -17,8 +17,10 @@ import * as tf from "@tensorflow/tfjs";
 import { DT, OperationHandle, OutputRef } from "./binding";
 import { attr, GraphBuilder } from "./graph";
 import { mustRoute, prepareModelConvolutions } from "../conv-route/routing";
-import { convShapeOf } from "../conv-route/shape";
+import { ConvShape, convShapeOf } from "../conv-route/shape";
+import { FAULT_GRADIENT_SCALE, plantedRouteFault } from "../conv-route/fault";
 import { oneDnnBelowAvx2 } from "../onednn";
+import { batchNormTiming } from "./batch-norm-form";
 
 /** A weight as the layers read it: a variable's value, or a constant in a frozen graph. */
 interface WeightRef {
@@ -64,7 +66,7 @@ export interface ModelGraphOptions {
    * its reordered filters across runs instead of reordering every call.
    */
   constantWeights?: boolean;
-  /** With constantWeights: inference BatchNorm as host-folded Mul + AddV2 (see frozenBatchNorm); default: only where oneDNN is capped below AVX2. */
+  /** With constantWeights: inference BatchNorm as host-folded Mul + AddV2 (true) or FusedBatchNormV3 (false); default: chosen per BatchNorm (foldFrozen). */
   foldFrozenBatchNorm?: boolean;
   /** Feed the model from this graph value instead of a new placeholder (a part applied to another model's feature). */
   input?: OutputRef;
@@ -268,13 +270,32 @@ class ModelGraphBuilder {
     if (!kernel) throw new Error(`${where}: no ${kernelRole} weight`);
     const g = this.g;
     const shape = convShapeOf(opType === "Conv2D" ? "conv" : "depthwise", g.shape(x), kernel.shape, [sh, sw], padding(config, where));
-    if (mustRoute(shape, where)) {
-      // 1×1 stride 1 (routableAsMatMul): [N·H·W, C_in] × [C_in, C_out].
-      const product = g.op("MatMul", [g.reshape(x, [-1, shape.inChannels]), g.reshape(kernel.read, [shape.inChannels, shape.outChannels])], [F32, attr.bool("transpose_a", false), attr.bool("transpose_b", false)]);
-      return this.biasAndActivation(g.reshape(product, [-1, shape.height, shape.width, shape.outChannels]), roles, config, where);
-    }
+    if (mustRoute(shape, where)) return this.routedConvolution(x, kernel.read, shape, roles, config, where);
     const y = g.op(opType, [x, kernel.read], [F32, attr.ints("strides", [1, sh, sw, 1]), attr.string("padding", shape.padding), attr.string("data_format", "NHWC"), attr.ints("dilations", [1, 1, 1, 1])]);
     return this.biasAndActivation(y, roles, config, where);
+  }
+
+  /**
+   * A 1×1 stride-1 convolution (routableAsMatMul) as [N·H·W, C_in] × [C_in, C_out].
+   * KDLAB_ROUTE_FAULT plants a known mistake here for the routing test (conv-route/fault.ts).
+   */
+  private routedConvolution(x: OutputRef, kernel: OutputRef, shape: ConvShape, roles: Map<string, WeightRef>, config: LayerConfig, where: string): OutputRef {
+    const g = this.g;
+    const { inChannels: cin, outChannels: cout } = shape;
+    const fault = plantedRouteFault();
+    const transposeB = fault === "transpose";
+    const filter = g.reshape(kernel, transposeB ? [cout, cin] : [cin, cout]);
+    const input = fault === "reshape" ? g.op("Transpose", [x, g.constant({ dtype: DT.int32, shape: [4], data: Int32Array.of(0, 2, 1, 3) })], [F32, attr.type("Tperm", DT.int32)]) : x;
+    let product = g.op("MatMul", [g.reshape(input, [-1, cin]), filter], [F32, attr.bool("transpose_a", false), attr.bool("transpose_b", transposeB)]);
+    if (fault === "gradient-scale") {
+      // 1.05·m − stop_gradient(0.05·m): the same forward value, every gradient through m scaled by 1.05.
+      const excess = g.mul(product, g.scalar(FAULT_GRADIENT_SCALE - 1));
+      product = g.sub(g.mul(product, g.scalar(FAULT_GRADIENT_SCALE)), g.op("StopGradient", [excess], [F32]));
+    }
+    // The missing bias is multiplied by 0, not dropped: it stays in the graph, so the train step still builds (with a zero gradient).
+    const bias = roles.get("bias");
+    const kept = fault === "bias" && bias ? new Map([...roles, ["bias", { shape: bias.shape, read: g.mul(bias.read, g.scalar(0)) }]]) : roles;
+    return this.biasAndActivation(g.reshape(product, [-1, shape.height, shape.width, cout]), kept, config, where);
   }
 
   private batchNorm(layer: tf.layers.Layer, x: OutputRef, roles: Map<string, WeightRef>, config: LayerConfig, where: string): OutputRef {
@@ -293,7 +314,7 @@ class ModelGraphBuilder {
     // Keras's rule (models/batch-norm.ts): a frozen layer normalises with its moving statistics.
     const training = this.options.training && layer.trainable;
     const epsilon = Number(config.epsilon ?? 1e-3);
-    if (!training && mean.constant && variance.constant && (this.options.foldFrozenBatchNorm ?? oneDnnBelowAvx2())) return this.frozenBatchNorm(x, roles, mean.constant, variance.constant, epsilon, channels);
+    if (!training && mean.constant && variance.constant && this.foldFrozen(layer)) return this.frozenBatchNorm(x, roles, mean.constant, variance.constant, epsilon, channels);
     const op = g.operation("FusedBatchNormV3", [x, scale, offset, mean.read, variance.read], [F32, attr.type("U", DT.float32), attr.float("epsilon", epsilon), attr.string("data_format", "NHWC"), attr.bool("is_training", training), attr.float("exponential_avg_factor", 1)]);
     if (training) {
       if (!("handle" in mean) || !("handle" in variance)) throw new Error(`${where}: training mode needs variables, not constant weights`);
@@ -311,14 +332,23 @@ class ModelGraphBuilder {
   }
 
   /**
-   * Inference BatchNorm with constant statistics is x·scale + shift per
-   * channel, folded on the host, emitted as Mul + AddV2 when oneDNN is capped
-   * below AVX2: there its batch norm has no JIT kernel (capped at AVX it took
-   * 55 % of DenseNet121's inference pass; with the pair the pass ran 1.5×
-   * faster, bench/profile-predictor.ts). At the full ISA FusedBatchNormV3
-   * stays: Grappler fuses it into the convolution before it (MobileNetV2's
-   * predictor ran 13 % faster at batch 32 that way than with the pair).
+   * Whether a frozen BatchNorm becomes Mul + AddV2 (frozenBatchNorm). Every
+   * one when oneDNN is capped below AVX2: there its batch norm has no JIT
+   * kernel (capped at AVX it took 55 % of DenseNet121's inference pass; with
+   * the pair the pass ran 1.5× faster, bench/profile-predictor.ts). Else the
+   * form timed faster on this machine for its place (batch-norm-form.ts):
+   * right after a convolution, where Grappler can fuse FusedBatchNormV3 into
+   * it, or standing alone.
    */
+  private foldFrozen(layer: tf.layers.Layer): boolean {
+    if (this.options.foldFrozenBatchNorm !== undefined) return this.options.foldFrozenBatchNorm;
+    if (oneDnnBelowAvx2()) return true;
+    const before = layer.inboundNodes[0]?.inboundLayers ?? [];
+    const afterConvolution = before.length === 1 && ["Conv2D", "DepthwiseConv2D"].includes(before[0].getClassName()) && (before[0].getConfig() as LayerConfig).activation === "linear";
+    return batchNormTiming()[afterConvolution ? "afterConvolution" : "standalone"].mulAdd;
+  }
+
+  /** Inference BatchNorm with constant statistics is x·scale + shift per channel, folded on the host (the form foldFrozen chooses where). */
   private frozenBatchNorm(x: OutputRef, roles: Map<string, WeightRef>, mean: Float32Array, variance: Float32Array, epsilon: number, channels: number): OutputRef {
     const gamma = roles.get("gamma");
     const beta = roles.get("beta");

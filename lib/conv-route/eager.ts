@@ -6,9 +6,11 @@
  * routing.ts) runs as MatMul instead; its gradients too, because
  * Conv2DBackpropInput/Filter of a 1×1 stride-1 convolution are MatMuls with
  * a transposed operand. Explicit-padding convolutions pass through unrouted:
- * tfjs-layers never emits them.
+ * tfjs-layers never emits them. KDLAB_ROUTE_FAULT (fault.ts) plants a known
+ * mistake here for the routing test only.
  */
 import * as tf from "@tensorflow/tfjs";
+import { FAULT_GRADIENT_SCALE, plantedRouteFault } from "./fault";
 import { mustRoute } from "./routing";
 import { ConvShape, convShapeOf } from "./shape";
 
@@ -46,6 +48,8 @@ function shapeOf(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): ConvShape 
 /** The op computed as MatMul: forward [N·H·W, C_in] × [C_in, C_out]; the gradients with one operand transposed. */
 function asMatMul(name: string, inputs: tf.Tensor[], shape: ConvShape): tf.Tensor {
   const { inChannels: cin, outChannels: cout } = shape;
+  const fault = plantedRouteFault();
+  // Disposed by hand, not tf.tidy: this runs inside the backend's own kernel call.
   const temporaries: tf.Tensor[] = [];
   const keep = <T extends tf.Tensor>(t: T): T => {
     temporaries.push(t);
@@ -54,16 +58,24 @@ function asMatMul(name: string, inputs: tf.Tensor[], shape: ConvShape): tf.Tenso
   let result: tf.Tensor;
   if (name === "Conv2D") {
     const [x, filter] = inputs;
-    const product = keep(tf.matMul(keep(tf.reshape(x, [-1, cin])), keep(tf.reshape(filter, [cin, cout]))));
-    result = tf.reshape(product, [x.shape[0], shape.height, shape.width, cout]);
-  } else if (name === "Conv2DBackpropInput") {
-    const [inputSizes, filter, dy] = inputs;
-    const product = keep(tf.matMul(keep(tf.reshape(dy, [-1, cout])), keep(tf.reshape(filter, [cin, cout])), false, true));
-    result = tf.reshape(product, Array.from(inputSizes.dataSync()));
+    // The planted faults (fault.ts, test-only): a transposed kernel, an input flattened in the wrong order.
+    const kernel = fault === "transpose" ? keep(tf.transpose(keep(tf.reshape(filter, [cout, cin])))) : keep(tf.reshape(filter, [cin, cout]));
+    const rows = fault === "reshape" ? keep(tf.reshape(keep(tf.transpose(x, [0, 2, 1, 3])), [-1, cin])) : keep(tf.reshape(x, [-1, cin]));
+    result = tf.reshape(keep(tf.matMul(rows, kernel)), [x.shape[0], shape.height, shape.width, cout]);
   } else {
-    const [x, filterSizes, dy] = inputs;
-    const product = keep(tf.matMul(keep(tf.reshape(x, [-1, cin])), keep(tf.reshape(dy, [-1, cout])), true, false));
-    result = tf.reshape(product, Array.from(filterSizes.dataSync()));
+    let product: tf.Tensor;
+    let sizes: tf.Tensor;
+    if (name === "Conv2DBackpropInput") {
+      const [inputSizes, filter, dy] = inputs;
+      product = keep(tf.matMul(keep(tf.reshape(dy, [-1, cout])), keep(tf.reshape(filter, [cin, cout])), false, true));
+      sizes = inputSizes;
+    } else {
+      const [x, filterSizes, dy] = inputs;
+      product = keep(tf.matMul(keep(tf.reshape(x, [-1, cin])), keep(tf.reshape(dy, [-1, cout])), true, false));
+      sizes = filterSizes;
+    }
+    if (fault === "gradient-scale") product = keep(tf.mul(product, FAULT_GRADIENT_SCALE));
+    result = tf.reshape(product, Array.from(sizes.dataSync()));
   }
   tf.dispose(temporaries);
   return result;
