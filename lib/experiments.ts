@@ -19,4 +19,5 @@ export { runSeedStudy, seedConfigs, seedResultRows, summariseSeedStudy } from ".
 export type { MethodRun, MethodStudyOptions, MethodStudyTask, MethodSummary } from "./experiments/method-study";
 export { METHOD_STUDY_TASKS, methodResultRows, methodStudyConfig, runMethodStudy, summariseMethodStudy } from "./experiments/method-study";
 export type { PairedDifference, Spread } from "./experiments/seed-stats";
-export { formatPercentSpread, pairedDifference, spreadOf } from "./experiments/seed-stats";
+export { formatPairedPoints, formatPairedValue, formatPercentSpread, minimumDetectableEffect, pairedDifference, spreadOf } from "./experiments/seed-stats";
+export { studentTCdf, studentTQuantile } from "./experiments/student-t";

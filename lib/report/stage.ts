@@ -104,15 +104,15 @@ export async function showTestCharts(result: ExperimentResult): Promise<void> {
 
 const percent = (value: number): string => (Number.isFinite(value) ? `${(value * 100).toFixed(2)} %` : "n/a");
 
-/** Test rows for a model: accuracy, loss and, for two classes, AUC, sensitivity, specificity. */
+/** Test rows for a model: accuracy, loss and, for two classes, AUC, sensitivity, specificity. One run: accuracy and AUC say "n = 1". */
 export function testRows(run: ModelRun, reference: { accuracy?: string } = {}, source = "STUDY.md"): ResultRow[] {
   const label = runLabel(run);
   const rows: ResultRow[] = [
-    { metric: `${label} test accuracy`, value: percent(run.test.accuracy), reference: reference.accuracy, source: reference.accuracy ? source : undefined },
+    { metric: `${label} test accuracy`, value: `${percent(run.test.accuracy)} (n = 1)`, reference: reference.accuracy, source: reference.accuracy ? source : undefined },
     { metric: `${label} test loss`, value: run.test.loss },
   ];
   if (run.test.binary) {
-    rows.push({ metric: `${label} ROC AUC`, value: run.test.binary.auc });
+    rows.push({ metric: `${label} ROC AUC`, value: `${run.test.binary.auc.toFixed(4)} (n = 1)` });
     rows.push({ metric: `${label} sensitivity`, value: percent(run.test.binary.sensitivity) });
     rows.push({ metric: `${label} specificity`, value: percent(run.test.binary.specificity) });
   }
