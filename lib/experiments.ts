@@ -10,8 +10,8 @@ export { getExperiment, isExperimentName, isProfile, listExperiments, unknownExp
 export { applyOverrides, ConfigError, OVERRIDE_KEYS, parseOverrideValue, validateExperiment } from "./experiments/overrides";
 export type { ExperimentData, ExperimentDataOptions, SplitName } from "./experiments/data";
 export { buildExperimentData } from "./experiments/data";
-export type { CurveRow, ExperimentResult, MetricRow, ModelRun, Role, TestReport } from "./experiments/results";
-export { curveRows, formatMetricsTable, metricRows, scalarMetrics } from "./experiments/results";
+export type { CurveRow, ExperimentResult, MetricRow, ModelRun, Role, TestReport, ValidationMetrics } from "./experiments/results";
+export { curveRows, formatMetricsTable, metricRows, scalarMetrics, testedValidation } from "./experiments/results";
 export type { RunOptions, TrainedModels } from "./experiments/run";
 export { defaultRunsRoot, latestExperimentRun, runExperiment, runExperimentWithModels } from "./experiments/run";
 export type { MetricSummary, SeedRun, SeedStudyOptions, SeedStudySummary } from "./experiments/seed-study";
