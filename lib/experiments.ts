@@ -10,8 +10,8 @@ export { getExperiment, isExperimentName, isProfile, listExperiments, unknownExp
 export { applyOverrides, ConfigError, OVERRIDE_KEYS, parseOverrideValue, validateExperiment } from "./experiments/overrides";
 export type { ExperimentData, ExperimentDataOptions, SplitName } from "./experiments/data";
 export { buildExperimentData } from "./experiments/data";
-export type { CurveRow, ExperimentResult, MetricRow, ModelRun, Role, TestReport } from "./experiments/results";
-export { curveRows, formatMetricsTable, metricRows, scalarMetrics } from "./experiments/results";
+export type { CurveRow, ExperimentResult, MetricRow, ModelRun, Role, TestReport, ValidationMetrics } from "./experiments/results";
+export { curveRows, formatMetricsTable, metricRows, scalarMetrics, testedValidation } from "./experiments/results";
 export type { RunOptions, TrainedModels } from "./experiments/run";
 export { defaultRunsRoot, latestExperimentRun, runExperiment, runExperimentWithModels } from "./experiments/run";
 export type { MetricSummary, SeedRun, SeedStudyOptions, SeedStudySummary } from "./experiments/seed-study";
@@ -19,4 +19,5 @@ export { runSeedStudy, seedConfigs, seedResultRows, summariseSeedStudy } from ".
 export type { MethodRun, MethodStudyOptions, MethodStudyTask, MethodSummary } from "./experiments/method-study";
 export { METHOD_STUDY_TASKS, methodResultRows, methodStudyConfig, runMethodStudy, summariseMethodStudy } from "./experiments/method-study";
 export type { PairedDifference, Spread } from "./experiments/seed-stats";
-export { formatPercentSpread, pairedDifference, spreadOf } from "./experiments/seed-stats";
+export { formatPairedPoints, formatPairedValue, formatPercentSpread, minimumDetectableEffect, pairedDifference, spreadOf } from "./experiments/seed-stats";
+export { studentTCdf, studentTQuantile } from "./experiments/student-t";

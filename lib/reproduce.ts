@@ -115,7 +115,7 @@ export async function reproduce(options: ReproduceOptions): Promise<StageOutcome
   }
   const data = options.dataDir
     ? path.resolve(options.dataDir)
-    : "embedded defaults: real PneumoniaMNIST radiographs (MedMNIST v2, 28×28, data/pneumoniamnist.npz) for the pneumonia stages; CIFAR-10 from data/cifar-10-batches-bin when present, else synthetic (each stage's table names its data)";
+    : "embedded defaults: real PneumoniaMNIST radiographs (MedMNIST v2, 28×28, data/pneumoniamnist.npz) for the pneumonia stages; the full CIFAR-10 from data/cifar-10-batches-bin when present, else partial real CIFAR-10 (4,660 / 846), shipped as data/cifar-10-partial (each stage's table names its data)";
   fs.writeFileSync(path.join(reportsDir, "index.html"), indexHtml(outcomes, { backendLine: backend.line, profile: options.profile, data, finished: new Date().toISOString() }));
   log(`reports: ${path.relative(process.cwd(), path.join(reportsDir, "index.html"))}`);
   return outcomes;

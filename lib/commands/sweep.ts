@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { initBackend } from "../backend";
 import { OVERRIDE_KEYS } from "../experiments";
-import { runSweep, SweepSpecError, writeSweepReport } from "../sweep/index";
+import { formatChoice, runSweep, SweepSpecError, writeSweepReport } from "../sweep/index";
 import { argument, defineCommand, option, repeatable, UsageError } from "./command";
 import { experimentArgument } from "./experiment-argument";
 
@@ -37,7 +37,7 @@ interface SweepFlags {
 
 const reportCommand = defineCommand({
   name: "report",
-  summary: "rebuild a sweep's table (results.csv, results.json) and charts (charts/) from its folder",
+  summary: "rebuild a sweep's table (results.csv, results.json), best setting chosen on val (best.json) and charts (charts/) from its folder",
   define: (cmd) => cmd.addArgument(argument("dir", "a sweep folder (runs/sweeps/<name>-<timestamp>)", "report needs a sweep folder")),
   async action([dir]) {
     await initBackend();
@@ -50,6 +50,7 @@ const reportCommand = defineCommand({
     }
     const { counts } = report;
     console.log(`${counts.done} done, ${counts.failed} failed, ${counts.pending} unfinished\ntable: ${report.csv}\n       ${report.json}\ncharts: ${report.charts.map((c) => c.svg).join("\n        ")}`);
+    if (report.choice) console.log(formatChoice(report.choice));
     return 0;
   },
 });

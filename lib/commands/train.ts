@@ -14,7 +14,7 @@ export const trainCommand = defineCommand<{ profile?: string; data?: string; set
       .addOption(
         option(
           "--data <DIR|FILE.npz>",
-          "dataset: CIFAR-10 binary batches; or, for the pneumonia stages, a chest X-ray {train,val,test}/{NORMAL,PNEUMONIA} folder, a DICOM folder with labels.csv, or a MedMNIST .npz; default: the embedded data (real PneumoniaMNIST; CIFAR-10 from data/ or synthetic)",
+          "dataset: CIFAR-10 binary batches; or, for the pneumonia stages, a chest X-ray {train,val,test}/{NORMAL,PNEUMONIA} folder, a DICOM folder with labels.csv, or a MedMNIST .npz; default: the embedded data (real PneumoniaMNIST; the full CIFAR-10 from data/, else the shipped partial real CIFAR-10)",
         ),
       )
       .addOption(repeatable("--set <key=value>", "override a config value by key path, repeatable, e.g. --set optimizer.lr=0.001 --set epochs=3"))

@@ -2,12 +2,13 @@
  * The embedded defaults, what a run uses when no dataset is given:
  * - pneumonia stages: real chest radiographs, PneumoniaMNIST (MedMNIST v2,
  *   28×28, official split) shipped in the project as data/pneumoniamnist.npz;
- * - CIFAR-10: the real binary set when data/cifar-10-batches-bin is there,
- *   else a synthetic, learnable one;
+ * - CIFAR-10: the full real binary set when data/cifar-10-batches-bin is
+ *   there, else the partial real copy shipped as data/cifar-10-partial
+ *   (4,660 train / 846 test records of the official batches, MD5-checked);
  * and the synthetic sets in the real on-disk formats (CIFAR-10, chest X-ray
  * folders, DICOM), generated on first use under data/default/<kind>
- * (git-ignored) for tests and the other formats. Generation is seeded, so
- * every machine gets the same bytes.
+ * (git-ignored) for tests, which ask for them by name. Generation is seeded,
+ * so every machine gets the same bytes.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,10 +17,17 @@ import { kermanyCounts, synthChestXray } from "./synth-chest-xray";
 import { synthCifar10 } from "./synth-cifar10";
 import { synthDicom } from "./synth-dicom";
 import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from "./cifar10";
+import { verifyMd5Sums } from "./md5sums";
 
 /** The shipped real default of the pneumonia stages (see data/README.md for its source and licence). */
 export const SHIPPED_PNEUMONIAMNIST = path.resolve(__dirname, "..", "..", "data", "pneumoniamnist.npz");
 export const SHIPPED_PNEUMONIAMNIST_DESCRIPTION = "PneumoniaMNIST (MedMNIST v2): real pediatric chest radiographs, 28×28, official train/val/test split, shipped as data/pneumoniamnist.npz";
+
+/** The shipped partial real CIFAR-10 (data/cifar-10-partial/README.md: what it is, its citation). */
+export const SHIPPED_CIFAR_PARTIAL = path.resolve(__dirname, "..", "..", "data", "cifar-10-partial");
+/** The name every table, chart and model card gives numbers from it. */
+export const CIFAR_PARTIAL_NAME = "partial real CIFAR-10 (4,660 / 846)";
+export const SHIPPED_CIFAR_PARTIAL_DESCRIPTION = `${CIFAR_PARTIAL_NAME}: the first 932 records of each official train batch and the first 846 of the test batch, real photographs, shipped as data/cifar-10-partial (not comparable with full-CIFAR-10 figures)`;
 
 export type DefaultDataKind = "cifar10" | "chest-xray" | "dicom";
 
@@ -88,7 +96,9 @@ function hasRealCifar(dir: string): boolean {
 /**
  * A dataset: `configured` if given, else the embedded default for the task
  * (the caller says which to the user): shipped PneumoniaMNIST for chest
- * X-rays; real CIFAR-10 from data/ when present, else the synthetic one.
+ * X-rays; the full real CIFAR-10 from data/ when present, else the shipped
+ * partial real copy, its MD5s checked. The synthetic CIFAR-10 is never a
+ * default: tests ask for it with ensureDefaultData("cifar10").
  */
 export async function resolveDataset(kind: "cifar10" | "chest-xray", configured?: string): Promise<ResolvedDataset> {
   if (configured) return { path: configured, isDefault: false, isReal: true };
@@ -98,10 +108,13 @@ export async function resolveDataset(kind: "cifar10" | "chest-xray", configured?
   }
   const real = path.join(projectDataDir(), "cifar-10-batches-bin");
   if (hasRealCifar(real)) return { path: real, isDefault: true, isReal: true, description: `CIFAR-10 (the real binary set in ${real})` };
-  return {
-    path: await ensureDefaultData("cifar10"),
-    isDefault: true,
-    isReal: false,
-    description: "synthetic CIFAR-10 (kdlab's generator: one shape and colour per class over noise; learnable, not real photographs), official binary layout",
-  };
+  return { path: await verifiedCifarPartial(), isDefault: true, isReal: true, description: SHIPPED_CIFAR_PARTIAL_DESCRIPTION };
+}
+
+/** The shipped partial CIFAR-10's folder after checking every file against its MD5SUMS (an error names the file). */
+export async function verifiedCifarPartial(dir = SHIPPED_CIFAR_PARTIAL): Promise<string> {
+  const batchDir = path.join(dir, "cifar-10-batches-bin");
+  if (!hasRealCifar(batchDir)) throw new Error(`${batchDir}: the shipped partial CIFAR-10 is incomplete (restore it with git checkout data/cifar-10-partial)`);
+  await verifyMd5Sums(path.join(dir, "MD5SUMS"), batchDir);
+  return dir;
 }

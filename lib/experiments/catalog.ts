@@ -136,8 +136,9 @@ function quickStage(name: ExperimentName): Stage {
  * halving the rate after each epoch without a better val loss (patience 0;
  * at 1 it could only act on the epoch early stopping ends). Model 1's
  * frozen random backbones stay at the majority class however long they
- * train: 2 epochs show it. The synthetic CIFAR-10 reaches 99 % val accuracy
- * by epoch 5. The test split only reports.
+ * train: 2 epochs show it. CIFAR-10 runs on the shipped partial real set
+ * (4,660 train images, 10 % of them held out for val) unless the full set
+ * is in data/. The test split only reports.
  */
 const STANDARD_OPTIMIZER = { kind: "adam", lr: 1e-3, momentum: 0.8 } as const;
 const STANDARD_BATCH_NORM_MOMENTUM = 0.9;
@@ -149,7 +150,7 @@ function standardStage(name: ExperimentName): Stage {
     ...full,
     epochs: cifar ? 8 : name === "pneumonia-model1-pretrained" ? 2 : 4,
     batchSize: 64,
-    // Real CIFAR-10 has 50,000 training images: 10,000 of them keep the stage to a couple of minutes.
+    // The full CIFAR-10 has 50,000 training images: 10,000 of them keep the stage to a couple of minutes (the partial default has 4,660).
     dataset: { ...full.dataset, inputSize: 32, trainLimit: cifar ? 10000 : null, validationLimit: null, testLimit: null },
     optimizer: { ...STANDARD_OPTIMIZER },
     schedule: full.schedule.kind === "plateau" ? { ...full.schedule, patience: 0 } : full.schedule,

@@ -26,7 +26,7 @@ export interface ExperimentData {
   format: DatasetFormat;
   /** True when it is the embedded default (no dataset was given). */
   isDefault: boolean;
-  /** Real images (a dataset given, the shipped PneumoniaMNIST, real CIFAR-10 in data/), not synthetic ones. */
+  /** Real images (a dataset given, the shipped PneumoniaMNIST or partial CIFAR-10, the full CIFAR-10 in data/), not synthetic ones. */
   isReal: boolean;
   /** What the data is, in a few words (the default's description, or the format and path). */
   description: string;

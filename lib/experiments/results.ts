@@ -72,6 +72,30 @@ export function curveRows(role: Role, history: readonly EpochRecord[]): CurveRow
   });
 }
 
+/** Validation metrics of one epoch: what a choice between runs may look at (the test split only reports). */
+export interface ValidationMetrics {
+  /** 1-based epoch they were measured at. */
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  /** Two classes only; NaN otherwise. */
+  auc: number;
+}
+
+/**
+ * The val metrics of the weights the test split scored: the best epoch's (by
+ * val loss) when early stopping restored it, else the last epoch's.
+ * Undefined when the run has no such model or no val row.
+ */
+export function testedValidation(result: ExperimentResult, role: Role = "student"): ValidationMetrics | undefined {
+  const run = result[role];
+  if (!run) return undefined;
+  const restoredBest = result.config.earlyStoppingPatience !== null && run.training.bestEpoch !== null;
+  const record = restoredBest ? run.history.find((r) => r.epoch === run.training.bestEpoch) : run.history.at(-1);
+  if (!record || record.val_loss === undefined) return undefined;
+  return { epoch: record.epoch, loss: record.val_loss, accuracy: record.val_accuracy ?? NaN, auc: record.val_auc ?? NaN };
+}
+
 /** The scalar test metrics of a report, binary ones included for two classes. */
 export function scalarMetrics(report: TestReport): Record<string, number> {
   const metrics: Record<string, number> = { accuracy: report.accuracy, loss: report.loss, ece: report.ece };

@@ -67,6 +67,11 @@ export function dataDescription(result: ExperimentResult): string {
   return `${where}: ${dataset.counts.train} train / ${dataset.counts.validation} validation / ${dataset.counts.test} test images`;
 }
 
+/** The data's short name for chart titles: the description up to its first colon ("partial real CIFAR-10 (4,660 / 846)", "PneumoniaMNIST (MedMNIST v2)"). */
+export function dataName(result: ExperimentResult): string {
+  return result.dataset.description.split(":")[0];
+}
+
 export function showDataSummary(result: ExperimentResult): void {
   // runExperiment has already printed result.notes while it ran.
   console.log(`data: ${dataDescription(result)}${result.dataset.skipped ? `; ${result.dataset.skipped} unreadable files skipped` : ""}`);
@@ -78,7 +83,7 @@ function runLabel(run: ModelRun): string {
 
 /** Accuracy and loss per epoch, train vs validation; teacher and student on the same axes when both trained. */
 export async function showLearningCurves(result: ExperimentResult): Promise<void> {
-  const subtitle = `${result.experiment}, ${result.profile} profile`;
+  const subtitle = `${result.experiment}, ${result.profile} profile; ${dataName(result)}`;
   const lossTitle = result.student.distilled ? "loss (student: distillation loss)" : "loss (cross-entropy)";
   if (result.teacher) {
     await showChart(teacherVsStudent(result.teacher.history, result.student.history, { title: "Teacher vs student", subtitle, lossTitle }));
@@ -91,23 +96,23 @@ export async function showLearningCurves(result: ExperimentResult): Promise<void
 export async function showTestCharts(result: ExperimentResult): Promise<void> {
   const runs = [result.teacher, result.student].filter((r): r is ModelRun => r !== undefined);
   for (const run of runs) {
-    await showChart(confusionMatrixChart(run.test.confusion, result.dataset.classNames, { title: `${runLabel(run)}: confusion matrix on the test set` }));
+    await showChart(confusionMatrixChart(run.test.confusion, result.dataset.classNames, { title: `${runLabel(run)}: confusion matrix on the test set of ${dataName(result)}` }));
   }
   const curves = runs.flatMap((run) => (run.test.binary ? [{ name: runLabel(run), points: run.test.binary.roc, auc: run.test.binary.auc }] : []));
-  if (curves.length > 0) await showChart(rocChart(curves, { title: "ROC on the test set" }));
+  if (curves.length > 0) await showChart(rocChart(curves, { title: `ROC on the test set of ${dataName(result)}` }));
 }
 
 const percent = (value: number): string => (Number.isFinite(value) ? `${(value * 100).toFixed(2)} %` : "n/a");
 
-/** Test rows for a model: accuracy, loss and, for two classes, AUC, sensitivity, specificity. */
+/** Test rows for a model: accuracy, loss and, for two classes, AUC, sensitivity, specificity. One run: accuracy and AUC say "n = 1". */
 export function testRows(run: ModelRun, reference: { accuracy?: string } = {}, source = "STUDY.md"): ResultRow[] {
   const label = runLabel(run);
   const rows: ResultRow[] = [
-    { metric: `${label} test accuracy`, value: percent(run.test.accuracy), reference: reference.accuracy, source: reference.accuracy ? source : undefined },
+    { metric: `${label} test accuracy`, value: `${percent(run.test.accuracy)} (n = 1)`, reference: reference.accuracy, source: reference.accuracy ? source : undefined },
     { metric: `${label} test loss`, value: run.test.loss },
   ];
   if (run.test.binary) {
-    rows.push({ metric: `${label} ROC AUC`, value: run.test.binary.auc });
+    rows.push({ metric: `${label} ROC AUC`, value: `${run.test.binary.auc.toFixed(4)} (n = 1)` });
     rows.push({ metric: `${label} sensitivity`, value: percent(run.test.binary.sensitivity) });
     rows.push({ metric: `${label} specificity`, value: percent(run.test.binary.specificity) });
   }

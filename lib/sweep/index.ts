@@ -3,7 +3,8 @@
  * draws and seeds (spec.ts), each a trial in its own folder of
  * runs/sweeps/<name>-<timestamp>/ (folder.ts), run side by side on this
  * machine (local.ts) or as Ray tasks on a cluster (ray.ts, ray_driver.py),
- * then one table and its charts (table.ts, report.ts).
+ * then one table, its best setting chosen on val (best.ts) and its charts
+ * (table.ts, report.ts).
  *
  * `runSweep` with `resume` continues a sweep folder: finished trials (a
  * result.json) are skipped, the rest run again from a cleared folder.
@@ -15,6 +16,7 @@ import { createSweepFolder, latestSweep, prepareTrialDir, readSweep, trialDir, t
 import { runLocal } from "./local";
 import { localCores, planLaunches, splitCores } from "./plan";
 import { runOnRay } from "./ray";
+import { formatChoice } from "./best";
 import { writeSweepReport, SweepReport } from "./report";
 import { expandTrials, SpecOptions, sweepSpec, SweepSpecError, Trial } from "./spec";
 
@@ -25,6 +27,8 @@ export type { SweepRecord, TrialStatus, TrialExit } from "./folder";
 export { sweepRows, sweepFrame, writeSweepTable } from "./table";
 export type { SweepRow } from "./table";
 export { sweepCharts, writeSweepReport } from "./report";
+export { CHOICE_METRICS, chooseOnValidation, formatChoice } from "./best";
+export type { ChoiceMetric, SettingSummary, SweepChoice } from "./best";
 export type { SweepChart, SweepReport } from "./report";
 
 export interface SweepOptions extends Partial<SpecOptions> {
@@ -123,5 +127,6 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const report = await writeSweepReport(dir, { png: options.png });
   const { counts } = report;
   log(`sweep ${dir}: ${counts.done} done, ${counts.failed} failed, ${counts.pending} unfinished; table ${path.relative(dir, report.csv)}, ${report.charts.length} charts in charts/`);
+  if (report.choice) log(formatChoice(report.choice));
   return { ...report, dir, skipped: done.size, ran: launches.length, interrupted, seconds: (Date.now() - started) / 1000 };
 }

@@ -1,6 +1,8 @@
 /**
- * A sweep's table and charts, rebuilt from its folder alone (`kdlab sweep
- * report <dir>` and the end of every sweep): results.{csv,json}, and under
+ * A sweep's table, best setting and charts, rebuilt from its folder alone
+ * (`kdlab sweep report <dir>` and the end of every sweep): results.{csv,json},
+ * best.json (the setting with the best mean val accuracy, its test accuracy
+ * beside it: best.ts), and under
  * charts/ for each metric (student test accuracy, and ROC AUC for two
  * classes) `<metric>-by-value` (every swept key) and, for a two-key grid,
  * `<metric>-heatmap`, each as a Vega-Lite spec (.vl.json), SVG and PNG.
@@ -11,8 +13,9 @@ import * as path from "node:path";
 import { sweepHeatmap, SweepGridRow, SweepPointRow, sweepValueChart } from "../report/charts";
 import { saveChart } from "../report/save";
 import type { VegaLiteSpec } from "../report/svg";
+import { chooseOnValidation, SweepChoice } from "./best";
 import { readSweep, SweepRecord } from "./folder";
-import { shortKey, SweepSpec } from "./spec";
+import { shortKey, sweptKeys, SweepSpec } from "./spec";
 import { SweepRow, writeSweepTable } from "./table";
 
 export interface SweepChart {
@@ -66,6 +69,8 @@ export interface SweepReport {
   json: string;
   charts: (SweepChart & { svg: string; png?: string; vl: string })[];
   counts: { done: number; failed: number; pending: number };
+  /** The best setting, chosen on mean val accuracy (undefined while no trial has finished); also written to best.json. */
+  choice?: SweepChoice;
 }
 
 /** Writes the table and the charts into the sweep folder. Needs the backend chosen first (danfojs-node loads tfjs-node). */
@@ -81,6 +86,10 @@ export async function writeSweepReport(sweepDir: string, options: { png?: boolea
     fs.writeFileSync(`${base}.vl.json`, `${JSON.stringify(chart.spec, null, 1)}\n`);
     charts.push({ ...chart, ...saved, vl: `${base}.vl.json` });
   }
+  const choice = chooseOnValidation(rows, sweptKeys(record.spec), "accuracy");
+  const bestFile = path.join(sweepDir, "best.json");
+  if (choice) fs.writeFileSync(bestFile, `${JSON.stringify(choice, null, 1)}\n`);
+  else fs.rmSync(bestFile, { force: true });
   const count = (state: string) => rows.filter((r) => r.state === state).length;
-  return { record, rows, csv, json, charts, counts: { done: count("done"), failed: count("failed"), pending: count("pending") } };
+  return { record, rows, csv, json, charts, counts: { done: count("done"), failed: count("failed"), pending: count("pending") }, choice };
 }

@@ -2,7 +2,8 @@
  * A sweep's results as one table, a row per trial: its id, every swept key
  * (by key path, numbers as numbers), the seed, its state (done, failed,
  * pending), the student's test accuracy and ROC AUC (AUC for two classes
- * only), the teacher's, the trial's wall time and where it ran, its error if
+ * only), the student's val accuracy and ROC AUC of the same weights (what a
+ * setting is chosen by: best.ts), the teacher's test metrics, the trial's wall time and where it ran, its error if
  * it failed, and its run folder. A danfojs DataFrame, written as
  * results.csv and results.json in the sweep folder (writeFrame).
  *
@@ -11,6 +12,7 @@
 import * as path from "node:path";
 import type * as Danfo from "danfojs-node";
 import { writeFrame } from "../distill/index";
+import { testedValidation } from "../experiments/results";
 import { readSweep, SweepRecord, trialStatus } from "./folder";
 import { sweptKeys } from "./spec";
 
@@ -18,7 +20,7 @@ export type SweepCell = number | string;
 export type SweepRow = Record<string, SweepCell>;
 
 /** The metric columns, student first. */
-export const METRIC_COLUMNS = ["accuracy", "auc", "teacher_accuracy", "teacher_auc"] as const;
+export const METRIC_COLUMNS = ["accuracy", "auc", "val_accuracy", "val_auc", "teacher_accuracy", "teacher_auc"] as const;
 
 const asValue = (text: string): SweepCell => (text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text);
 
@@ -34,6 +36,9 @@ export function sweepRows(sweepDir: string, record: SweepRecord = readSweep(swee
     const result = status.state === "done" ? status.result : undefined;
     row.accuracy = result?.student.test.accuracy ?? NaN;
     row.auc = result?.student.test.binary?.auc ?? NaN;
+    const validation = result ? testedValidation(result, "student") : undefined;
+    row.val_accuracy = validation?.accuracy ?? NaN;
+    row.val_auc = validation?.auc ?? NaN;
     row.teacher_accuracy = result?.teacher?.test.accuracy ?? NaN;
     row.teacher_auc = result?.teacher?.test.binary?.auc ?? NaN;
     row.teacher_reused = result?.teacher ? String(result.teacher.cache?.reused ?? false) : "";

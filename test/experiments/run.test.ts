@@ -27,7 +27,7 @@ function checkModelFolder(dir: string, epochs: number, binary: boolean): void {
   if (binary) assert.ok(metrics.some((row) => row.metric === "auc"));
 }
 
-describe("experiments end to end (quick profile, embedded data: real PneumoniaMNIST, synthetic CIFAR-10)", () => {
+describe("experiments end to end (quick profile, embedded data: real PneumoniaMNIST, partial real CIFAR-10)", () => {
   const results = new Map<string, ExperimentResult>();
 
   before(async () => {
@@ -58,9 +58,9 @@ describe("experiments end to end (quick profile, embedded data: real PneumoniaMN
       assert.equal(result.teacher === undefined, config.teacher === null);
       assert.equal(result.student.distilled, config.teacher !== null);
       assert.ok(result.dataset.isDefault);
-      // The pneumonia stages' default is the shipped real PneumoniaMNIST; CIFAR's is synthetic unless data/ holds the real set.
+      // Both defaults are real: the shipped PneumoniaMNIST; the full CIFAR-10 when data/ holds it, else the shipped partial copy.
       if (binary) assert.deepEqual([result.dataset.format, result.dataset.isReal, result.dataset.classNames], ["medmnist", true, ["normal", "pneumonia"]]);
-      else assert.equal(result.dataset.format, "cifar10");
+      else assert.deepEqual([result.dataset.format, result.dataset.isReal], ["cifar10", true]);
       assert.equal(result.dataset.counts.train, config.dataset.trainLimit);
       assert.equal(result.student.test.count, config.dataset.testLimit);
       // One curve row per model × split × epoch, in chart-ready long form.

@@ -1,7 +1,7 @@
 /**
  * `kdlab sweep`: the spec's parsing and trial expansion, the charts, and end
  * to end a 2 × 2 quick sweep (temperature × α of the CIFAR-10 pair on its
- * synthetic data, one epoch: seconds a trial) through a Ray head the test
+ * embedded data, a few images, one epoch: seconds a trial) through a Ray head the test
  * starts on 127.0.0.1 with 2 CPUs — stopped midway by SIGTERM to the Ray
  * driver, rerun to the end without repeating a finished trial — and the same
  * sweep locally without Ray, which must give the same metrics (same seeds,
@@ -32,6 +32,7 @@ interface Row {
   state: string;
   seed: number;
   accuracy: number;
+  val_accuracy: number;
   teacher_accuracy: number;
   runner: string;
   run_dir: string;
@@ -171,10 +172,10 @@ describe("kdlab sweep through Ray and locally", () => {
     assert.deepEqual(rows.map((r) => [r["distillation.params.temperature"], r["distillation.params.alpha"], r.seed]), [[2, 0.3, 42], [2, 0.7, 42], [4, 0.3, 42], [4, 0.7, 42]]);
     for (const row of rows) {
       assert.equal(row.runner, "ray");
-      assert.ok(row.accuracy >= 0 && row.accuracy <= 1 && row.teacher_accuracy >= 0, JSON.stringify(row));
+      assert.ok(row.accuracy >= 0 && row.accuracy <= 1 && row.teacher_accuracy >= 0 && row.val_accuracy >= 0 && row.val_accuracy <= 1, JSON.stringify(row));
     }
     const csv = fs.readFileSync(path.join(rayDir, "results.csv"), "utf8").split("\n");
-    assert.match(csv[0], /^trial,distillation\.params\.temperature,distillation\.params\.alpha,seed,state,accuracy,auc,teacher_accuracy/);
+    assert.match(csv[0], /^trial,distillation\.params\.temperature,distillation\.params\.alpha,seed,state,accuracy,auc,val_accuracy,val_auc,teacher_accuracy/);
     for (const chart of ["accuracy-by-value", "accuracy-heatmap"]) assert.ok(fs.existsSync(path.join(rayDir, "charts", `${chart}.svg`)), chart);
     assert.equal(readSweep(rayDir).trials.length, 4);
   });
@@ -198,6 +199,9 @@ describe("kdlab sweep through Ray and locally", () => {
     const report = spawnSync(process.execPath, [KDLAB, "sweep", "report", rayDir], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     assert.equal(report.status, 0, report.stderr);
     assert.match(report.stdout, /4 done, 0 failed, 0 unfinished/);
+    assert.match(report.stdout, /best setting \(chosen on val accuracy\): temperature=\d, alpha=0\.\d — val [\d.]+ %, test [\d.]+ % \(chosen on val; 1 trial\)/);
+    const best = JSON.parse(fs.readFileSync(path.join(rayDir, "best.json"), "utf8")) as { chosen: { val: number }; settings: { val: number }[] };
+    assert.equal(best.chosen.val, Math.max(...best.settings.map((s) => s.val)));
     assert.ok(fs.existsSync(path.join(rayDir, "results.csv")));
     assert.ok(fs.existsSync(path.join(rayDir, "charts", "accuracy-heatmap.svg")));
   });
