@@ -10,7 +10,6 @@ import { doctorCommand } from "./commands/doctor";
 import { exportCommand } from "./commands/export";
 import { labCommand } from "./commands/lab";
 import { modelsCommand } from "./commands/models";
-import { exitWithOwner } from "./process-tree";
 import { reproduceCommand } from "./commands/reproduce";
 import { runCommand } from "./commands/run";
 import { sweepCommand } from "./commands/sweep";
@@ -56,8 +55,6 @@ const KDLAB: CommandSpec = {
 
 /** Exit codes, the same for every command: 0 done, 1 failed, 2 a usage error (with the usage printed). */
 export async function main(argv: string[]): Promise<number> {
-  // A sweep's trial (spawned with an IPC channel) ends with its sweep, even one killed by SIGKILL.
-  exitWithOwner(`kdlab ${argv[0] ?? ""}`.trim());
   try {
     return await execute(KDLAB, argv.length === 0 ? ["help"] : argv);
   } catch (error) {

@@ -95,7 +95,13 @@ setInterval(() => {
 export function exitWithOwner(what: string): void {
   const channel = process.channel;
   if (!channel) return;
-  const watcher = new Worker(WATCHER, { eval: true, workerData: { owner: process.ppid, pid: process.pid, what } });
+  const owner = process.ppid;
+  const watcher = new Worker(WATCHER, { eval: true, workerData: { owner, pid: process.pid, what } });
+  // An owner gone before the watcher read its pid (re-parented already) still closes the channel: the main thread sees that.
+  process.once("disconnect", () => {
+    process.stderr.write(`${what}: the process that started it (pid ${owner}) is gone; stopping\n`);
+    if (!killGroup(process.pid, "SIGTERM")) process.kill(process.pid, "SIGTERM");
+  });
   // Neither the watcher nor the channel may keep this process running once its work is done.
   watcher.unref();
   channel.unref();
