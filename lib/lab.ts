@@ -3,6 +3,9 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { PROJECT_ROOT, pythonTool } from "./notebook/python";
 
+/** How long Jupyter gets to shut down (its kernels too) after SIGTERM before SIGKILL. */
+export const LAB_STOP_GRACE_MS = 10_000;
+
 export interface LabOptions {
   port?: number;
   ip?: string;
@@ -57,7 +60,7 @@ export async function startLab(options: LabOptions & { port: number }, timeoutMs
     if (child.exitCode !== null) return;
     const exited = new Promise<void>((r) => child.once("exit", () => r()));
     child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), LAB_STOP_GRACE_MS);
     await exited;
     clearTimeout(timer);
   };

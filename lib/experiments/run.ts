@@ -37,6 +37,7 @@ import { computePrecision } from "../compiled/precision";
 import { runProvenance } from "./provenance";
 import { epochLogger } from "./tensorboard-log";
 import { validateExperiment } from "./overrides";
+import { removeStaleStaging, removingStagingOnFailure } from "../staging";
 import { curveRows, ExperimentResult, metricRows, ModelRun, Role } from "./results";
 
 export interface RunOptions {
@@ -148,15 +149,22 @@ function fromCache(cache: ModelCache | undefined, stage: Stage, dir: string, cla
 /** A model's finished state in its run folder, <role>/final/: stored like a model-cache entry (weights + run.json, written atomically). */
 const FINAL = "final";
 
+/** Saves a model entry; a failed write (a full disk) takes its `<key>.writing-<pid>` staging folder with it (ModelCache.save stages there). */
+async function saveEntry(store: ModelCache, key: string, model: tf.LayersModel, run: ModelRun): Promise<void> {
+  await removingStagingOnFailure(path.join(store.dir, key), () => store.save(key, model, run));
+}
+
 async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stage: Stage, runDir: string, options: RunOptions, cache?: ModelCache): Promise<ModelRun> {
   const { role, choice, model } = stage;
   const dir = path.join(runDir, role);
   fs.mkdirSync(dir, { recursive: true });
+  // A final.writing-<pid> of a killed run (its pid gone) is debris: a resumed run starts without it.
+  for (const stale of removeStaleStaging(dir, FINAL)) (options.log ?? console.log)(`${role}: removed ${stale}, left by a run that was stopped while saving`);
   const finishedStore = new ModelCache(dir);
   if (options.resume && finishedStore.has(FINAL)) return finishedStore.load(FINAL, model);
   const cached = fromCache(cache, stage, dir, data.classNames);
   if (cached) {
-    await finishedStore.save(FINAL, model, cached);
+    await saveEntry(finishedStore, FINAL, model, cached);
     return cached;
   }
   const seed = roleSeed(config, role);
@@ -208,9 +216,9 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
   };
   if (cache && stage.cacheKey) {
     run.cache = { key: stage.cacheKey, reused: false };
-    await cache.save(stage.cacheKey, model, run);
+    await saveEntry(cache, stage.cacheKey, model, run);
   }
-  await finishedStore.save(FINAL, model, run);
+  await saveEntry(finishedStore, FINAL, model, run);
   return run;
 }
 

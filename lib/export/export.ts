@@ -13,6 +13,7 @@
  * (evaluate.ts), and the card says how they compare. The folder is written
  * beside its final place and renamed, so a failed export leaves no half folder.
  */
+import { removeStaleStaging, stagingPath } from "../staging";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -113,7 +114,9 @@ export async function exportRun(options: ExportOptions): Promise<ExportResult> {
   const preprocessing = preprocessorName(entry.preprocess, modelRun.model);
   const out = path.resolve(options.out ?? defaultExportDir(run.dir, role, quantization));
   checkOut(out);
-  const staging = `${out}.writing-${process.pid}`;
+  // A killed export's `<out>.writing-<pid>` (its pid gone) is debris.
+  for (const stale of removeStaleStaging(path.dirname(out), path.basename(out))) log(`removed ${stale}, left by an export that was stopped`);
+  const staging = stagingPath(out);
   fs.rmSync(staging, { recursive: true, force: true });
   const model = await loadFinishedModel(run, role);
   let exported: tf.LayersModel | undefined;

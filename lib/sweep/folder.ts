@@ -6,6 +6,7 @@
  *                              <experiment>-<timestamp>/ here; train.log (its stdout and stderr);
  *                              exit.json (exit code, seconds, host, runner), written by whoever
  *                              launched it (local.ts or ray_driver.py) when it ended
+ *   trials/<id>/owner.json     the sweep's and the trial's pids while it runs (owner.ts)
  *   trials/<id>/model-cache    links to ../../model-cache, so every trial shares trained models
  *   trials/<id>/teacher-outputs  and the teacher's cached outputs (../../teacher-outputs)
  *   results.{csv,json}, charts/   the table and charts (table.ts, report.ts)

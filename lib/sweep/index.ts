@@ -7,13 +7,16 @@
  * (table.ts, report.ts).
  *
  * `runSweep` with `resume` continues a sweep folder: finished trials (a
- * result.json) are skipped, the rest run again from a cleared folder.
+ * result.json) are skipped, the rest run again from a cleared folder —
+ * unless a process that runs one of them is still alive (owner.ts): then it
+ * refuses, naming the trial and the pid.
  */
 import * as path from "node:path";
 import { initBackend } from "../backend";
 import { defaultRunsRoot } from "../experiments";
 import { createSweepFolder, latestSweep, prepareTrialDir, readSweep, trialDir, trialStatus } from "./folder";
 import { runLocal } from "./local";
+import { liveOwner } from "./owner";
 import { localCores, planLaunches, splitCores } from "./plan";
 import { runOnRay } from "./ray";
 import { formatChoice } from "./best";
@@ -95,6 +98,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
   const states = record.trials.map((t) => ({ trial: t, status: trialStatus(dir, record, t) }));
   const done = new Set(states.filter((s) => s.status.state === "done").map((s) => s.trial.id));
   const pending = states.filter((s) => s.status.state !== "done").map((s) => s.trial);
+  // An orphan still training (or the sweep that owns it) would write into the folder we are about to clear.
+  const busy = pending.flatMap((t) => liveOwner(trialDir(dir, t), t.id) ?? []);
+  if (busy.length > 0) throw new Error(`${dir}: ${busy.join("; ")}`);
   const cores = localCores();
   const { parallel, threads } = splitCores(pending.length, cores, options.parallel, options.threads);
   const where = options.ray ? `Ray (${options.ray === "auto" ? `started for this sweep on 127.0.0.1, ${cores} CPUs` : options.ray}), ${threads} CPU${threads > 1 ? "s" : ""} a trial` : `this machine, ${parallel} side by side × ${threads} thread${threads > 1 ? "s" : ""} (${cores} cores)`;

@@ -5,12 +5,20 @@
  * (code, signal, seconds) goes into its exit.json; a failure does not stop
  * the others. SIGINT or SIGTERM to the sweep stops every running trial (their
  * folders stay unfinished, to be rerun) and resolves as interrupted.
+ *
+ * Trials end with the sweep: its exit, however it comes, sends SIGTERM to
+ * every running trial's group; a sweep killed by SIGKILL runs no code, so
+ * each trial gets an IPC channel, which makes it watch its parent and stop
+ * itself when the sweep is gone (process-tree.ts exitWithOwner). While a
+ * trial runs, its owner.json names both pids (owner.ts).
  */
 import { spawn, ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { killGroup } from "../process-tree";
 import { TrialExit } from "./folder";
+import { clearOwner, writeOwner } from "./owner";
 import { TrialLaunch } from "./plan";
 
 export interface LaunchOutcome {
@@ -37,10 +45,13 @@ export function writeExit(dir: string, exit: TrialExit): void {
 function start(launch: TrialLaunch): { child: ChildProcess; ended: Promise<TrialExit> } {
   const started = Date.now();
   const log = fs.openSync(path.join(launch.dir, "train.log"), "w");
-  const child = spawn(launch.argv[0], launch.argv.slice(1), { cwd: launch.cwd, env: { ...process.env, ...launch.env }, stdio: ["ignore", log, log], detached: true });
+  // Detached: a group of its own, killed as one; "ipc": the trial's cue to stop when this sweep is gone.
+  const child = spawn(launch.argv[0], launch.argv.slice(1), { cwd: launch.cwd, env: { ...process.env, ...launch.env }, stdio: ["ignore", log, log, "ipc"], detached: true });
+  if (child.pid !== undefined) writeOwner(launch.dir, child.pid);
   const ended = new Promise<TrialExit>((resolve) => {
     const finish = (exitCode: number | null, signal: string | null) => {
       fs.closeSync(log);
+      clearOwner(launch.dir);
       resolve({ exitCode, signal, seconds: (Date.now() - started) / 1000, host: os.hostname(), runner: "local", threads: launch.cpus, finished: new Date().toISOString() });
     };
     child.on("error", (error) => {
@@ -62,13 +73,18 @@ export async function runLocal(launches: readonly TrialLaunch[], options: LocalR
   let wake: () => void = () => undefined;
   const stop = (signal: NodeJS.Signals) => {
     interrupted = signal;
-    for (const { child } of running.values()) if (child.pid) process.kill(-child.pid, "SIGTERM");
+    killAll();
     wake();
+  };
+  const killAll = () => {
+    for (const { child } of running.values()) killGroup(child.pid, "SIGTERM");
   };
   const onInt = () => stop("SIGINT");
   const onTerm = () => stop("SIGTERM");
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
+  // An exception or process.exit() in the sweep takes its trials with it.
+  process.on("exit", killAll);
   try {
     while (!interrupted && (waiting.length > 0 || running.size > 0)) {
       while (!interrupted && running.size < options.parallel) {
@@ -99,6 +115,9 @@ export async function runLocal(launches: readonly TrialLaunch[], options: LocalR
   } finally {
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
+    process.off("exit", killAll);
+    // A throw above leaves trials running: they end here, not as orphans.
+    killAll();
   }
   return { outcomes, interrupted };
 }

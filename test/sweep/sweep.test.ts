@@ -10,7 +10,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -21,6 +20,7 @@ import { sweepHeatmap, sweepValueChart } from "../../lib/report/charts";
 import { expandTrials, readSweep, sweepSpec, SweepSpecError } from "../../lib/sweep";
 import { splitCores } from "../../lib/sweep/plan";
 import { RAY_DRIVER, RAY_REQUIREMENTS } from "../../lib/sweep/ray";
+import { freePort } from "../helpers/wait";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const KDLAB = path.join(ROOT, "bin", "kdlab.js");
@@ -41,17 +41,6 @@ interface Row {
 }
 
 const rowsOf = (dir: string): Row[] => JSON.parse(fs.readFileSync(path.join(dir, "results.json"), "utf8")) as Row[];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 /** `kdlab sweep …` in a child; resolves with its exit code and output. `onLine` sees each stderr line as it comes. */
 function sweep(args: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; out: string; err: string }> {
