@@ -246,6 +246,8 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
 /** runExperiment, handing back the trained models (the caller disposes them). */
 export async function runExperimentWithModels(config: ExperimentConfig, options: RunOptions = {}): Promise<{ result: ExperimentResult; models: TrainedModels }> {
   validateExperiment(config);
+  // A KDLAB_BF16 that cannot run here is an error now, before the run folder exists.
+  computePrecision(process.env);
   const log = options.log ?? ((line: string) => console.log(line));
   const started = Date.now();
   const data = await buildExperimentData(config, { dataDir: options.dataDir, cacheDir: options.cacheDir });
