@@ -2,6 +2,9 @@
  * Backend selection: tfjs-node-gpu (if it loads and sees a GPU) → tfjs-node
  * (native CPU) → pure JS. `KDLAB_BACKEND=gpu|cpu|js` forces one;
  * `KDLAB_REQUIRE_NATIVE=1` turns a fallback to pure JS into an error.
+ * KDLAB_* values are checked first (env-vars.ts); a native backend is skipped
+ * only when it fails to load, each reason kept in `skipped`, never for a
+ * kdlab setting such as KDLAB_BF16 (that is an error).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -10,6 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { ExecutingBackend, installEagerRouting } from "./conv-route/eager";
 import { applySafeOneDnnSetting, routingActive } from "./onednn";
 import { BF16_VARIABLE, bf16Mode } from "./compiled/precision";
+import { checkEnvironment } from "./env-vars";
 
 export type BackendKind = "gpu" | "cpu" | "js";
 
@@ -101,6 +105,7 @@ async function tryNative(packageName: string, kind: "gpu" | "cpu", skipped: stri
     skipped.push("gpu: no NVIDIA device visible");
     return undefined;
   }
+  let base: Omit<BackendInfo, "line">;
   try {
     const oneDnn = kind === "cpu" ? applySafeOneDnnSetting(require.resolve(packageName)) : "oneDNN n/a on GPU";
     process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
@@ -111,7 +116,7 @@ async function tryNative(packageName: string, kind: "gpu" | "cpu", skipped: stri
     const backend = tf.backend() as unknown as NativeBackend;
     // Routing setting: the eager convolutions that crash here run as MatMul (the compiled graph does the same).
     if (kind === "cpu" && routingActive()) installEagerRouting(backend as unknown as ExecutingBackend);
-    const base = {
+    base = {
       kind,
       name: tf.getBackend(),
       tfVersion: backend.binding.TF_Version,
@@ -120,11 +125,12 @@ async function tryNative(packageName: string, kind: "gpu" | "cpu", skipped: stri
       oneDnn,
       skipped,
     };
-    return { ...base, line: describe(base) };
   } catch (error) {
     skipped.push(`${kind}: ${(error as Error).message.split("\n")[0]}`);
     return undefined;
   }
+  // Outside the try: a KDLAB_BF16 this backend cannot honour is the user's error, not a reason to fall back to pure JS.
+  return { ...base, line: describe(base) };
 }
 
 async function pureJs(skipped: string[]): Promise<BackendInfo> {
@@ -148,6 +154,7 @@ async function pureJs(skipped: string[]): Promise<BackendInfo> {
 /** Selects and initialises the backend once per process; later calls return the same answer. */
 export async function initBackend(): Promise<BackendInfo> {
   if (current) return current;
+  checkEnvironment();
   const wanted = requestedKind();
   const skipped: string[] = [];
   let chosen: BackendInfo | undefined;

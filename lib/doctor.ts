@@ -1,4 +1,4 @@
-/** What kdlab runs on: backend, TensorFlow, Node, tslab, Jupyter, the kdlab kernel, the convolutions routed as MatMul here, and whether KDLAB_BF16=1 can run. */
+/** What kdlab runs on: backend (and why each backend tried before it was not chosen), TensorFlow, Node, tslab, Jupyter, the kdlab kernel, the convolutions routed as MatMul here, and whether KDLAB_BF16=1 can run. */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,6 +11,8 @@ import { PROJECT_ROOT, projectPython } from "./notebook/python";
 export interface DoctorReport {
   backend: string;
   backendLine: string;
+  /** Why each backend tried before the chosen one was not chosen ("gpu: no NVIDIA device visible"). */
+  skipped: string[];
   tfVersion: string;
   /** Under the routing setting: the convolution shapes probed so far that crash here and run as MatMul (lib/conv-route); null when not routing. */
   routedConvolutions: string[] | null;
@@ -72,6 +74,7 @@ export async function doctor(): Promise<DoctorReport> {
   return {
     backend: backend.kind === "js" ? "js" : backend.kind,
     backendLine: backend.line,
+    skipped: backend.skipped,
     tfVersion: backend.tfVersion,
     routedConvolutions: routingActive() ? routedShapeKeys() : null,
     bf16: bf16Report(),

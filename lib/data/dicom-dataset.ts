@@ -1,6 +1,10 @@
 /**
- * A folder of DICOM files plus `labels.csv` (`file,label[,patient]`, header
- * row optional) is a dataset like the JPEG folders. A root with labels.csv is
+ * A folder of DICOM files plus `labels.csv` is a dataset like the JPEG
+ * folders. labels.csv is UTF-8 text (else an error naming the line) whose
+ * first row is the header `file,label` or `file,label,patient`: any other
+ * header, an unknown column or a row with more cells is an error, so a
+ * `notes` column is never taken for patient ids. Every row's file must
+ * resolve, symlinks followed, inside the dataset folder. A root with labels.csv is
  * one split called "all"; otherwise each child folder with a labels.csv is a
  * split (train/, test/, …).
  * Labels match exactly, never case-insensitively. Without a class list the
@@ -50,16 +54,68 @@ interface LabelRow {
   where: string;
 }
 
+/** The header labels.csv starts with: its columns, in this order (patient optional). */
+const LABEL_COLUMNS = ["file", "label", "patient"];
+
+/** labels.csv's text, checked to be UTF-8 (a Latin-1 file would turn NEUMONÍA into NEUMON�A); a UTF-8 byte-order mark is dropped. */
+function readUtf8(csvFile: string): string {
+  const bytes = fs.readFileSync(csvFile);
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    // Find the line for the error: decode line by line until one fails.
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue;
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(start, i));
+      } catch {
+        break;
+      }
+      line++;
+      start = i + 1;
+    }
+    throw new Error(`${csvFile}: line ${line} is not valid UTF-8 text; save labels.csv as UTF-8 (e.g. iconv -f latin1 -t utf-8 labels.csv)`);
+  }
+}
+
 function readLabels(csvFile: string): LabelRow[] {
   // Blank lines are dropped by parseCsv; keep the real line numbers for errors.
-  const lines = fs.readFileSync(csvFile, "utf8").split(/\r?\n/);
+  const lines = readUtf8(csvFile).split(/\r?\n/);
   const numbered = lines.map((line, i) => ({ line: i + 1, cells: parseCsv(line)[0] })).filter((r): r is { line: number; cells: string[] } => r.cells !== undefined);
-  const first = numbered[0]?.cells;
-  const hasHeader = first !== undefined && first[0].toLowerCase() === "file" && (first[1] ?? "").toLowerCase() === "label";
-  return numbered.slice(hasHeader ? 1 : 0).map(({ line, cells }) => {
-    if (cells.length < 2 || !cells[0] || !cells[1]) throw new Error(`${csvFile}: line ${line} needs file,label[,patient], got "${cells.join(",")}"`);
+  const header = numbered[0];
+  if (!header) throw new Error(`${csvFile}: empty; labels.csv starts with the header file,label or file,label,patient`);
+  const columns = header.cells.map((cell) => cell.toLowerCase());
+  const unknown = columns.find((name, i) => name !== LABEL_COLUMNS[i]);
+  if (columns.length < 2 || columns.length > 3 || unknown !== undefined) {
+    const why = unknown !== undefined && LABEL_COLUMNS.slice(0, 2).every((name, i) => columns[i] === name) ? `unknown column "${header.cells[columns.indexOf(unknown)]}"` : `header "${header.cells.join(",")}"`;
+    throw new Error(`${csvFile}: line ${header.line}: ${why}; labels.csv starts with the header file,label or file,label,patient (no other columns)`);
+  }
+  return numbered.slice(1).map(({ line, cells }) => {
+    if (cells.length < 2 || !cells[0] || !cells[1] || cells.length > columns.length) throw new Error(`${csvFile}: line ${line} needs ${columns.join(",")}, got "${cells.join(",")}"`);
     return { file: cells[0], label: cells[1], patient: cells[2] || undefined, where: `${csvFile}: line ${line}` };
   });
+}
+
+/** Rows whose file resolves, symlinks followed, outside the dataset folder (`../../etc/hostname`, `/etc/passwd`). */
+function outsideProblems(root: string, rowsBySplit: readonly { splitDir: string; rows: readonly LabelRow[] }[]): string[] {
+  const realRoot = fs.realpathSync(root);
+  const inside = (file: string): boolean => {
+    const relative = path.relative(realRoot, file);
+    return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
+  };
+  const problems: string[] = [];
+  for (const { splitDir, rows } of rowsBySplit) {
+    const realSplit = fs.realpathSync(splitDir);
+    for (const row of rows) {
+      const file = path.resolve(realSplit, row.file);
+      const real = fs.existsSync(file) ? fs.realpathSync(file) : file;
+      if (!inside(real)) problems.push(`${row.where}: ${row.file} resolves to ${real}, outside the dataset folder ${realRoot}; list only files inside it`);
+    }
+  }
+  return problems;
 }
 
 /**
@@ -104,7 +160,7 @@ export function listDicomDataset(dir: string, options: DicomListOptions = {}): D
   const splitDirs = findDicomSplits(dir);
   if (Object.keys(splitDirs).length === 0) throw new Error(`${dir}: no ${DICOM_LABELS_FILE} found (a DICOM dataset is a folder of files with labels.csv: file,label[,patient])`);
   const rowsBySplit = Object.entries(splitDirs).map(([split, splitDir]) => ({ split, splitDir, rows: readLabels(path.join(splitDir, DICOM_LABELS_FILE)) }));
-  const problems = labelProblems(rowsBySplit, classes);
+  const problems = [...outsideProblems(dir, rowsBySplit), ...labelProblems(rowsBySplit, classes)];
   if (problems.length > 0) {
     const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).concat(problems.length > MAX_PROBLEMS_SHOWN ? [`… and ${problems.length - MAX_PROBLEMS_SHOWN} more`] : []);
     throw new Error(`${DICOM_LABELS_FILE}: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`}, nothing listed:\n  ${shown.join("\n  ")}`);

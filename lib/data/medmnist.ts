@@ -6,8 +6,11 @@
  * The file name (`pneumoniamnist.npz`, `pneumoniamnist_64.npz`) names the
  * dataset; its class names, task and channels then come from MedMNIST's
  * INFO table (medmnist-info.json). The official train/val/test split is
- * kept as published. Every array is checked when listed: a wrong key, dtype,
- * shape, count or label is an error naming the file and the key.
+ * kept as published. A file named otherwise takes its classes from its
+ * labels: 0…N-1, each used by some train image, so a stray label (7 among
+ * 0s and 1s) is an error rather than five invented classes. Every array is
+ * checked when listed: a wrong key, dtype, shape, count or label is an error
+ * naming the file and the key.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -114,6 +117,7 @@ function readMedmnistArrays(file: string): MedmnistDataset {
     classCount = multiLabel ? (columns as number) : 1 + Math.max(0, ...MEDMNIST_SPLITS.map((s) => maxOf(splits[s].labels.data)));
   }
   for (const split of MEDMNIST_SPLITS) checkLabelValues(file, `${split}_labels`, splits[split].labels, multiLabel ? 2 : classCount);
+  if (!info && !multiLabel) checkLabelsContiguous(file, splits, classCount);
   if (multiLabel && columns !== classCount) throw new Error(`${file}: train_labels has ${columns} label columns, ${named?.flag} has ${classCount} labels`);
   const classNames = info?.labels.slice() ?? Array.from({ length: classCount }, (_, i) => String(i));
   const task: MedmnistTask = info?.task ?? (multiLabel ? "multi-label, binary-class" : classCount === 2 ? "binary-class" : "multi-class");
@@ -136,6 +140,23 @@ function checkLabelValues(file: string, key: string, labels: NpyArray, limit: nu
       throw new Error(`${file}: ${key}[${Math.floor(i / columns)}] = ${value}, outside 0–${limit - 1}`);
     }
   }
+}
+
+/**
+ * A file not named after a MedMNIST dataset has the classes 0…N-1 of its
+ * labels: each must label some train image, or the largest label invented
+ * the classes below it. The error names the first record of that label.
+ */
+function checkLabelsContiguous(file: string, splits: Record<MedmnistSplit, MedmnistSplitArrays>, classCount: number): void {
+  const used = new Set(Array.from(splits.train.labels.data));
+  const missing = Array.from({ length: classCount }, (_, c) => c).filter((c) => !used.has(c));
+  if (missing.length === 0) return;
+  const top = classCount - 1;
+  const where = MEDMNIST_SPLITS.map((split) => ({ split, at: Array.from(splits[split].labels.data).indexOf(top) })).find((w) => w.at >= 0);
+  const first = where ? `${where.split}_labels[${where.at}] = ${top}` : `label ${top}`;
+  throw new Error(
+    `${file}: ${first}, but no train image is labelled ${missing.join(", ")}: a file not named after a MedMNIST dataset takes its classes from its labels, 0…N-1 each used in train_labels; correct the stray label(s), or name the file after its MedMNIST dataset (e.g. pneumoniamnist.npz) to use that dataset's class list`,
+  );
 }
 
 /** Parsed files by path, so the pipeline decodes records from memory; re-read when the file changes. */

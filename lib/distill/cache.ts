@@ -7,8 +7,11 @@
  * then costs about what a student-alone epoch costs. Kept in memory,
  * optionally persisted to disk, keyed by a fingerprint of the teacher's
  * weights, the tapped layer names and the caller's data key, so a changed
- * teacher, method or dataset never reads stale rows. A cache over 1 GB says
- * its size (samples × floats) before it is written.
+ * teacher, method or dataset never reads stale rows. On disk the index
+ * (.json, written last) holds the sha256 of the rows (.bin): an index that
+ * does not parse, has no hash, or whose rows are truncated, changed or hold
+ * NaN/Infinity is said and deleted, and the outputs are computed again. A
+ * cache over 1 GB says its size (samples × floats) before it is written.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -16,6 +19,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Batch } from "./batch";
 import { tapShape } from "./methods/method";
+import { firstNonFinite, float32View, sha256 } from "./content-hash";
 
 export type SampleId = number | string;
 
@@ -62,6 +66,8 @@ interface CacheIndex {
   /** Floats per sample, and how they split: [classes, feature sizes…]. */
   layout: number[];
   ids: SampleId[];
+  /** sha256 of the .bin's bytes. */
+  sha256: string;
 }
 
 /** Rows of [logits | feature 1 | feature 2 …] by sample id. */
@@ -116,8 +122,8 @@ export class TeacherOutputCache {
   persist(): void {
     const files = this.paths();
     if (!files || !this.file || !this.dirty) return;
-    const bytes = this.rows.size * this.rowSize * 4;
-    if (bytes > this.announceBytes) this.log(`teacher-output cache: writing ${(bytes / 1e9).toFixed(2)} GB (${this.rows.size} samples × ${this.rowSize} floats) to ${files.data}`);
+    const size = this.rows.size * this.rowSize * 4;
+    if (size > this.announceBytes) this.log(`teacher-output cache: writing ${(size / 1e9).toFixed(2)} GB (${this.rows.size} samples × ${this.rowSize} floats) to ${files.data}`);
     fs.mkdirSync(this.file.dir, { recursive: true });
     const ids: SampleId[] = [];
     const data = new Float32Array(this.rows.size * this.rowSize);
@@ -127,26 +133,50 @@ export class TeacherOutputCache {
       data.set(row, i * this.rowSize);
       i++;
     }
-    const index: CacheIndex = { key: this.file.key, layout: [...this.layout], ids };
-    fs.writeFileSync(`${files.data}.writing`, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const index: CacheIndex = { key: this.file.key, layout: [...this.layout], ids, sha256: sha256(bytes) };
+    // The rows first, the index (with their hash) last: an interrupted write leaves no index that vouches for them.
+    fs.rmSync(files.index, { force: true });
+    fs.writeFileSync(`${files.data}.writing`, bytes);
     fs.renameSync(`${files.data}.writing`, files.data);
-    fs.writeFileSync(files.index, JSON.stringify(index));
+    fs.writeFileSync(`${files.index}.writing`, JSON.stringify(index));
+    fs.renameSync(`${files.index}.writing`, files.index);
     this.dirty = false;
   }
 
-  /** Reads a persisted cache with this key, if there is one; returns how many rows it loaded. */
+  /**
+   * Reads a persisted cache with this key, if there is one; returns how many
+   * rows it loaded. An invalid one is said and deleted (0 rows: recomputed).
+   */
   load(): number {
     const files = this.paths();
     if (!files || !this.file || !fs.existsSync(files.index)) return 0;
-    const index = JSON.parse(fs.readFileSync(files.index, "utf8")) as CacheIndex;
-    if (index.key !== this.file.key || index.layout?.join(",") !== this.layout.join(",")) return 0;
-    const bytes = fs.readFileSync(files.data);
-    if (bytes.byteLength !== index.ids.length * this.rowSize * 4) {
-      throw new Error(`${files.data}: ${bytes.byteLength} bytes, expected ${index.ids.length * this.rowSize * 4} for ${index.ids.length} samples × ${this.rowSize} floats; delete it to rebuild the cache`);
+    let index: CacheIndex;
+    try {
+      index = JSON.parse(fs.readFileSync(files.index, "utf8")) as CacheIndex;
+    } catch (error) {
+      return this.discard(files, `${files.index}: not valid JSON (${(error as Error).message})`);
     }
-    const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    if (index.key !== this.file.key || index.layout?.join(",") !== this.layout.join(",")) return 0;
+    if (typeof index.sha256 !== "string") return this.discard(files, `${files.index}: no content hash (written by an older kdlab, or the write was interrupted)`);
+    if (!fs.existsSync(files.data)) return this.discard(files, `${files.data}: missing`);
+    const bytes = fs.readFileSync(files.data);
+    const expected = index.ids.length * this.rowSize * 4;
+    if (bytes.byteLength !== expected) return this.discard(files, `${files.data}: ${bytes.byteLength} bytes, expected ${expected} for ${index.ids.length} samples × ${this.rowSize} floats`);
+    if (sha256(bytes) !== index.sha256) return this.discard(files, `${files.data}: does not match its content hash in ${path.basename(files.index)} (changed since it was written)`);
+    const data = float32View(bytes);
+    const bad = firstNonFinite(data);
+    if (bad >= 0) return this.discard(files, `${files.data}: holds ${data[bad]} (sample ${index.ids[Math.floor(bad / this.rowSize)]})`);
     index.ids.forEach((id, i) => this.rows.set(keyOf(id), data.slice(i * this.rowSize, (i + 1) * this.rowSize)));
     return index.ids.length;
+  }
+
+  /** Says why a persisted cache is not used, deletes it, and loads nothing (the outputs are computed again). */
+  private discard(files: { index: string; data: string }, problem: string): number {
+    this.log(`teacher-output cache: ${problem}; deleted it, the teacher's outputs are computed again`);
+    fs.rmSync(files.index, { force: true });
+    fs.rmSync(files.data, { force: true });
+    return 0;
   }
 }
 

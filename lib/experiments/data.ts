@@ -6,6 +6,9 @@
  * DICOM), the config's subset limits,
  * and one streaming pipeline per split yielding [0, 1] images at the input
  * size. Each model's own preprocessing is applied later, by the trainer.
+ * A dataset of one class, or with a class no training image of which
+ * decodes, is an error here, before a run folder exists
+ * (data/trainable-classes.ts).
  */
 import * as fs from "node:fs";
 import { AugmentOptions } from "../data/augment";
@@ -16,6 +19,7 @@ import { ImagePipeline } from "../data/pipeline";
 import { mixSeed, seededRandom, shuffled } from "../data/random";
 import { Sample, SkippedFile } from "../data/sample";
 import { splitByPatient } from "../data/split";
+import { checkTrainableClasses } from "../data/trainable-classes";
 import { AugmentationChoice, ExperimentConfig } from "./config";
 
 export type SplitName = "train" | "validation" | "test";
@@ -95,6 +99,7 @@ export async function buildExperimentData(config: ExperimentConfig, options: Exp
   const listing = listDataset(config, resolved.path);
   const { seed, dataset } = config;
   const split = listing.validation ? { train: listing.trainPool, val: listing.validation } : splitByPatient(listing.trainPool, { valFraction: dataset.valFraction, seed: mixSeed(seed, 1) });
+  await checkTrainableClasses(resolved.path, listing.classNames, split.train, dataset.inputSize);
   const samples: Record<SplitName, Sample[]> = {
     train: limited(split.train, dataset.trainLimit, seed, 2),
     validation: limited(split.val, dataset.validationLimit, seed, 3),

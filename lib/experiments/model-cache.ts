@@ -10,8 +10,11 @@
  * distillation settings, and kdlab's training code (lib/ data, models,
  * distill, compiled, experiments, and native/graph/), so a change to it
  * never serves a model trained by the old code. It holds the final weights (writeModel's format)
- * and the ModelRun (history, test report) as JSON. Written beside its final
- * place and renamed, so a crash never leaves half an entry.
+ * and the ModelRun (history, test report) as JSON, and content.sha256 over
+ * those files, written last (lib/distill/content-hash.ts). Written beside its
+ * final place and renamed, so a crash never leaves half an entry. An entry
+ * whose hash is missing or wrong, whose files do not parse, or whose weights
+ * hold NaN or Infinity is said, deleted and trained again: never loaded.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -19,12 +22,15 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Sample, sampleName } from "../data/sample";
 import { loadModelWeights, writeModel } from "../distill/index";
+import { contentProblem, firstNonFinite, float32View, writeContentHashes } from "../distill/content-hash";
 import { ExperimentConfig } from "./config";
 import { ModelRun, Role } from "./results";
 import { ComputePrecision, computePrecision } from "../compiled/precision";
 
 const CACHE_VERSION = 1;
 const RUN_FILE = "run.json";
+/** The files an entry holds (writeModel's two, then the run), each in content.sha256. */
+const ENTRY_FILES = ["model.json", "weights.bin", RUN_FILE];
 const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 let codeHash: string | undefined;
@@ -105,23 +111,59 @@ export function modelKey(config: ExperimentConfig, role: Role, seed: number, dat
   return crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
 }
 
+/** The first float32 weight holding NaN or ±Infinity in an entry's weights.bin, named; undefined when all are finite. */
+function nonFiniteWeight(dir: string): string | undefined {
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8")) as { weightsManifest: { weights: { name: string; shape: number[]; dtype: string }[] }[] };
+  const bytes = fs.readFileSync(path.join(dir, "weights.bin"));
+  let offset = 0;
+  for (const spec of manifest.weightsManifest.flatMap((group) => group.weights)) {
+    const size = spec.shape.reduce((a, b) => a * b, 1) * 4;
+    if (spec.dtype === "float32") {
+      const values = float32View(bytes.subarray(offset, offset + size));
+      const at = firstNonFinite(values);
+      if (at >= 0) return `weights.bin: weight ${spec.name} holds ${values[at]} at index ${at}`;
+    }
+    offset += size;
+  }
+  return undefined;
+}
+
 /** Trained models stored by key under `dir`, one folder each (also a run folder's <role>/final, see run.ts). */
 export class ModelCache {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    /** Where an invalid entry is said before it is deleted. */
+    private readonly log: (line: string) => void = (line) => console.error(line),
+  ) {}
 
   private entry(key: string): string {
     return path.join(this.dir, key);
   }
 
-  has(key: string): boolean {
-    return fs.existsSync(path.join(this.entry(key), RUN_FILE));
-  }
-
-  /** Loads the entry's weights into `model` (built like the cached one) and returns its run. */
-  load(key: string, model: tf.LayersModel): ModelRun {
+  /**
+   * Loads the entry's weights into `model` (built like the cached one) and
+   * returns its run; undefined when there is no entry, or when it is invalid
+   * (then it is said and deleted, so the caller trains the model again).
+   */
+  load(key: string, model: tf.LayersModel): ModelRun | undefined {
     const dir = this.entry(key);
-    loadModelWeights(model, dir);
-    return JSON.parse(fs.readFileSync(path.join(dir, RUN_FILE), "utf8")) as ModelRun;
+    if (!fs.existsSync(dir)) return undefined;
+    let problem = contentProblem(dir, ENTRY_FILES);
+    if (problem === undefined) {
+      try {
+        problem = nonFiniteWeight(dir);
+        if (problem === undefined) {
+          const run = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILE), "utf8")) as ModelRun;
+          loadModelWeights(model, dir);
+          return run;
+        }
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+    }
+    this.log(`${dir}: invalid cached model: ${problem}; deleted it, training the model again`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return undefined;
   }
 
   async save(key: string, model: tf.LayersModel, run: ModelRun): Promise<void> {
@@ -131,6 +173,7 @@ export class ModelCache {
     fs.mkdirSync(staging, { recursive: true });
     await writeModel(model, staging);
     fs.writeFileSync(path.join(staging, RUN_FILE), `${JSON.stringify(run)}\n`);
+    writeContentHashes(staging, ENTRY_FILES);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(staging, dir);
   }

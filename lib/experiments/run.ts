@@ -137,8 +137,9 @@ interface Stage {
 
 /** The cached model's run, its history and test results copied into this run's folder; undefined on a miss. */
 function fromCache(cache: ModelCache | undefined, stage: Stage, dir: string, classNames: string[]): ModelRun | undefined {
-  if (!cache || !stage.cacheKey || !cache.has(stage.cacheKey)) return undefined;
-  const run: ModelRun = { ...cache.load(stage.cacheKey, stage.model), dir, cache: { key: stage.cacheKey, reused: true } };
+  const stored = cache && stage.cacheKey ? cache.load(stage.cacheKey, stage.model) : undefined;
+  if (!stored || !stage.cacheKey) return undefined;
+  const run: ModelRun = { ...stored, dir, cache: { key: stage.cacheKey, reused: true } };
   const logEpoch = epochLogger(dir);
   for (const record of run.history) logEpoch(record);
   writeHistory(run.history, dir);
@@ -160,8 +161,9 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
   fs.mkdirSync(dir, { recursive: true });
   // A final.writing-<pid> of a killed run (its pid gone) is debris: a resumed run starts without it.
   for (const stale of removeStaleStaging(dir, FINAL)) (options.log ?? console.log)(`${role}: removed ${stale}, left by a run that was stopped while saving`);
-  const finishedStore = new ModelCache(dir);
-  if (options.resume && finishedStore.has(FINAL)) return finishedStore.load(FINAL, model);
+  const finishedStore = new ModelCache(dir, options.log);
+  const finished = options.resume ? finishedStore.load(FINAL, model) : undefined;
+  if (finished) return finished;
   const cached = fromCache(cache, stage, dir, data.classNames);
   if (cached) {
     await saveEntry(finishedStore, FINAL, model, cached);
@@ -252,6 +254,8 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
 /** runExperiment, handing back the trained models (the caller disposes them). */
 export async function runExperimentWithModels(config: ExperimentConfig, options: RunOptions = {}): Promise<{ result: ExperimentResult; models: TrainedModels }> {
   validateExperiment(config);
+  // A KDLAB_BF16 that cannot run here is an error now, before the run folder exists.
+  computePrecision(process.env);
   const log = options.log ?? ((line: string) => console.log(line));
   const started = Date.now();
   const data = await buildExperimentData(config, { dataDir: options.dataDir, cacheDir: options.cacheDir });
@@ -263,7 +267,7 @@ export async function runExperimentWithModels(config: ExperimentConfig, options:
   const dataset = { path: data.path, format: data.format, isDefault: data.isDefault, isReal: data.isReal, description: data.description, classNames: data.classNames, counts };
   fs.writeFileSync(path.join(runDir, "config.json"), `${JSON.stringify({ config, dataset, provenance: runProvenance(config) }, null, 1)}\n`);
   log(`${config.name} (${config.profile}): ${counts.train} train / ${counts.validation} validation / ${counts.test} test images at ${config.dataset.inputSize}px from ${data.description}; run folder ${runDir}`);
-  const cache = options.modelCache === "use" ? new ModelCache(path.join(runsRoot, "model-cache")) : undefined;
+  const cache = options.modelCache === "use" ? new ModelCache(path.join(runsRoot, "model-cache"), log) : undefined;
   const fingerprint = cache ? samplesFingerprint([data.samples.train, data.samples.validation]) : "";
   const keyOf = (role: Role, teacherKey?: string): string | undefined => (cache ? modelKey(config, role, roleSeed(config, role), fingerprint, teacherKey) : undefined);
   const said = (run: ModelRun, role: string): void => {

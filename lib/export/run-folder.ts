@@ -2,7 +2,7 @@
  * The run folder an export reads (lib/experiments/run.ts writes it):
  * config.json (the config, the dataset, provenance), result.json, and the
  * finished model of each role in <role>/final/ (a ModelCache entry:
- * model.json + weights.bin + run.json). `latest` is the newest run folder
+ * model.json + weights.bin + run.json + content.sha256). `latest` is the newest run folder
  * under the runs root. Anything missing is an error that names the folder.
  */
 import * as fs from "node:fs";

@@ -127,7 +127,7 @@ describe("DICOM", () => {
     const flat = tempDir("dicom-flat");
     writeDicom(path.join(flat, "a.dcm"), gradient({}, RAMP));
     writeDicom(path.join(flat, "b.dcm"), gradient({}, RAMP));
-    fs.writeFileSync(path.join(flat, "labels.csv"), "a.dcm,1\ngone.dcm,0\n");
+    fs.writeFileSync(path.join(flat, "labels.csv"), "file,label\na.dcm,1\ngone.dcm,0\n");
     const small = listDicomDataset(flat);
     assert.deepEqual(Object.keys(small.splits), ["all"]);
     assert.deepEqual(small.classNames, ["0", "1"]);
@@ -148,24 +148,63 @@ describe("DICOM", () => {
     assert.throws(listWith("file,label,patient\na.dcm,NORMAL,P1\n\nb.dcm,normal,P2\nc.dcm,PNEUMONIA,P3\n"), {
       message: `labels.csv: 1 problem, nothing listed:\n  ${csv}: line 4: label "normal" differs only in case from "NORMAL" (${csv}: line 2); labels are case-sensitive: use one spelling`,
     });
-    assert.throws(listWith("a.dcm,NORMAL\nb.dcm,normal\n", ["NORMAL", "PNEUMONIA"]), {
-      message: `labels.csv: 1 problem, nothing listed:\n  ${csv}: line 2: label "normal" is not one of the classes NORMAL, PNEUMONIA`,
+    assert.throws(listWith("file,label\na.dcm,NORMAL\nb.dcm,normal\n", ["NORMAL", "PNEUMONIA"]), {
+      message: `labels.csv: 1 problem, nothing listed:\n  ${csv}: line 3: label "normal" is not one of the classes NORMAL, PNEUMONIA`,
     });
-    assert.throws(listWith("a.dcm,NORMAL,P1\nb.dcm,PNEUMONIA,P2\na.dcm,PNEUMONIA,P1\n"), {
-      message: `labels.csv: 1 problem, nothing listed:\n  ${csv}: line 3: a.dcm is labelled "PNEUMONIA" here and "NORMAL" at ${csv}: line 1`,
+    assert.throws(listWith("file,label,patient\na.dcm,NORMAL,P1\nb.dcm,PNEUMONIA,P2\na.dcm,PNEUMONIA,P1\n"), {
+      message: `labels.csv: 1 problem, nothing listed:\n  ${csv}: line 4: a.dcm is labelled "PNEUMONIA" here and "NORMAL" at ${csv}: line 2`,
     });
-    assert.throws(listWith("a.dcm,NORMAL,P1\n./a.dcm,NORMAL,P9\nb.dcm,NORMAL\nb.dcm,NORMAL\n"), {
+    assert.throws(listWith("file,label,patient\na.dcm,NORMAL,P1\n./a.dcm,NORMAL,P9\nb.dcm,NORMAL\nb.dcm,NORMAL\n"), {
       message: [
         "labels.csv: 2 problems, nothing listed:",
-        `  ${csv}: line 2: ./a.dcm has patient "P9" here and "P1" at ${csv}: line 1`,
-        `  ${csv}: line 4: b.dcm is listed again, the same row as ${csv}: line 3; remove one`,
+        `  ${csv}: line 3: ./a.dcm has patient "P9" here and "P1" at ${csv}: line 2`,
+        `  ${csv}: line 5: b.dcm is listed again, the same row as ${csv}: line 4; remove one`,
       ].join("\n"),
     });
     // A class list fixes the classes and their order, including one no row uses.
-    const listing = listWith("a.dcm,PNEUMONIA\nb.dcm,NORMAL\nc.dcm,NORMAL\n", ["PNEUMONIA", "NORMAL", "COVID"])() as ReturnType<typeof listDicomDataset>;
+    const listing = listWith("file,label\na.dcm,PNEUMONIA\nb.dcm,NORMAL\nc.dcm,NORMAL\n", ["PNEUMONIA", "NORMAL", "COVID"])() as ReturnType<typeof listDicomDataset>;
     assert.deepEqual(listing.classNames, ["PNEUMONIA", "NORMAL", "COVID"]);
     assert.deepEqual(listing.splits.all.map((s) => s.label), [0, 1, 1]);
     assert.deepEqual(listing.skipped, []);
+  });
+
+  test("labels.csv: a missing or unknown header, extra cells, non-UTF-8 text and files outside the dataset folder are errors naming the line", () => {
+    const data = tempDir("dicom-strict");
+    const flat = path.join(data, "set");
+    fs.mkdirSync(flat);
+    for (const name of ["a.dcm", "b.dcm"]) writeDicom(path.join(flat, name), gradient({}, RAMP));
+    writeDicom(path.join(data, "outside.dcm"), gradient({}, RAMP));
+    fs.symlinkSync(path.join(data, "outside.dcm"), path.join(flat, "link.dcm"));
+    const csv = path.join(flat, "labels.csv");
+    const listWith = (text: string | Buffer): (() => unknown) => () => {
+      fs.writeFileSync(csv, text);
+      return listDicomDataset(flat);
+    };
+    // A third column "notes" once became patient ids.
+    assert.throws(listWith("file,label,notes\na.dcm,NORMAL,blurry\nb.dcm,PNEUMONIA,ok\n"), {
+      message: `${csv}: line 1: unknown column "notes"; labels.csv starts with the header file,label or file,label,patient (no other columns)`,
+    });
+    assert.throws(listWith("file,label,patient,notes\na.dcm,NORMAL,P1,x\n"), { message: /line 1: unknown column "notes"/ });
+    assert.throws(listWith("a.dcm,NORMAL\nb.dcm,PNEUMONIA\n"), { message: `${csv}: line 1: header "a.dcm,NORMAL"; labels.csv starts with the header file,label or file,label,patient (no other columns)` });
+    assert.throws(listWith("file,label\na.dcm,NORMAL,P1\n"), { message: `${csv}: line 2 needs file,label, got "a.dcm,NORMAL,P1"` });
+    // Latin-1 NEUMONÍA (0xCD) once read as NEUMON\uFFFDA.
+    assert.throws(listWith(Buffer.concat([Buffer.from("file,label\na.dcm,NORMAL\nb.dcm,NEUMON"), Buffer.from([0xcd]), Buffer.from("A\n")])), {
+      message: `${csv}: line 3 is not valid UTF-8 text; save labels.csv as UTF-8 (e.g. iconv -f latin1 -t utf-8 labels.csv)`,
+    });
+    const outside = listWith("file,label\na.dcm,NORMAL\n../outside.dcm,PNEUMONIA\n/etc/passwd,PNEUMONIA\nlink.dcm,NORMAL\n");
+    assert.throws(outside, (error: Error) => {
+      const real = fs.realpathSync(flat);
+      const lines = error.message.split("\n");
+      assert.equal(lines[0], "labels.csv: 3 problems, nothing listed:");
+      assert.equal(lines[1], `  ${csv}: line 3: ../outside.dcm resolves to ${fs.realpathSync(path.join(data, "outside.dcm"))}, outside the dataset folder ${real}; list only files inside it`);
+      assert.match(lines[2], /line 4: \/etc\/passwd resolves to \/etc\/passwd, outside the dataset folder/);
+      assert.match(lines[3], /line 5: link\.dcm resolves to .*outside\.dcm, outside the dataset folder/);
+      return true;
+    });
+    // UTF-8 with a byte-order mark (as Excel saves it) and the fixed header read fine.
+    const listing = listWith(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("file,label,patient\na.dcm,NEUMONÍA,P1\nb.dcm,NORMAL,P2\n")]))() as ReturnType<typeof listDicomDataset>;
+    assert.deepEqual(listing.classNames, ["NEUMONÍA", "NORMAL"]);
+    assert.deepEqual(listing.splits.all.map((s) => s.patient), ["P1", "P2"]);
   });
 
   test("same seed gives the same bytes", () => {

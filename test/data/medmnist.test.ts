@@ -143,6 +143,9 @@ describe("MedMNIST .npz format", () => {
       ["pneumoniamnist_64.npz", withKey("test_labels", "np.array([[0], [2]], np.uint8)"), /pneumoniamnist_64\.npz: test_labels\[1\] = 2, outside 0–1/],
       ["breastmnist.npz", withKey("val_labels", "np.array([[0], [-1]], np.int8)"), /breastmnist\.npz: val_labels\[1\] = -1, outside 0–1/],
       ["octmnist.npz", layout([4, 2, 2], 28, 2, true), /octmnist\.npz: 3-channel images, but octmnist has 1/],
+      // A stray label in a file named otherwise would invent classes 2…7.
+      ["stray-label.npz", withKey("train_labels", "np.array([[0], [1], [7], [0]], np.uint8)"), /stray-label\.npz: train_labels\[2\] = 7, but no train image is labelled 2, 3, 4, 5, 6: a file not named after a MedMNIST dataset takes its classes from its labels/],
+      ["stray-test-label.npz", withKey("test_labels", "np.array([[0], [3]], np.uint8)"), /stray-test-label\.npz: test_labels\[1\] = 3, but no train image is labelled 2, 3/],
     ];
     for (const [name, spec, message] of cases) {
       const file = bad(name, spec);

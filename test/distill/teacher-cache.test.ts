@@ -47,14 +47,47 @@ describe("teacher-output cache", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test("a truncated cache file is an error naming it", () => {
+  test("a truncated, changed, NaN-filled, unhashed or unparsable cache is said, deleted and recomputed, never loaded", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-teacher-cache-"));
-    const cache = new TeacherOutputCache([2], { dir, key: "k" });
-    cache.store([1, 2], new Float32Array(4));
-    cache.persist();
-    const bin = fs.readdirSync(dir).find((f) => f.endsWith(".bin")) as string;
-    fs.truncateSync(path.join(dir, bin), 4);
-    assert.throws(() => new TeacherOutputCache([2], { dir, key: "k" }).load(), new RegExp(`${bin}: 4 bytes, expected 16 .*delete it to rebuild`));
+    const write = (): { bin: string; index: string } => {
+      const cache = new TeacherOutputCache([2], { dir, key: "k" });
+      cache.store([1, 2], new Float32Array([1, 2, 3, 4]));
+      cache.persist();
+      const stem = (fs.readdirSync(dir).find((f) => f.endsWith(".bin")) as string).slice(0, -4);
+      return { bin: path.join(dir, `${stem}.bin`), index: path.join(dir, `${stem}.json`) };
+    };
+    const cases: [string, (files: { bin: string; index: string }) => void, RegExp][] = [
+      ["truncated rows", (f) => fs.truncateSync(f.bin, 4), /\.bin: 4 bytes, expected 16 for 2 samples × 2 floats/],
+      ["changed rows", (f) => fs.writeFileSync(f.bin, Buffer.from(new Float32Array([1, 2, 3, 5]).buffer)), /\.bin: does not match its content hash/],
+      ["NaN rows of the same size", (f) => fs.writeFileSync(f.bin, Buffer.alloc(16, 0xff)), /\.bin: does not match its content hash/],
+      ["a truncated index", (f) => fs.truncateSync(f.index, 20), /\.json: not valid JSON \(/],
+      ["an index without a hash (an older kdlab)", (f) => {
+        const index = JSON.parse(fs.readFileSync(f.index, "utf8")) as Record<string, unknown>;
+        delete index.sha256;
+        fs.writeFileSync(f.index, JSON.stringify(index));
+      }, /\.json: no content hash/],
+    ];
+    for (const [what, spoil, said] of cases) {
+      const files = write();
+      spoil(files);
+      const lines: string[] = [];
+      const reread = new TeacherOutputCache([2], { dir, key: "k" }, (line) => lines.push(line));
+      assert.equal(reread.load(), 0, `${what}: nothing loaded`);
+      assert.equal(lines.length, 1, `${what}: said once`);
+      assert.match(lines[0], said, what);
+      assert.match(lines[0], /deleted it, the teacher's outputs are computed again/, what);
+      assert.deepEqual(fs.readdirSync(dir), [], `${what}: both files deleted`);
+    }
+    // Rows the teacher really gave as NaN are valid bytes, but never loaded either.
+    const nan = new TeacherOutputCache([2], { dir, key: "k" });
+    nan.store([1], new Float32Array([0, Number.NaN]));
+    nan.persist();
+    const lines: string[] = [];
+    assert.equal(new TeacherOutputCache([2], { dir, key: "k" }, (line) => lines.push(line)).load(), 0);
+    assert.match(lines[0] ?? "", /\.bin: holds NaN \(sample 1\)/);
+    // A sound cache still loads.
+    write();
+    assert.equal(new TeacherOutputCache([2], { dir, key: "k" }).load(), 2);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -3,7 +3,9 @@
  * runner: the same settings load the trained model instead of training it
  * (same test results, said in the log), a changed setting trains afresh, a
  * fixed teacherSeed shares one teacher between students of two seeds, and
- * the seed study summarises them with one teacher.
+ * the seed study summarises them with one teacher. An entry whose content
+ * hash is missing or wrong (NaN weights, truncation) is said, deleted and
+ * trained again, never copied into a run.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -55,6 +57,32 @@ describe("model cache", () => {
     // Without the cache nothing is loaded.
     const off = await runExperiment(config, { runsRoot, progress: "off", log: () => undefined });
     assert.equal(off.student.cache, undefined);
+  });
+
+  test("a corrupt, truncated or unhashed entry is said, deleted and trained again, never loaded", async () => {
+    const config = applyOverrides(getExperiment("pneumonia-model2", "quick"), ["epochs=1", "dataset.trainLimit=8", "seed=31"]);
+    const first = await runExperiment(config, options([]));
+    const entry = path.join(runsRoot, "model-cache", first.teacher?.cache?.key as string);
+    const weights = path.join(entry, "weights.bin");
+    const spoilings: [string, () => void, RegExp][] = [
+      ["NaN bytes of the same size", () => fs.writeFileSync(weights, Buffer.alloc(fs.statSync(weights).size, 0xff)), /weights\.bin does not match its content hash/],
+      ["a truncated weights.bin", () => fs.truncateSync(weights, 100), /weights\.bin does not match its content hash/],
+      ["an entry from before content hashes", () => fs.rmSync(path.join(entry, "content.sha256")), /no content\.sha256/],
+    ];
+    for (const [what, spoil, why] of spoilings) {
+      spoil();
+      const lines: string[] = [];
+      const again = await runExperiment(config, options(lines));
+      assert.equal(again.teacher?.cache?.reused, false, `${what}: the teacher is trained again`);
+      const said = lines.find((l) => l.includes(entry));
+      assert.match(said ?? "", why, what);
+      assert.match(said ?? "", /invalid cached model: .*deleted it, training the model again/, what);
+      const copied = new Float32Array(new Uint8Array(fs.readFileSync(path.join(again.runDir, "teacher", "final", "weights.bin"))).buffer);
+      assert.ok(copied.every(Number.isFinite), `${what}: the run's teacher/final holds finite weights`);
+      assert.ok(fs.existsSync(path.join(entry, "content.sha256")), `${what}: the rebuilt entry has its hash`);
+    }
+    const reused = await runExperiment(config, options([]));
+    assert.equal(reused.teacher?.cache?.reused, true, "the rebuilt entry is used");
   });
 
   test("a fixed teacherSeed distils students of two seeds from one teacher, and the seed study counts one teacher", async () => {

@@ -3,7 +3,10 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { BackendInfo, initBackend } from "../../lib/backend";
+import { environmentProblems, KDLAB_VARIABLES } from "../../lib/env-vars";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -56,6 +59,40 @@ describe("backend selection", () => {
   test("an unknown KDLAB_BACKEND value is an error", () => {
     const child = backendInChild({ KDLAB_BACKEND: "tpu" });
     assert.equal(child.status, 3);
-    assert.match(child.stderr, /KDLAB_BACKEND=tpu is not one of/);
+    assert.match(child.stderr, /KDLAB_BACKEND="tpu" is not accepted; use gpu, cpu, js, auto/);
+  });
+
+  test("an unknown KDLAB_BF16 value is an error naming the accepted values, not a silent fall to pure JS", () => {
+    const child = backendInChild({ KDLAB_BF16: "maybe", KDLAB_REQUIRE_NATIVE: "" });
+    assert.equal(child.status, 3, child.stdout);
+    assert.match(child.stderr, /KDLAB_BF16="maybe" is not accepted; use 1, teacher, 0/);
+  });
+
+  test("every KDLAB_* variable kdlab reads has its values checked", () => {
+    const bad: Record<string, string> = {
+      KDLAB_BACKEND: "tpu",
+      KDLAB_REQUIRE_NATIVE: "maybe",
+      KDLAB_BF16: "maybe",
+      KDLAB_ONEDNN_ROUTE: "yes",
+      KDLAB_ONEDNN_STAND_IN_CRASH: "conv 1x1",
+      KDLAB_RAY_STARTUP_S: "soon",
+      KDLAB_DATA_DIR: "",
+      KDLAB_PYTHON: " ",
+      KDLAB_BENCH_DATA: "",
+    };
+    assert.deepEqual(Object.keys(bad).sort(), Object.keys(KDLAB_VARIABLES).sort(), "a bad value for each");
+    const problems = environmentProblems(bad);
+    assert.deepEqual(problems.map((p) => p.split("=")[0]).sort(), Object.keys(bad).sort());
+    const good = { KDLAB_BACKEND: "CPU", KDLAB_REQUIRE_NATIVE: "0", KDLAB_BF16: "teacher", KDLAB_ONEDNN_ROUTE: "1", KDLAB_ONEDNN_STAND_IN_CRASH: "conv 1x1/1 VALID 14x14x1024->512", KDLAB_RAY_STARTUP_S: "30", KDLAB_DATA_DIR: "/tmp/d", KDLAB_ONEDNN: "anything kdlab set" };
+    assert.deepEqual(environmentProblems(good), []);
+  });
+
+  test("kdlab train with a bad KDLAB_* value fails before it makes a run folder", () => {
+    const runs = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-env-"));
+    const result = spawnSync(process.execPath, [path.join(ROOT, "bin", "kdlab.js"), "train", "pneumonia-model2", "--runs", runs], { cwd: ROOT, env: { ...process.env, KDLAB_BF16: "maybe" }, encoding: "utf8" });
+    assert.equal(result.status, 1, result.stdout);
+    assert.match(result.stderr, /kdlab: environment: KDLAB_BF16="maybe" is not accepted; use 1, teacher, 0/);
+    assert.deepEqual(fs.readdirSync(runs), []);
+    fs.rmSync(runs, { recursive: true, force: true });
   });
 });

@@ -30,6 +30,10 @@ describe("setup and CLI", () => {
     const report = JSON.parse(result.stdout) as Record<string, unknown>;
     for (const key of ["backend", "tfVersion", "node", "tslab", "jupyter", "kernel"]) assert.ok(key in report, `missing ${key}`);
     assert.notEqual(report.backend, "js");
+    // Why the backends tried first were not chosen (on a CPU machine: the GPU one).
+    const skipped = report.skipped as string[];
+    assert.ok(Array.isArray(skipped), "the report says why backends were not chosen");
+    if (report.backend === "cpu") assert.ok(skipped.some((reason) => reason.startsWith("gpu: ")), JSON.stringify(skipped));
     assert.equal(report.node, process.version);
     const kernel = report.kernel as { displayName: string; argv: string[] };
     assert.equal(kernel.displayName, "TypeScript (kdlab)");
