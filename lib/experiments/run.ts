@@ -38,6 +38,7 @@ import { runProvenance } from "./provenance";
 import { epochLogger } from "./tensorboard-log";
 import { validateExperiment } from "./overrides";
 import { removeStaleStaging, removingStagingOnFailure } from "../staging";
+import { ensureWritableFolder, writeProblem } from "./writable";
 import { curveRows, ExperimentResult, metricRows, ModelRun, Role } from "./results";
 
 export interface RunOptions {
@@ -251,18 +252,41 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   return result;
 }
 
-/** runExperiment, handing back the trained models (the caller disposes them). */
+/** Whether a run folder holds work worth keeping: a finished model or a checkpoint (to resume from). */
+function holdsProgress(runDir: string): boolean {
+  return ["teacher", "student"].some((role) => ["final", "last", "best"].some((kept) => fs.existsSync(path.join(runDir, role, kept))));
+}
+
+/**
+ * runExperiment, handing back the trained models (the caller disposes them).
+ * What can be checked is checked before the run folder is made (KDLAB_BF16,
+ * the runs folder writable, the data); a run that fails before any model
+ * finished or checkpointed has its half-made folder removed, and a full disk
+ * or read-only file system met on the way is an error naming the run folder.
+ */
 export async function runExperimentWithModels(config: ExperimentConfig, options: RunOptions = {}): Promise<{ result: ExperimentResult; models: TrainedModels }> {
   validateExperiment(config);
   // A KDLAB_BF16 that cannot run here is an error now, before the run folder exists.
   computePrecision(process.env);
-  const log = options.log ?? ((line: string) => console.log(line));
+  const runsRoot = options.runsRoot ?? defaultRunsRoot();
+  ensureWritableFolder(runsRoot);
   const started = Date.now();
   const data = await buildExperimentData(config, { dataDir: options.dataDir, cacheDir: options.cacheDir });
+  const runDir = options.resume ? resumableRun(options.resume, config) : newRunDirectory(runsRoot, config.name);
+  try {
+    return await runInFolder(config, options, data, runsRoot, runDir, started);
+  } catch (error) {
+    if (!options.resume && !holdsProgress(runDir)) fs.rmSync(runDir, { recursive: true, force: true });
+    const reworded = writeProblem(error, runDir);
+    throw reworded ? new Error(reworded, { cause: error }) : error;
+  }
+}
+
+/** The run itself, in its folder: config.json, the teacher, the student, result.json. */
+async function runInFolder(config: ExperimentConfig, options: RunOptions, data: ExperimentData, runsRoot: string, runDir: string, started: number): Promise<{ result: ExperimentResult; models: TrainedModels }> {
+  const log = options.log ?? ((line: string) => console.log(line));
   const counts = { train: data.samples.train.length, validation: data.samples.validation.length, test: data.samples.test.length };
   const dataSeconds = (Date.now() - started) / 1000;
-  const runsRoot = options.runsRoot ?? defaultRunsRoot();
-  const runDir = options.resume ? resumableRun(options.resume, config) : newRunDirectory(runsRoot, config.name);
   if (options.resume) log(`${config.name}: resuming ${runDir}`);
   const dataset = { path: data.path, format: data.format, isDefault: data.isDefault, isReal: data.isReal, description: data.description, classNames: data.classNames, counts };
   fs.writeFileSync(path.join(runDir, "config.json"), `${JSON.stringify({ config, dataset, provenance: runProvenance(config) }, null, 1)}\n`);
