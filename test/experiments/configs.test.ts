@@ -53,6 +53,26 @@ describe("experiment configs", () => {
     }
   });
 
+  test("the standard profile trains CIFAR-10 with the teacher recipe chosen on val; the pneumonia stages stay unaugmented", () => {
+    for (const name of ["cifar10-teacher-student", "cifar10-student-alone"] as const) {
+      const config = getExperiment(name, "standard");
+      assert.equal(config.epochs, 20);
+      assert.deepEqual(config.schedule, { kind: "cosine", epochs: 20 });
+      assert.equal(config.augmentation.enabled, true);
+      assert.equal(config.earlyStoppingPatience, 5);
+      assert.deepEqual(config.optimizer, { kind: "adam", lr: 1e-3, momentum: 0.8 });
+    }
+    // The lone student's training is the distilled one's, so the two compare fairly.
+    const training = (name: "cifar10-student-alone" | "cifar10-teacher-student") => ({ ...getExperiment(name, "standard"), name: "", description: "", teacher: null, distillation: null });
+    assert.deepEqual(training("cifar10-student-alone"), training("cifar10-teacher-student"));
+    for (const name of ["pneumonia-model2", "pneumonia-final", "pneumonia-student-alone"] as const) {
+      const config = getExperiment(name, "standard");
+      assert.equal(config.epochs, 4);
+      assert.equal(config.augmentation.enabled, false);
+      assert.equal(config.earlyStoppingPatience, 2);
+    }
+  });
+
   test("configs are fresh copies", () => {
     const a = getExperiment("pneumonia-final", "quick");
     a.optimizer.lr = 123;
