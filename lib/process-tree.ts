@@ -44,7 +44,9 @@ export function processRecord(pid: number): ProcessRecord {
 /** Whether the recorded process still runs: its pid alive and, when its start time was recorded, the same start time. */
 export function stillRunning(record: ProcessRecord): boolean {
   if (!pidAlive(record.pid)) return false;
-  return record.start === undefined || processStart(record.pid) === undefined || processStart(record.pid) === record.start;
+  if (record.start === undefined) return true;
+  const start = processStart(record.pid);
+  return start === undefined || start === record.start;
 }
 
 /** Sends `signal` to the process group led by `pid` (a child spawned with `detached: true`); false when the group is gone. */

@@ -23,6 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Sample, sampleName } from "../data/sample";
 import { loadModelWeights, writeModel } from "../distill/index";
 import { contentProblem, firstNonFinite, float32View, writeContentHashes } from "../distill/content-hash";
+import { removingStagingOnFailure, stagingPath } from "../staging";
 import { ExperimentConfig } from "./config";
 import { ModelRun, Role } from "./results";
 import { ComputePrecision, computePrecision } from "../compiled/precision";
@@ -166,14 +167,17 @@ export class ModelCache {
     return undefined;
   }
 
+  /** Writes the entry in its staging folder and renames it into place; a failed write (a full disk) removes the staging. */
   async save(key: string, model: tf.LayersModel, run: ModelRun): Promise<void> {
     const dir = this.entry(key);
-    const staging = `${dir}.writing-${process.pid}`;
-    fs.rmSync(staging, { recursive: true, force: true });
-    fs.mkdirSync(staging, { recursive: true });
-    await writeModel(model, staging);
-    fs.writeFileSync(path.join(staging, RUN_FILE), `${JSON.stringify(run)}\n`);
-    writeContentHashes(staging, ENTRY_FILES);
+    const staging = stagingPath(dir);
+    await removingStagingOnFailure(dir, async () => {
+      fs.rmSync(staging, { recursive: true, force: true });
+      fs.mkdirSync(staging, { recursive: true });
+      await writeModel(model, staging);
+      fs.writeFileSync(path.join(staging, RUN_FILE), `${JSON.stringify(run)}\n`);
+      writeContentHashes(staging, ENTRY_FILES);
+    });
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(staging, dir);
   }

@@ -37,7 +37,7 @@ import { computePrecision } from "../compiled/precision";
 import { runProvenance } from "./provenance";
 import { epochLogger } from "./tensorboard-log";
 import { validateExperiment } from "./overrides";
-import { removeStaleStaging, removingStagingOnFailure } from "../staging";
+import { removeStaleStaging } from "../staging";
 import { ensureWritableFolder, writeProblem } from "./writable";
 import { curveRows, ExperimentResult, metricRows, ModelRun, Role } from "./results";
 
@@ -151,11 +151,6 @@ function fromCache(cache: ModelCache | undefined, stage: Stage, dir: string, cla
 /** A model's finished state in its run folder, <role>/final/: stored like a model-cache entry (weights + run.json, written atomically). */
 const FINAL = "final";
 
-/** Saves a model entry; a failed write (a full disk) takes its `<key>.writing-<pid>` staging folder with it (ModelCache.save stages there). */
-async function saveEntry(store: ModelCache, key: string, model: tf.LayersModel, run: ModelRun): Promise<void> {
-  await removingStagingOnFailure(path.join(store.dir, key), () => store.save(key, model, run));
-}
-
 async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stage: Stage, runDir: string, options: RunOptions, cache?: ModelCache): Promise<ModelRun> {
   const { role, choice, model } = stage;
   const dir = path.join(runDir, role);
@@ -167,7 +162,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
   if (finished) return finished;
   const cached = fromCache(cache, stage, dir, data.classNames);
   if (cached) {
-    await saveEntry(finishedStore, FINAL, model, cached);
+    await finishedStore.save(FINAL, model, cached);
     return cached;
   }
   const seed = roleSeed(config, role);
@@ -219,9 +214,9 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
   };
   if (cache && stage.cacheKey) {
     run.cache = { key: stage.cacheKey, reused: false };
-    await saveEntry(cache, stage.cacheKey, model, run);
+    await cache.save(stage.cacheKey, model, run);
   }
-  await saveEntry(finishedStore, FINAL, model, run);
+  await finishedStore.save(FINAL, model, run);
   return run;
 }
 
