@@ -3,6 +3,9 @@
  * Debian's chromium driven by playwright-core (no browser download), a
  * notebook run with "Run All", the Vega chart drawn by JupyterLab's own
  * renderer and no cell showing an error. Screenshots go to test/artifacts/.
+ * The copies run on the quick profile (injected as the reproduce job does):
+ * this test is about what the page shows, and the standard profile's
+ * training would make its time depend on the CPU (5 min on CIFAR-10).
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -12,11 +15,15 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Browser, Page } from "playwright-core";
 import { RunningLab, startLab } from "../../lib/lab";
+import { readNotebook, writeNotebook } from "../../lib/notebook/notebook-file";
+import { injectParameters } from "../../lib/notebook/parameters";
 import { launchChromium } from "../helpers/chromium";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ARTIFACTS = path.join(ROOT, "test", "artifacts");
 const NOTEBOOKS = ["00-environment.ipynb", "01-cifar10-teacher-student.ipynb"];
+/** 00 has no profile parameter; 01 trains, so it runs on the quick profile. */
+const PARAMETERS: Record<string, { profile?: string }> = { "01-cifar10-teacher-student.ipynb": { profile: "quick" } };
 
 async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -67,7 +74,10 @@ describe("notebooks in JupyterLab (headless chromium)", () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     // A copy, so JupyterLab's autosave never writes outputs into notebooks/ (the kernel runs at the project root either way).
     const notebookDir = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-lab-"));
-    for (const notebook of NOTEBOOKS) fs.copyFileSync(path.join(ROOT, "notebooks", notebook), path.join(notebookDir, notebook));
+    for (const notebook of NOTEBOOKS) {
+      const source = path.join(ROOT, "notebooks", notebook);
+      writeNotebook(path.join(notebookDir, notebook), injectParameters(readNotebook(source), PARAMETERS[notebook] ?? {}, source));
+    }
     lab = await startLab({ port: await freePort(), token, notebookDir, extraArgs: ["--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=True"] });
     browser = await launchChromium();
   });
