@@ -15,6 +15,8 @@ export interface MethodGraphOptions {
   constantParts?: boolean;
   /** int32 [2] dropout seed, for parts with Dropout. */
   dropoutSeed?: OutputRef;
+  /** model-graph.ts's evenInputChannels for the parts (bf16 training graphs). */
+  evenInputChannels?: boolean;
 }
 
 export interface MethodGraph {
@@ -31,7 +33,7 @@ export function methodLossGraph(g: GraphBuilder, method: DistillationMethod, inp
     const model = method.parts[index];
     if (!model) throw new Error(`distillation method ${method.name}: it has no part ${index} (it has ${method.parts.length})`);
     if (parts[index]) throw new Error(`distillation method ${method.name}: part ${index} applied twice (each part is applied to one value)`);
-    const built = buildModelGraph(g, model, { training: true, prefix: `part${index}`, input: value, constantWeights: options.constantParts, dropoutSeed: options.dropoutSeed });
+    const built = buildModelGraph(g, model, { training: true, prefix: `part${index}`, input: value, constantWeights: options.constantParts, dropoutSeed: options.dropoutSeed, evenInputChannels: options.evenInputChannels });
     parts[index] = built;
     return built.output;
   };

@@ -11,7 +11,9 @@
  * A layer this file does not know is an error naming it, and the trainer
  * falls back to the eager step. Where the full ISA crashes on some 1×1
  * convolutions (lib/conv-route), exactly those are emitted as Reshape +
- * MatMul + Reshape, which computes the same and does not crash.
+ * MatMul + Reshape, which computes the same and does not crash. A bf16
+ * training graph gives a convolution over an odd number of input channels
+ * one zero channel (evenInputChannels), which also computes the same.
  */
 import * as tf from "@tensorflow/tfjs";
 import { DT, OperationHandle, OutputRef } from "./binding";
@@ -70,6 +72,14 @@ export interface ModelGraphOptions {
   foldFrozenBatchNorm?: boolean;
   /** Feed the model from this graph value instead of a new placeholder (a part applied to another model's feature). */
   input?: OutputRef;
+  /**
+   * Pad a Conv2D over an odd number of input channels with one zero channel,
+   * in its input and its kernel: the same sums. For bf16 training graphs:
+   * oneDNN's bf16 training kernels on an odd channel count (CIFAR's 3, the
+   * X-rays' 1) gave NaN in 17 of 140 fresh steps on the cache-hiding Zen 5
+   * VM, at random (a race: never with one thread), and 0 of 140 padded.
+   */
+  evenInputChannels?: boolean;
 }
 
 interface LayerNode {
@@ -271,8 +281,18 @@ class ModelGraphBuilder {
     const g = this.g;
     const shape = convShapeOf(opType === "Conv2D" ? "conv" : "depthwise", g.shape(x), kernel.shape, [sh, sw], padding(config, where));
     if (mustRoute(shape, where)) return this.routedConvolution(x, kernel.read, shape, roles, config, where);
-    const y = g.op(opType, [x, kernel.read], [F32, attr.ints("strides", [1, sh, sw, 1]), attr.string("padding", shape.padding), attr.string("data_format", "NHWC"), attr.ints("dilations", [1, 1, 1, 1])]);
+    const [input, filter] = opType === "Conv2D" && this.options.evenInputChannels && shape.inChannels % 2 === 1 ? this.withZeroChannel(x, kernel.read) : [x, kernel.read];
+    const y = g.op(opType, [input, filter], [F32, attr.ints("strides", [1, sh, sw, 1]), attr.string("padding", shape.padding), attr.string("data_format", "NHWC"), attr.ints("dilations", [1, 1, 1, 1])]);
     return this.biasAndActivation(y, roles, config, where);
+  }
+
+  /** `x` [N, H, W, C] and `kernel` [KH, KW, C, C_out] with a zero input channel appended to each (evenInputChannels). */
+  private withZeroChannel(x: OutputRef, kernel: OutputRef): [OutputRef, OutputRef] {
+    const g = this.g;
+    // Pad's paddings [4, 2]: (before, after) per axis; one zero after the last entry of `axis`.
+    const oneAfter = (axis: number) => g.constant({ dtype: DT.int32, shape: [4, 2], data: Int32Array.from({ length: 8 }, (_, i) => (i === 2 * axis + 1 ? 1 : 0)) });
+    const pad = (value: OutputRef, axis: number) => g.op("Pad", [value, oneAfter(axis)], [F32, attr.type("Tpaddings", DT.int32)]);
+    return [pad(x, 3), pad(kernel, 2)];
   }
 
   /**

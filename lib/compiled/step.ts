@@ -75,7 +75,10 @@ export class CompiledTrainStep implements TrainStep {
     const classes = model.outputs[0].shape[1];
     if (typeof classes !== "number") throw new Error(`compiled step: ${model.name} must output [batch, classes]`);
     this.dropoutSeed = g.placeholder(DT.int32, [2], "dropout_seed");
-    this.model = buildModelGraph(g, model, { training: true, dropoutSeed: this.dropoutSeed, prefix: "model" });
+    const precision = spec.precision ?? computePrecision();
+    // bf16 training kernels on an odd input-channel count race into NaN on some CPUs (model-graph.ts).
+    const evenInputChannels = precision !== "float32";
+    this.model = buildModelGraph(g, model, { training: true, dropoutSeed: this.dropoutSeed, prefix: "model", evenInputChannels });
     this.labels = g.placeholder(DT.int32, [-1], "labels");
     const regularization = [...this.model.regularization];
     const stateUpdates = [...this.model.stateUpdates];
@@ -93,7 +96,7 @@ export class CompiledTrainStep implements TrainStep {
       const teacher = spec.teacher;
       if (method.taps.teacher.length > 0 && !teacher) throw new Error(`compiled step: ${method.name} taps the teacher's layers; the spec needs the teacher (for their shapes)`);
       this.teacherFeatures = method.taps.teacher.map((name, i) => g.placeholder(DT.float32, [-1, ...tapShape(teacher as tf.LayersModel, name, "teacher", method.name)], `teacher_feature_${i}`));
-      const built = methodLossGraph(g, method, { studentLogits: this.model.output, teacherLogits, studentFeatures, teacherFeatures: this.teacherFeatures, labels: this.labels, classes, classWeights, epoch: this.epoch }, { dropoutSeed: this.dropoutSeed });
+      const built = methodLossGraph(g, method, { studentLogits: this.model.output, teacherLogits, studentFeatures, teacherFeatures: this.teacherFeatures, labels: this.labels, classes, classWeights, epoch: this.epoch }, { dropoutSeed: this.dropoutSeed, evenInputChannels });
       mainLoss = built.loss;
       for (const part of built.parts) {
         if (!part) continue;
@@ -130,7 +133,6 @@ export class CompiledTrainStep implements TrainStep {
     this.optimizerGraph = buildOptimizerGraph(g, optimizerConfig, this.trainable, gradients as OutputRef[], readsDone);
     const stateWrites = stateUpdates.map(({ variable, value }) => g.assign(variable.handle, value, [readsDone, lossDone]));
     this.stepTarget = g.noOp([...this.optimizerGraph.updates, ...stateWrites], "train_step");
-    const precision = spec.precision ?? computePrecision();
     this.session = this.binding.newSession(g.graph, sessionConfig(spec.threads, precision));
     this.description = `compiled TensorFlow graph (${this.variables.length} variables, ${optimizerConfig.kind}, TensorFlow ${this.binding.version()}${precision === "float32" ? "" : `, ${precision}`})`;
   }
