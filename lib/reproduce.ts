@@ -1,7 +1,11 @@
 /**
  * The main job: execute every notebook in notebooks/ in order with the
  * runner, write reports/NN-name.ipynb and .html, and reports/index.html with
- * each stage's headline results and links.
+ * each stage's headline results and links, opening with the canonical
+ * distillation figure per task (teacher, alone, distilled over seeds; from
+ * the results tables' figure data), and reports/results.md, the same
+ * headline numbers as Markdown for the README. Before it starts it says how
+ * long each notebook is expected to take, and the total (reproduce-times.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,6 +15,11 @@ import { PARAMETERS_TAG, Parameters, declaredNames } from "./notebook/parameters
 import { NotebookCellError, runNotebook } from "./notebook/runner";
 import { PROJECT_ROOT } from "./notebook/python";
 import { RESULTS_MIME, Results, escapeHtml, resultsHtml } from "./report/results";
+import { chartOutput } from "./report/display";
+import { distillationChart } from "./report/charts/distillation";
+import { canonicalFigures } from "./report/distillation-figure";
+import { resultsMarkdown } from "./report/results-markdown";
+import { expectationLine, expectedTimes, formatDuration, recordNotebookTime } from "./reproduce-times";
 
 import type { Profile } from "./experiments/config";
 
@@ -62,7 +71,7 @@ function resultsOf(file: string): Results[] {
     .filter((r): r is Results => typeof r === "object" && r !== null && Array.isArray((r as Results).rows));
 }
 
-export function indexHtml(outcomes: StageOutcome[], header: { backendLine: string; profile: Profile; data: string; finished: string }): string {
+export function indexHtml(outcomes: StageOutcome[], header: { backendLine: string; profile: Profile; data: string; finished: string; figureSvgs?: string[] }): string {
   const sections = outcomes.map((o) => {
     const status = o.ok ? `ok, ${o.seconds.toFixed(0)} s` : `<strong class="failed">failed</strong>: ${escapeHtml(o.error ?? "")}`;
     const headline = o.results
@@ -80,6 +89,7 @@ export function indexHtml(outcomes: StageOutcome[], header: { backendLine: strin
 </head><body>
 <h1>kdlab — knowledge distillation for radiology, stage by stage</h1>
 <p>Profile <code>${header.profile}</code> · data: ${escapeHtml(header.data)} · ${escapeHtml(header.backendLine)} · finished ${escapeHtml(header.finished)}</p>
+${header.figureSvgs && header.figureSvgs.length > 0 ? `<section class="figures"><h2>Does distillation work here?</h2>${header.figureSvgs.map((svg) => `<figure class="distillation-figure">${svg}</figure>`).join("")}</section>` : ""}
 ${sections.join("\n")}
 </body></html>
 `;
@@ -97,15 +107,19 @@ export async function reproduce(options: ReproduceOptions): Promise<StageOutcome
   const jobParameters: Parameters = { ...(options.parameters ?? {}), profile: options.profile };
   if (options.dataDir) jobParameters.dataDir = path.resolve(options.dataDir);
   const outcomes: StageOutcome[] = [];
-  for (const file of files) {
+  const expected = expectedTimes(reportsDir, options.profile, files.map((file) => path.basename(file, ".ipynb")));
+  log(expectationLine(expected, options.profile));
+  for (const [index, file] of files.entries()) {
     const name = path.basename(file, ".ipynb");
     const notebook = path.join(reportsDir, `${name}.ipynb`);
     const html = path.join(reportsDir, `${name}.html`);
-    log(`▶ ${name}`);
+    const expectedSeconds = expected[index].seconds;
+    log(`▶ ${name}${expectedSeconds === undefined ? "" : ` (expected ${formatDuration(expectedSeconds)})`}`);
     const started = Date.now();
     try {
       const run = await runNotebook(file, { output: notebook, html, parameters: parametersFor(file, jobParameters) });
       outcomes.push({ name, ok: true, seconds: run.seconds, html, notebook, results: resultsOf(notebook) });
+      recordNotebookTime(reportsDir, options.profile, name, run.seconds);
       log(`✔ ${name} in ${run.seconds.toFixed(1)} s → ${path.relative(process.cwd(), html)}`);
     } catch (error) {
       const message = error instanceof NotebookCellError ? error.message : (error as Error).message;
@@ -116,7 +130,11 @@ export async function reproduce(options: ReproduceOptions): Promise<StageOutcome
   const data = options.dataDir
     ? path.resolve(options.dataDir)
     : "embedded defaults: real PneumoniaMNIST radiographs (MedMNIST v2, 28×28, data/pneumoniamnist.npz) for the pneumonia stages; the full CIFAR-10 from data/cifar-10-batches-bin when present, else partial real CIFAR-10 (4,660 / 846), shipped as data/cifar-10-partial (each stage's table names its data)";
-  fs.writeFileSync(path.join(reportsDir, "index.html"), indexHtml(outcomes, { backendLine: backend.line, profile: options.profile, data, finished: new Date().toISOString() }));
+  const figures = canonicalFigures(outcomes.flatMap((o) => o.results.flatMap((r) => (r.figure ? [r.figure] : []))));
+  const figureSvgs = await Promise.all(figures.map(async (figure) => (await chartOutput(distillationChart(figure))).svg));
+  const finished = new Date().toISOString();
+  fs.writeFileSync(path.join(reportsDir, "index.html"), indexHtml(outcomes, { backendLine: backend.line, profile: options.profile, data, finished, figureSvgs }));
+  fs.writeFileSync(path.join(reportsDir, "results.md"), resultsMarkdown(outcomes, { profile: options.profile, backendLine: backend.line, finished, figures }));
   log(`reports: ${path.relative(process.cwd(), path.join(reportsDir, "index.html"))}`);
   return outcomes;
 }

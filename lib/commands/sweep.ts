@@ -67,7 +67,7 @@ export const sweepCommand = defineCommand<SweepFlags>({
       .addOption(option("--random-seed <N>", "seed of the random draws (default 0)"))
       .addOption(option("--seeds <K>", "train every setting with K seeds: the experiment's seed and the K − 1 after it (default 1)"))
       .addOption(repeatable("--set <key=value>", "a config override every trial shares, repeatable"))
-      .addOption(option("--profile <quick|standard|full>", "as for kdlab train (default quick)"))
+      .addOption(option("--profile <quick|standard|paper|full>", "as for kdlab train (default quick)"))
       .addOption(option("--data <DIR|FILE.npz>", "as for kdlab train (default: the embedded data); on a Ray cluster, a path every node sees"))
       .addOption(option("--runs <DIR>", "sweeps go to <DIR>/sweeps/ (default: runs/ at the project root)"))
       .addOption(option("--name <NAME>", "the sweep folder's name before its timestamp (default: the experiment's)"))

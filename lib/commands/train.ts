@@ -10,7 +10,7 @@ export const trainCommand = defineCommand<{ profile?: string; data?: string; set
   define: (cmd) =>
     cmd
       .addArgument(experimentArgument())
-      .addOption(option("--profile <quick|standard|full>", "quick (default: 32 px, a few batches, 2 epochs), standard (every image at 32 px, to convergence) or full (the study's settings)"))
+      .addOption(option("--profile <quick|standard|paper|full>", "quick (default: 32 px, a few batches, 2 epochs), standard (every image at 32 px, to convergence), paper (standard's training; more seeds in the notebooks' seed studies) or full (the study's settings)"))
       .addOption(
         option(
           "--data <DIR|FILE.npz>",

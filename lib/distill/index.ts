@@ -21,7 +21,8 @@ export { saveCheckpoint, loadCheckpoint, loadModelWeights, writeModel, hasCheckp
 export type { Evaluation } from "./evaluate";
 export { evaluateModel, testReport } from "./evaluate";
 export type { ConfusionMatrix, BinaryMetrics, RocPoint, RocCurve, ClassificationReport } from "./metrics";
-export { confusionMatrix, accuracyOf, perClassAccuracy, binaryMetrics, rocCurve, expectedCalibrationError, classificationReport, argmaxRows } from "./metrics";
+export { confusionMatrix, accuracyOf, perClassAccuracy, binaryMetrics, rocCurve, expectedCalibrationError, classificationReport, argmaxRows, youdenThreshold, metricsAtThreshold } from "./metrics";
+export type { ThresholdChoice, ThresholdMetrics } from "./metrics";
 export type { EpochRecord } from "./history";
 export { historyFrame, resultsFrame, confusionFrame, rocFrame, writeFrame, writeHistory, writeTestResults } from "./history";
 export type { ProgressEvent, ProgressListener } from "./progress";

@@ -2,7 +2,9 @@
  * Test-set metrics, in plain JavaScript over predicted probabilities:
  * confusion matrix, accuracy, sensitivity (recall of the positive class —
  * PNEUMONIA = 1 in the chest X-ray data), specificity, precision, F1, ROC
- * curve and tie-aware AUC, expected calibration error, per-class accuracy.
+ * curve and tie-aware AUC, expected calibration error, per-class accuracy;
+ * and a decision threshold chosen on one split's ROC (Youden's J) applied
+ * to another's.
  */
 
 /** counts[true][predicted]. */
@@ -147,6 +149,51 @@ export function rocCurve(scores: ArrayLike<number>, isPositive: ArrayLike<boolea
     points.push({ threshold, fpr: ratio(fp, negatives), tpr: ratio(tp, positives) });
   }
   return { points, auc: ratio(auc, positives * negatives) };
+}
+
+/** A threshold on the positive class's probability, and the split's J = sensitivity + specificity − 1 there. */
+export interface ThresholdChoice {
+  threshold: number;
+  youdenJ: number;
+}
+
+/**
+ * The ROC point's threshold with the largest Youden's J (tpr − fpr, the
+ * balanced accuracy's 2·BA − 1); the higher threshold wins a tie. The
+ * all-negative point (threshold ∞) is a candidate only if nothing beats it.
+ */
+export function youdenThreshold(roc: readonly RocPoint[]): ThresholdChoice {
+  if (roc.some((point) => !Number.isFinite(point.tpr - point.fpr))) throw new Error("youdenThreshold: the ROC has undefined rates (a class is absent from the split)");
+  let best: ThresholdChoice | undefined;
+  for (const point of roc) {
+    const j = point.tpr - point.fpr;
+    // Rates are ratios of counts, so equal J can differ in the last bit (2/3 vs 1 − 1/3): a tie is within 1e-12.
+    if (!best || j > best.youdenJ + 1e-12) best = { threshold: point.threshold, youdenJ: j };
+  }
+  if (!best) throw new Error("youdenThreshold: the ROC has no points");
+  return best;
+}
+
+export interface ThresholdMetrics {
+  threshold: number;
+  accuracy: number;
+  sensitivity: number;
+  specificity: number;
+  /** (sensitivity + specificity) / 2. */
+  balancedAccuracy: number;
+}
+
+/**
+ * Metrics of "positive when score ≥ threshold" on the split whose ROC is
+ * `roc` (positives and negatives counted from its labels): the ROC point
+ * with the smallest threshold ≥ the given one holds exactly those calls.
+ */
+export function metricsAtThreshold(roc: readonly RocPoint[], positives: number, negatives: number, threshold: number): ThresholdMetrics {
+  let point = roc[0];
+  for (const candidate of roc) if (candidate.threshold >= threshold) point = candidate;
+  const sensitivity = point.tpr;
+  const specificity = 1 - point.fpr;
+  return { threshold, accuracy: ratio(sensitivity * positives + specificity * negatives, positives + negatives), sensitivity, specificity, balancedAccuracy: (sensitivity + specificity) / 2 };
 }
 
 /**

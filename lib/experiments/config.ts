@@ -10,11 +10,13 @@ import type { ModelName } from "../models/index";
 export const EXPERIMENT_NAMES = ["cifar10-teacher-student", "cifar10-student-alone", "pneumonia-model1-pretrained", "pneumonia-model2", "pneumonia-final", "pneumonia-student-alone"] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
-export const PROFILES = ["quick", "standard", "full"] as const;
+export const PROFILES = ["quick", "standard", "paper", "full"] as const;
 /**
  * quick: tiny images, small subsets of the embedded data, few epochs (seconds, for tests);
  * standard: every real PneumoniaMNIST image at 32 px, trained to convergence with
- * selection on val (the main job: minutes on 2 cores); full: the study's settings (224 px).
+ * selection on val (the main job: minutes on 2 cores); paper: standard's training
+ * with more seeds in the seed studies (profileSeeds), to narrow their intervals;
+ * full: the study's settings (224 px).
  */
 export type Profile = (typeof PROFILES)[number];
 

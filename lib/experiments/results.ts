@@ -4,7 +4,7 @@
  * plus a plain-text table for the terminal.
  */
 import type { DatasetFormat } from "../data/dataset";
-import type { ClassificationReport, EpochRecord, TrainResult } from "../distill/index";
+import type { ClassificationReport, EpochRecord, ThresholdChoice, ThresholdMetrics, TrainResult } from "../distill/index";
 import type { ModelName, ParamCounts } from "../models/index";
 import type { ExperimentConfig, ExperimentName, Profile } from "./config";
 
@@ -41,6 +41,12 @@ export interface ModelRun {
   history: EpochRecord[];
   training: Omit<TrainResult, "history">;
   test: TestReport;
+  /**
+   * Two-class tasks: the decision threshold chosen on the val split
+   * (Youden's J on its ROC) and the test metrics at it, beside the argmax
+   * (0.5) metrics in `test`. The test split chooses nothing.
+   */
+  valThreshold?: { val: ThresholdChoice; test: ThresholdMetrics };
   seconds: { train: number; perEpoch: number; test: number };
   /** The model's folder in the run folder (history, test results, checkpoints). */
   dir: string;

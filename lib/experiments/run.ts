@@ -27,7 +27,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { BatchSource, createMethod, DistillationConfig, newRunDirectory, OptimizerConfig, pipelineSource, ProgressListener, testReport, TrainerConfig, trainModel, writeHistory, writeTestResults, balancedClassWeights } from "../distill/index";
+import { BatchSource, createMethod, DistillationConfig, metricsAtThreshold, newRunDirectory, OptimizerConfig, pipelineSource, ProgressListener, testReport, TrainerConfig, trainModel, writeHistory, writeTestResults, balancedClassWeights, youdenThreshold } from "../distill/index";
 import { mixSeed } from "../data/random";
 import { buildModel, countParams, modelEntry } from "../models/index";
 import { ExperimentConfig, ModelChoice } from "./config";
@@ -151,6 +151,19 @@ function fromCache(cache: ModelCache | undefined, stage: Stage, dir: string, cla
 /** A model's finished state in its run folder, <role>/final/: stored like a model-cache entry (weights + run.json, written atomically). */
 const FINAL = "final";
 
+/** Youden's threshold on the val split's ROC, and the test split's metrics at it (ModelRun.valThreshold). */
+async function thresholdChosenOnVal(model: tf.LayersModel, data: ExperimentData, seed: number, preprocess: ((xs: tf.Tensor4D) => tf.Tensor4D) | undefined, test: ModelRun["test"]): Promise<ModelRun["valThreshold"]> {
+  const val = await testReport(model, pipelineSource(data.pipelines.validation)({ epoch: 0, seed }), 1, preprocess);
+  const testBinary = test.binary;
+  if (!val.binary || !testBinary) return undefined;
+  // A val split without one of the classes has no ROC to choose on.
+  if (!Number.isFinite(val.binary.auc)) return undefined;
+  const choice = youdenThreshold(val.binary.roc);
+  const positives = testBinary.tp + testBinary.fn;
+  const negatives = testBinary.tn + testBinary.fp;
+  return { val: choice, test: metricsAtThreshold(testBinary.roc, positives, negatives, choice.threshold) };
+}
+
 async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stage: Stage, runDir: string, options: RunOptions, cache?: ModelCache): Promise<ModelRun> {
   const { role, choice, model } = stage;
   const dir = path.join(runDir, role);
@@ -197,6 +210,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
   const testStarted = Date.now();
   const test = await testReport(model, pipelineSource(data.pipelines.test)({ epoch: 0, seed: config.seed }), 1, entry.preprocess);
   const testSeconds = (Date.now() - testStarted) / 1000;
+  const valThreshold = test.binary ? await thresholdChosenOnVal(model, data, config.seed, entry.preprocess, test) : undefined;
   writeHistory(history, dir);
   writeTestResults(test, dir, "test", data.classNames);
   const run: ModelRun = {
@@ -209,6 +223,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     history,
     training,
     test,
+    ...(valThreshold ? { valThreshold } : {}),
     seconds: { train: trainSeconds, perEpoch: history.length > 0 ? history.reduce((s, r) => s + r.seconds, 0) / history.length : 0, test: testSeconds },
     dir,
   };

@@ -24,7 +24,9 @@
  *
  * With a single pooling layer, strided convolutions do the rest of the
  * downsampling so the teacher trains at a CPU-friendly cost. Kernels start
- * He-normal (ReLU stacks without batch norm), biases zero; `seed` fixes them.
+ * He-normal, biases zero; `seed` fixes them. The study's nets have no batch
+ * norm; `batchNorm` (the cifar-teacher-bn model) puts one between each
+ * convolution (then without bias) and its ReLU, the same 10 convolutions.
  */
 import * as tf from "@tensorflow/tfjs";
 import { LayerSeeds, weightDecayRegularizer } from "./seeds";
@@ -42,6 +44,8 @@ export interface CifarModelOptions {
   dropout?: number;
   /** PyTorch-style weight decay on every kernel; default none. */
   weightDecay?: number;
+  /** Convolution → BatchNormalization → ReLU instead of convolution + bias → ReLU; default false. */
+  batchNorm?: boolean;
 }
 
 /** (filters, stride) per convolution. */
@@ -56,9 +60,14 @@ function convNet(convs: ReadonlyArray<readonly [number, number]>, name: string, 
   const input = tf.input({ shape: options.inputShape ?? [32, 32, 3], name: "image" });
   let x: S = input;
   convs.forEach(([filters, strides], i) => {
-    x = tf.layers
-      .conv2d({ filters, kernelSize: 3, strides, padding: "same", activation: "relu", name: `conv${i + 1}`, kernelInitializer: seeds.heNormal(), kernelRegularizer: regularizer })
-      .apply(x) as S;
+    const name = `conv${i + 1}`;
+    if (!options.batchNorm) {
+      x = tf.layers.conv2d({ filters, kernelSize: 3, strides, padding: "same", activation: "relu", name, kernelInitializer: seeds.heNormal(), kernelRegularizer: regularizer }).apply(x) as S;
+      return;
+    }
+    x = tf.layers.conv2d({ filters, kernelSize: 3, strides, padding: "same", useBias: false, name, kernelInitializer: seeds.heNormal(), kernelRegularizer: regularizer }).apply(x) as S;
+    x = tf.layers.batchNormalization({ name: `${name}_bn` }).apply(x) as S;
+    x = tf.layers.activation({ activation: "relu", name: `${name}_relu` }).apply(x) as S;
   });
   x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: "pool" }).apply(x) as S;
   x = tf.layers.flatten({ name: "flatten" }).apply(x) as S;
@@ -73,6 +82,11 @@ function convNet(convs: ReadonlyArray<readonly [number, number]>, name: string, 
 /** The CIFAR-10 teacher (layout in the module comment). */
 export function cifarTeacher(options: CifarModelOptions = {}): tf.LayersModel {
   return convNet(CIFAR_TEACHER_CONVS, "cifar_teacher", options);
+}
+
+/** The CIFAR-10 teacher with batch norm after each convolution (module comment). */
+export function cifarTeacherBatchNorm(options: CifarModelOptions = {}): tf.LayersModel {
+  return convNet(CIFAR_TEACHER_CONVS, "cifar_teacher_bn", { ...options, batchNorm: true });
 }
 
 /** The CIFAR-10 student (layout in the module comment). */

@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { prepareModelConvolutions } from "../conv-route/routing";
-import { cifarStudent, cifarTeacher } from "./cifar";
+import { cifarStudent, cifarTeacher, cifarTeacherBatchNorm } from "./cifar";
 import { denseNet121 } from "./densenet";
 import { FINAL_HEAD_DEFAULTS, model1Head, studentHead, teacherHead } from "./heads";
 import { loadKerasWeights } from "./keras-weights";
@@ -13,6 +13,7 @@ import { densenetPreprocess, identityPreprocess, mobilenetV2Preprocess, Preproce
 
 export const MODEL_NAMES = [
   "cifar-teacher",
+  "cifar-teacher-bn",
   "cifar-student",
   "densenet121",
   "densenet121-notop",
@@ -121,6 +122,13 @@ const ENTRIES: ModelEntry[] = [
     inputSize: 32,
     preprocess: identityPreprocess,
     build: (o = {}) => cifarTeacher({ seed: o.seed, classes: o.classes, inputShape: square(o, 32), dropout: o.dropout, weightDecay: o.weightDecay }),
+  },
+  {
+    name: "cifar-teacher-bn",
+    description: "CIFAR-10 teacher with batch norm: 10 × (conv → BatchNorm → ReLU) + 1 pool + Dense 256 + 10-way logits",
+    inputSize: 32,
+    preprocess: identityPreprocess,
+    build: (o = {}) => cifarTeacherBatchNorm({ seed: o.seed, classes: o.classes, inputShape: square(o, 32), dropout: o.dropout, weightDecay: o.weightDecay }),
   },
   {
     name: "cifar-student",

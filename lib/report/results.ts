@@ -4,6 +4,7 @@
  * reproduce job reads back from the executed notebook for reports/index.html.
  */
 import { displayBundle } from "./display";
+import type { DistillationFigure } from "./charts/distillation";
 
 export const RESULTS_MIME = "application/vnd.kdlab.results+json";
 
@@ -27,6 +28,8 @@ export interface Results {
   headline?: string[];
   /** A chart (rendered SVG) index.html shows under the headline rows, e.g. notebook 05's every-seed chart. */
   headlineSvg?: string;
+  /** The numbers of the canonical distillation figure (teacher, alone, distilled over seeds) that index.html opens with. */
+  figure?: DistillationFigure;
 }
 
 /** Text safe inside HTML elements and quoted attributes. */

@@ -116,6 +116,13 @@ export function testRows(run: ModelRun, reference: { accuracy?: string } = {}, s
     rows.push({ metric: `${label} sensitivity`, value: percent(run.test.binary.sensitivity) });
     rows.push({ metric: `${label} specificity`, value: percent(run.test.binary.specificity) });
   }
+  if (run.valThreshold) {
+    const { val, test } = run.valThreshold;
+    rows.push({
+      metric: `${label} at the threshold chosen on val (p ≥ ${val.threshold.toFixed(3)}, Youden's J ${val.youdenJ.toFixed(3)}) instead of 0.5`,
+      value: `test accuracy ${percent(test.accuracy)}, sensitivity ${percent(test.sensitivity)}, specificity ${percent(test.specificity)}, balanced ${percent(test.balancedAccuracy)}`,
+    });
+  }
   rows.push({ metric: `${label} parameters`, value: run.params.total.toLocaleString("en-US") });
   return rows;
 }

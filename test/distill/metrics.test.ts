@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { useNativeBackend } from "../helpers/native";
-import { accuracyOf, binaryMetrics, classificationReport, confusionMatrix, expectedCalibrationError, perClassAccuracy, rocCurve } from "../../lib/distill/metrics";
+import { accuracyOf, binaryMetrics, classificationReport, confusionMatrix, expectedCalibrationError, metricsAtThreshold, perClassAccuracy, rocCurve, youdenThreshold } from "../../lib/distill/metrics";
 import { historyFrame, writeHistory, writeTestResults } from "../../lib/distill/history";
 
 // Positive-class scores with ties across classes (0.6 appears for two positives and one negative).
@@ -53,6 +53,29 @@ describe("metrics", () => {
     close(rocCurve([0.2, 0.2, 0.2], [true, false, true]).auc, 0.5);
     close(rocCurve([0.9, 0.1], [true, false]).auc, 1);
     assert.ok(Number.isNaN(rocCurve([0.3, 0.4], [true, true]).auc));
+  });
+
+  test("a threshold chosen on one split's ROC (Youden's J) applied to another's gives that split's counts at p ≥ threshold", () => {
+    // Val: positives score 0.9, 0.6, 0.4; negatives 0.5, 0.3, 0.2. J: ≥0.9 1/3, ≥0.6 2/3, ≥0.5 1/3, ≥0.4 2/3, ≥0.3 1/3 → 0.6 (the higher threshold wins the tie with 0.4).
+    const val = rocCurve([0.9, 0.6, 0.4, 0.5, 0.3, 0.2], [1, 1, 1, 0, 0, 0]);
+    const choice = youdenThreshold(val.points);
+    assert.equal(choice.threshold, 0.6);
+    assert.ok(Math.abs(choice.youdenJ - 2 / 3) < 1e-12);
+    // Test: positives 0.7, 0.65, 0.55, 0.1; negatives 0.62, 0.58, 0.3. At p ≥ 0.6: TP 2 of 4, FP 1 of 3, so 4 of 7 right.
+    const testScores = [0.7, 0.65, 0.55, 0.1, 0.62, 0.58, 0.3];
+    const test = rocCurve(testScores, [1, 1, 1, 1, 0, 0, 0]);
+    const at = metricsAtThreshold(test.points, 4, 3, choice.threshold);
+    assert.equal(at.sensitivity, 0.5);
+    assert.ok(Math.abs(at.specificity - 2 / 3) < 1e-12);
+    assert.ok(Math.abs(at.accuracy - 4 / 7) < 1e-12);
+    assert.ok(Math.abs(at.balancedAccuracy - (0.5 + 2 / 3) / 2) < 1e-12);
+    // The same by counting directly, at a threshold between scores and at one above them all.
+    for (const threshold of [0.6, 0.56, 0.95]) {
+      const calls = testScores.map((s) => s >= threshold);
+      const right = calls.filter((c, i) => c === i < 4).length;
+      assert.ok(Math.abs(metricsAtThreshold(test.points, 4, 3, threshold).accuracy - right / 7) < 1e-12, `threshold ${threshold}`);
+    }
+    assert.throws(() => youdenThreshold(rocCurve([0.2, 0.4], [1, 1]).points), /a class is absent/);
   });
 
   test("expected calibration error over 10 bins matches a hand computation", () => {

@@ -19,7 +19,7 @@ describe("notebook 06's teacher and distilled student", () => {
     assert.equal(quick.optimizer.kind, "adam");
     const full = pairSettings("full");
     assert.deepEqual([full.inputSize, full.epochs, full.trainLimit, full.optimizer.kind, full.optimizer.lr], [224, 25, null, "sgd", 1e-4]);
-    assert.throws(() => pairSettings("fast"), /profile must be "quick", "standard" or "full"/);
+    assert.throws(() => pairSettings("fast"), /profile must be "quick", "standard", "paper" or "full"/);
     // The standard pair is the pneumonia-model2 experiment's standard profile (so notebook 06 can load notebook 03's models).
     const standard = pairSettings("standard");
     assert.deepEqual([standard.inputSize, standard.batchSize, standard.trainLimit, standard.optimizer.kind, standard.teacherModel], [32, 64, null, "adam", "pneumonia-teacher-model2"]);

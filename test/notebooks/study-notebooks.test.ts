@@ -3,7 +3,8 @@
  * embedded default data, through the same reproduce job `npm run reproduce`
  * runs: no error output, each chart one output with Vega-Lite JSON + a
  * well-formed SVG + text, the exported HTML holding the SVGs, a results
- * table, and reports/index.html linking them.
+ * table, and reports/index.html linking them and opening with one
+ * distillation figure per task.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -65,6 +66,11 @@ describe("study notebooks, headless through the reproduce job", () => {
       assert.ok(index.includes(`href="${outcome.name}.html"`), `index links ${outcome.name}`);
     }
     assert.match(index, /kdlab-results/);
+    // The canonical figure per task: pneumonia (05, 07) and CIFAR-10 (07), each a rendered chart.
+    assert.match(index, /<h2>Does distillation work here\?<\/h2>/);
+    const figures = index.match(/<figure class="distillation-figure"><svg[\s\S]*?<\/svg><\/figure>/g) ?? [];
+    assert.equal(figures.length, 2, "one distillation figure per task");
+    for (const task of ["pneumonia", "cifar10"]) assert.ok(figures.some((f) => f.includes(`Does the teacher help? ${task}`)), `a figure for ${task}`);
     assert.ok(outcomes.every((o) => o.results.length > 0 && o.results[0].rows.length > 0));
   });
 });
