@@ -4,7 +4,7 @@
  * `kdlab bench` runs the same measurement as its "distill" part). Usage:
  *   node --import tsx bench/distill-epoch-ratio.ts [images=1024] [batch=64] [rounds=3]
  */
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/runtime/backend";
 import { measureDistillOverhead } from "../lib/bench/distill-overhead";
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@
  *   node --import tsx bench/profile-predictor.ts <model> [inputSize=224] [trainBatch=16] [top=12]
  */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/runtime/backend";
 import { CompiledPredictor } from "../lib/compiled/predictor";
 import { CompiledTrainStep } from "../lib/compiled/step";
 import { timeByOpType } from "../lib/compiled/trace";

@@ -6,7 +6,7 @@
  * <model>: cifar-student, cifar-teacher or a registry name (pneumonia-student-model2, …).
  */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/runtime/backend";
 import { CompiledTrainStep } from "../lib/compiled/step";
 import { timeByOpType } from "../lib/compiled/trace";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../lib/distill/optimizers";

@@ -10,7 +10,7 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { initBackend } from "../lib/backend";
+import { initBackend } from "../lib/runtime/backend";
 import { formatPercentSpread, runExperiment, runSeedStudy, summariseSeedStudy } from "../lib/experiments";
 
 /** The quick profile with 3× the training images, 3 epochs and the whole test split. */

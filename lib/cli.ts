@@ -6,7 +6,7 @@
 import { benchCommand } from "./commands/bench";
 import { Command, CommandSpec, commandPath, CommandUsageError, execute } from "./commands/command";
 import { dataCommand } from "./commands/data";
-import { checkEnvironment } from "./env-vars";
+import { checkEnvironment } from "./runtime/env-vars";
 import { doctorCommand } from "./commands/doctor";
 import { exportCommand } from "./commands/export";
 import { labCommand } from "./commands/lab";
@@ -56,7 +56,7 @@ const KDLAB: CommandSpec = {
 
 /** Exit codes, the same for every command: 0 done, 1 failed, 2 a usage error (with the usage printed). */
 export async function main(argv: string[]): Promise<number> {
-  // Before any command creates anything: a KDLAB_* value kdlab does not accept is an error (env-vars.ts).
+  // Before any command creates anything: a KDLAB_* value kdlab does not accept is an error (lib/runtime/env-vars.ts).
   checkEnvironment();
   try {
     return await execute(KDLAB, argv.length === 0 ? ["help"] : argv);

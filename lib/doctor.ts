@@ -2,11 +2,12 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBackend } from "./backend";
-import { BF16_VARIABLE, bf16Unavailable } from "./compiled/precision";
-import { routedShapeKeys } from "./conv-route/routing";
-import { routingActive } from "./onednn";
-import { PROJECT_ROOT, projectPython } from "./notebook/python";
+import { initBackend } from "./runtime/backend";
+import { BF16_VARIABLE, bf16Unavailable } from "./runtime/precision";
+import { routedShapeKeys } from "./runtime/conv-routing";
+import { routingActive } from "./runtime/onednn";
+import { projectPython } from "./notebook/python";
+import { PROJECT_ROOT } from "./runtime/paths";
 
 export interface DoctorReport {
   backend: string;
@@ -14,9 +15,9 @@ export interface DoctorReport {
   /** Why each backend tried before the chosen one was not chosen ("gpu: no NVIDIA device visible"). */
   skipped: string[];
   tfVersion: string;
-  /** Under the routing setting: the convolution shapes probed so far that crash here and run as MatMul (lib/conv-route); null when not routing. */
+  /** Under the routing setting: the convolution shapes probed so far that crash here and run as MatMul (lib/runtime/conv-routing.ts); null when not routing. */
   routedConvolutions: string[] | null;
-  /** Whether bf16 mixed precision (KDLAB_BF16=1) runs in this process, and if not, why (lib/compiled/precision.ts). */
+  /** Whether bf16 mixed precision (KDLAB_BF16=1) runs in this process, and if not, why (lib/runtime/precision.ts). */
   bf16: { available: true } | { available: false; reason: string };
   node: string;
   tslab: string;

@@ -9,11 +9,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBackend } from "./backend";
+import { initBackend } from "./runtime/backend";
 import { cellSource, cellTags, outputsOf, readNotebook } from "./notebook/notebook-file";
 import { PARAMETERS_TAG, Parameters, declaredNames } from "./notebook/parameters";
 import { NotebookCellError, runNotebook } from "./notebook/runner";
-import { PROJECT_ROOT } from "./notebook/python";
+import { PROJECT_ROOT } from "./runtime/paths";
 import { RESULTS_MIME, Results, escapeHtml, resultsHtml } from "./report/results";
 import { chartOutput } from "./report/display";
 import { distillationChart } from "./report/charts/distillation";

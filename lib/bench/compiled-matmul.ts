@@ -16,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { DT, loadGraphBinding, OutputRef } from "../compiled/binding";
 import { attr, GraphBuilder } from "../compiled/graph";
-import { checkPrecisionAvailable, ComputePrecision } from "../compiled/precision";
+import { checkPrecisionAvailable, ComputePrecision } from "../runtime/precision";
 import { sessionConfig } from "../compiled/session-config";
 import { tensorValue } from "../compiled/tensor-value";
 import { StepPlan } from "./settings";

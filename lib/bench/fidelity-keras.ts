@@ -8,7 +8,8 @@
  */
 import * as path from "node:path";
 import { classificationReport } from "../distill/metrics";
-import { PROJECT_ROOT, projectPython } from "../notebook/python";
+import { projectPython } from "../notebook/python";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { runJsonChild } from "./child";
 import type { FidelityEpoch, FidelityRun, KdlabNetwork, KerasRecipe } from "./fidelity-schema";
 import { Reader } from "./json-reader";

@@ -12,7 +12,7 @@
  */
 import * as path from "node:path";
 import type { ExperimentName, Profile } from "../experiments/config";
-import { PROJECT_ROOT } from "../notebook/python";
+import { PROJECT_ROOT } from "../runtime/paths";
 import type { BenchMode } from "./settings";
 
 /** The `--only` name of the part; not in BENCH_PARTS, so a plain `kdlab bench` (speed) does not run it. */

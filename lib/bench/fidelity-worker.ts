@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime/backend";
 import { isKernel, OptimizerConfig, ProgressEvent, ScheduleConfig } from "../distill/index";
 import type { ExperimentConfig } from "../experiments/config";
 import { runExperiment } from "../experiments/run";

@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_ROOT } from "../notebook/python";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { benchMarkdown } from "./report";
 import { BENCH_PARTS, BenchResult } from "./schema";
 

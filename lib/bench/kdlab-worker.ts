@@ -6,7 +6,7 @@
  *
  *   node --import tsx lib/bench/kdlab-worker.ts '<KdlabWorkerRequest JSON>'
  */
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime/backend";
 import { serveJsonRequest } from "./child";
 import { KdlabSideResult, measureKdlab } from "./kdlab-side";
 import { BenchPart } from "./schema";

@@ -1,6 +1,6 @@
 /** The machine a bench ran on, how busy it was (the load average at the start says whether other work shared the cores), and whether its speed moved during the run (the matmul windows). */
 import * as os from "node:os";
-import { cpuCachesVisible, vectorIsa } from "../cpu";
+import { cpuCachesVisible, vectorIsa } from "../runtime/cpu";
 import type { MatmulRow } from "./schema";
 
 export interface MachineInfo {
@@ -8,7 +8,7 @@ export interface MachineInfo {
   cores: number;
   memoryGiB: number;
   os: string;
-  /** Widest vector extension and oneDNN-relevant extras (lib/cpu.ts); absent in results before 2026-12-01's second run. */
+  /** Widest vector extension and oneDNN-relevant extras (lib/runtime/cpu.ts); absent in results before 2026-12-01's second run. */
   isa?: string;
   /** Whether the kernel reports CPU cache sizes (hidden on the VMs where oneDNN crashes); absent in older results. */
   cpuCachesVisible?: boolean;

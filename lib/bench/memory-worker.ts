@@ -12,7 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime/backend";
 import { listChestXray } from "../data/chest-xray";
 import { ImagePipeline } from "../data/pipeline";
 import { createOptimizer } from "../distill/optimizers";

@@ -2,7 +2,7 @@
  * The configurations each Python peer runs in: first at its own defaults,
  * then at kdlab's oneDNN setting when that setting changes anything for it.
  *
- * kdlab picks its oneDNN environment for its own TensorFlow (lib/onednn.ts);
+ * kdlab picks its oneDNN environment for its own TensorFlow (lib/runtime/onednn.ts);
  * on some VMs that is a cap at AVX, which makes Keras about 3× slower than at
  * its own defaults. Giving a peer only kdlab's choice would report kdlab's
  * constraint as the peer's speed, so each peer first runs with the oneDNN
@@ -26,13 +26,13 @@ export const PEER_ONEDNN_VARIABLES: Readonly<Record<PeerFramework, readonly stri
   torch: ["ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"],
 };
 
-/** kdlab's own variables (lib/onednn.ts: the setting's label, the machine, routing); meaningless to a peer. */
+/** kdlab's own variables (lib/runtime/onednn.ts: the setting's label, the machine, routing); meaningless to a peer. */
 const KDLAB_ONEDNN_PREFIX = "KDLAB_ONEDNN";
 
 const KDLAB_SETTING_SUFFIX = " (kdlab's oneDNN)";
 const CAPPED_SUFFIX = " (oneDNN capped at AVX)";
 
-/** The cap a peer gets where kdlab routes instead (lib/onednn.ts, the third setting). */
+/** The cap a peer gets where kdlab routes instead (lib/runtime/onednn.ts, the third setting). */
 const PEER_CAP: Readonly<Record<PeerFramework, Record<string, string>>> = {
   keras: { TF_ENABLE_ONEDNN_OPTS: "1", ONEDNN_MAX_CPU_ISA: "AVX" },
   torch: { ONEDNN_MAX_CPU_ISA: "AVX" },
@@ -66,7 +66,7 @@ function kdlabSetting(peer: PeerFramework, env: NodeJS.ProcessEnv): Record<strin
   return set;
 }
 
-/** Whether kdlab routes the convolutions that crash here (lib/onednn.ts), which no peer can do. */
+/** Whether kdlab routes the convolutions that crash here (lib/runtime/onednn.ts), which no peer can do. */
 export function kdlabRoutes(env: NodeJS.ProcessEnv): boolean {
   return env.KDLAB_ONEDNN_ROUTE === "1";
 }

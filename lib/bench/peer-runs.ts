@@ -23,7 +23,7 @@ export interface PeerBenchOptions {
   peers: readonly PeerFramework[];
   /** The environment kdlab's TensorFlow runs in (its oneDNN setting). */
   env: NodeJS.ProcessEnv;
-  /** kdlab's oneDNN setting in words (lib/onednn.ts's label). */
+  /** kdlab's oneDNN setting in words (lib/runtime/onednn.ts's label). */
   kdlabOneDnn: string;
   /** The model whose peak RSS each configuration reports for the memory part. */
   peakModel: string;

@@ -9,7 +9,8 @@
  * get numbers and the one that crashes is named. Any other failure throws.
  */
 import * as path from "node:path";
-import { PROJECT_ROOT, projectPython } from "../notebook/python";
+import { projectPython } from "../notebook/python";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { ChildCrashError, runJsonChild } from "./child";
 import { PeerConfig } from "./peer-configs";
 import { parsePeerResult, PeerRequest, PeerResult } from "./peer-protocol";

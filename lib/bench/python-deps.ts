@@ -4,7 +4,8 @@
  * lib/notebook/python-requirements.ts for how and when).
  */
 import * as path from "node:path";
-import { PROJECT_ROOT, projectPython } from "../notebook/python";
+import { projectPython } from "../notebook/python";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { ensureRequirements, PythonRequirements, requirementsInstalled } from "../notebook/python-requirements";
 
 export const BENCH_REQUIREMENTS = path.join(PROJECT_ROOT, "bench", "requirements.txt");

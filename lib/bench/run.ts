@@ -8,7 +8,7 @@
  * Returns the result (schema.ts); files.ts writes it.
  */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime/backend";
 import { measureDistillOverhead } from "./distill-overhead";
 import { ensureChestSet } from "./chest-set";
 import { runKdlabSide } from "./kdlab-process";
@@ -18,7 +18,7 @@ import { benchPeers } from "./peer-runs";
 import { compareWithTraining, measurePipelineRate } from "./pipeline-rate";
 import { BenchPart, BenchResult, ParamCount, PEER_FRAMEWORKS, PeerFramework } from "./schema";
 import { BenchSettings, settingsRecord } from "./settings";
-import { bf16Unavailable } from "../compiled/precision";
+import { bf16Unavailable } from "../runtime/precision";
 import { benchVariants, isKdlabFramework, KdlabVariant } from "./variants";
 
 export interface BenchRunOptions {

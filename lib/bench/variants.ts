@@ -7,7 +7,7 @@
  * oneDNN has bf16 kernels in this process (benchVariants).
  */
 import * as tf from "@tensorflow/tfjs";
-import { bf16Unavailable, ComputePrecision } from "../compiled/precision";
+import { bf16Unavailable, ComputePrecision } from "../runtime/precision";
 import { CompiledPredictor } from "../compiled/predictor";
 import { createCompiledTrainStep } from "../compiled/step";
 import { createEagerTrainStep, TrainStepFactory } from "../distill/step";
@@ -56,7 +56,7 @@ export const KDLAB_VARIANTS: readonly KdlabVariant[] = [
   compiledVariant(`kdlab-compiled${BF16_SUFFIX}`, "bf16 mixed"),
 ];
 
-/** The variants a bench times: the float32 ones, and the bf16 one where asked and oneDNN has bf16 kernels here (precision.ts's bf16Unavailable). */
+/** The variants a bench times: the float32 ones, and the bf16 one where asked and oneDNN has bf16 kernels here (lib/runtime/precision.ts's bf16Unavailable). */
 export function benchVariants(bf16: boolean): KdlabVariant[] {
   const withBf16 = bf16 && bf16Unavailable() === undefined;
   return KDLAB_VARIANTS.filter((v) => v.precision === "float32" || withBf16);

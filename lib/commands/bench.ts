@@ -5,7 +5,7 @@
  */
 import * as os from "node:os";
 import * as path from "node:path";
-import { currentBackend } from "../backend";
+import { currentBackend } from "../runtime/backend";
 import { fidelityMarkdown, writeFidelityResult } from "../bench/fidelity-report";
 import { runFidelity } from "../bench/fidelity-run";
 import { FIDELITY_EXPERIMENT, FIDELITY_PART, FIDELITY_PROFILE, fidelitySettings } from "../bench/fidelity-settings";
@@ -14,7 +14,7 @@ import { benchMarkdown } from "../bench/report";
 import { runBench } from "../bench/run";
 import { BENCH_PARTS, BenchPart } from "../bench/schema";
 import { benchSettings } from "../bench/settings";
-import { PROJECT_ROOT } from "../notebook/python";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { defineCommand, option, UsageError } from "./command";
 
 /** Every part `--only` takes: the speed parts (run by default) and fidelity (only when named: 10–15 minutes of training). */

@@ -1,5 +1,5 @@
 /** `kdlab export <run-dir | latest>`: a run's finished model as a static web page that classifies chest X-rays in the browser (lib/export). */
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime/backend";
 import { defaultRunsRoot, Role } from "../experiments";
 import { exportRun, Quantization, QUANTIZATIONS } from "../export/index";
 import { argument, defineCommand, option, UsageError } from "./command";

@@ -5,7 +5,8 @@
  * shuts its kernels down; SIGKILL after 10 s), so no server outlives kdlab.
  */
 import { spawn } from "node:child_process";
-import { PROJECT_ROOT, pythonTool } from "../notebook/python";
+import { pythonTool } from "../notebook/python";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { labArgs, LAB_STOP_GRACE_MS } from "../lab";
 import { killGroup, onStopSignals } from "../process-tree";
 import { defineCommand, option, UsageError } from "./command";

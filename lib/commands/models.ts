@@ -1,6 +1,6 @@
 /** `kdlab models list|summary`: the study's models by name, their parameters and layers. */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime/backend";
 import { MODEL_NAMES, MODELS, modelEntry, isModelName } from "../models/registry";
 import { formatSummary, summarizeModel } from "../models/summary";
 import { argument, defineCommand, option, UsageError } from "./command";

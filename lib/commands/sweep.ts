@@ -5,7 +5,7 @@
  * (lib/sweep); `kdlab sweep report <dir>` rebuilds a sweep's table and charts.
  */
 import * as path from "node:path";
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime/backend";
 import { OVERRIDE_KEYS } from "../experiments";
 import { formatChoice, runSweep, SweepSpecError, writeSweepReport } from "../sweep/index";
 import { argument, defineCommand, option, repeatable, UsageError } from "./command";

@@ -6,7 +6,8 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { defaultRunsRoot } from "../experiments";
-import { PROJECT_ROOT, projectPython } from "../notebook/python";
+import { projectPython } from "../notebook/python";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { ensureRequirements, PythonRequirements } from "../notebook/python-requirements";
 import { defineCommand, option, UsageError } from "./command";
 

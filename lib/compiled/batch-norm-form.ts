@@ -15,8 +15,8 @@
 import { loadGraphBinding, DT, OutputRef } from "./binding";
 import { attr, GraphBuilder } from "./graph";
 import { float32Value } from "./tensor-value";
-import { MACHINE_VARIABLE } from "../onednn";
-import { readCacheRecord, userCacheFile, writeCacheRecord } from "../user-cache";
+import { MACHINE_VARIABLE } from "../runtime/onednn";
+import { readCacheRecord, userCacheFile, writeCacheRecord } from "../runtime/user-cache";
 
 export interface FormTiming {
   /** Median ms of one pass of each form over the timing input. */

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { PROJECT_ROOT } from "../notebook/python";
+import { GRAPH_BINDING_PATH, PROJECT_ROOT } from "../runtime/paths";
 
 declare const opaque: unique symbol;
 export type GraphHandle = { readonly [opaque]: "graph" };
@@ -56,8 +56,6 @@ export interface GraphBinding {
   sessionRunTraced(session: SessionHandle, feeds: readonly (readonly [OutputRef, TensorValue])[], fetches: readonly OutputRef[], targets: readonly OperationHandle[], runOptions: Uint8Array): Uint8Array;
   closeSession(session: SessionHandle): void;
 }
-
-export const GRAPH_BINDING_PATH = path.join(PROJECT_ROOT, "native", "build", "kdlab_graph.node");
 
 let cached: GraphBinding | undefined;
 

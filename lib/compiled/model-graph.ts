@@ -10,7 +10,7 @@
  * models/batch-norm.ts); Dropout with a mask drawn from a per-step seed.
  * A layer this file does not know is an error naming it, and the trainer
  * falls back to the eager step. Where the full ISA crashes on some 1×1
- * convolutions (lib/conv-route), exactly those are emitted as Reshape +
+ * convolutions (lib/runtime/conv-routing.ts), exactly those are emitted as Reshape +
  * MatMul + Reshape, which computes the same and does not crash. A bf16
  * training graph gives a convolution over an odd number of input channels
  * one zero channel (evenInputChannels), which also computes the same.
@@ -18,10 +18,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { DT, OperationHandle, OutputRef } from "./binding";
 import { attr, GraphBuilder } from "./graph";
-import { mustRoute, prepareModelConvolutions } from "../conv-route/routing";
-import { ConvShape, convShapeOf } from "../conv-route/shape";
-import { FAULT_GRADIENT_SCALE, plantedRouteFault } from "../conv-route/fault";
-import { oneDnnBelowAvx2 } from "../onednn";
+import { mustRoute, prepareModelConvolutions } from "../runtime/conv-routing";
+import { ConvShape, convShapeOf } from "../runtime/conv-shape";
+import { FAULT_GRADIENT_SCALE, plantedRouteFault } from "../runtime/conv-fault";
+import { oneDnnBelowAvx2 } from "../runtime/onednn";
 import { batchNormTiming } from "./batch-norm-form";
 
 /** A weight as the layers read it: a variable's value, or a constant in a frozen graph. */
@@ -297,7 +297,7 @@ class ModelGraphBuilder {
 
   /**
    * A 1×1 stride-1 convolution (routableAsMatMul) as [N·H·W, C_in] × [C_in, C_out].
-   * KDLAB_ROUTE_FAULT plants a known mistake here for the routing test (conv-route/fault.ts).
+   * KDLAB_ROUTE_FAULT plants a known mistake here for the routing test (lib/runtime/conv-fault.ts).
    */
   private routedConvolution(x: OutputRef, kernel: OutputRef, shape: ConvShape, roles: Map<string, WeightRef>, config: LayerConfig, where: string): OutputRef {
     const g = this.g;

@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { GraphBinding, loadGraphBinding, OutputRef, SessionHandle } from "./binding";
 import { GraphBuilder } from "./graph";
 import { buildModelGraph, ModelGraph } from "./model-graph";
-import { ComputePrecision, computePrecision } from "./precision";
+import { ComputePrecision, computePrecision } from "../runtime/precision";
 import { sessionConfig, ThreadSettings } from "./session-config";
 import { tensorValue } from "./tensor-value";
 import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
@@ -23,7 +23,7 @@ export interface PredictorOptions {
   taps?: readonly string[];
   /** Overrides model-graph's choice of BatchNorm form (tests check both). */
   foldFrozenBatchNorm?: boolean;
-  /** Default: KDLAB_BF16's (precision.ts). */
+  /** Default: KDLAB_BF16's (lib/runtime/precision.ts). */
   precision?: ComputePrecision;
 }
 

@@ -4,7 +4,7 @@
  * (zero or absent lets TensorFlow choose: all cores, or
  * TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS), and for bf16 mixed
  * precision (given, or KDLAB_BF16=1) the graph options of the bf16 rewrite
- * (precision.ts).
+ * (lib/runtime/precision.ts).
  *
  * XLA is not offered: on CPU it needs TF_XLA_FLAGS=--tf_xla_cpu_global_jit
  * before TensorFlow loads, and measured on the AVX2 EPYC it was 1.4× slower
@@ -12,7 +12,7 @@
  * on the AVX-512 Xeon (2026-12-01, bench/profile-step.ts cifar-teacher) 0.74×
  * on the teacher too.
  */
-import { BF16_REWRITE_CONFIG, checkPrecisionAvailable, ComputePrecision, computePrecision } from "./precision";
+import { BF16_REWRITE_CONFIG, checkPrecisionAvailable, ComputePrecision, computePrecision } from "../runtime/precision";
 
 export interface ThreadSettings {
   intraOp?: number;

@@ -29,14 +29,14 @@ import { methodLossGraph } from "./method-graph";
 import { buildModelGraph, GraphVariable, ModelGraph } from "./model-graph";
 import { tapShape } from "../distill/methods/method";
 import { buildOptimizerGraph, OptimizerGraph } from "./optimizer-graph";
-import { ComputePrecision, computePrecision } from "./precision";
+import { ComputePrecision, computePrecision } from "../runtime/precision";
 import { sessionConfig, ThreadSettings } from "./session-config";
 import { float32Value, tensorValue } from "./tensor-value";
 import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
 
 export interface CompiledStepSpec extends TrainStepSpec {
   threads?: ThreadSettings;
-  /** Default: KDLAB_BF16's (precision.ts). */
+  /** Default: KDLAB_BF16's (lib/runtime/precision.ts). */
   precision?: ComputePrecision;
 }
 

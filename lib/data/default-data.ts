@@ -12,6 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { PROJECT_DATA_DIR } from "../runtime/paths";
 import { projectDataDir } from "./data-dir";
 import { kermanyCounts, synthChestXray } from "./synth-chest-xray";
 import { synthCifar10 } from "./synth-cifar10";
@@ -20,11 +21,11 @@ import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from "./cifar10";
 import { verifyMd5Sums } from "./md5sums";
 
 /** The shipped real default of the pneumonia stages (see data/README.md for its source and licence). */
-export const SHIPPED_PNEUMONIAMNIST = path.resolve(__dirname, "..", "..", "data", "pneumoniamnist.npz");
+export const SHIPPED_PNEUMONIAMNIST = path.join(PROJECT_DATA_DIR, "pneumoniamnist.npz");
 export const SHIPPED_PNEUMONIAMNIST_DESCRIPTION = "PneumoniaMNIST (MedMNIST v2): real pediatric chest radiographs, 28×28, official train/val/test split, shipped as data/pneumoniamnist.npz";
 
 /** The shipped partial real CIFAR-10 (data/cifar-10-partial/README.md: what it is, its citation). */
-export const SHIPPED_CIFAR_PARTIAL = path.resolve(__dirname, "..", "..", "data", "cifar-10-partial");
+export const SHIPPED_CIFAR_PARTIAL = path.join(PROJECT_DATA_DIR, "cifar-10-partial");
 /** The name every table, chart and model card gives numbers from it. */
 export const CIFAR_PARTIAL_NAME = "partial real CIFAR-10 (4,660 / 846)";
 export const SHIPPED_CIFAR_PARTIAL_DESCRIPTION = `${CIFAR_PARTIAL_NAME}: the first 932 records of each official train batch and the first 846 of the test batch, real photographs, shipped as data/cifar-10-partial (not comparable with full-CIFAR-10 figures)`;

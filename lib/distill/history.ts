@@ -3,7 +3,7 @@
  * danfojs DataFrames and are written as CSV and JSON into the run folder.
  *
  * danfojs-node loads @tensorflow/tfjs-node when imported, which must not
- * happen before lib/backend.ts has chosen the oneDNN setting, so it is
+ * happen before lib/runtime/backend.ts has chosen the oneDNN setting, so it is
  * required lazily inside these functions.
  */
 import * as fs from "node:fs";

@@ -30,7 +30,7 @@ import { ProgressListener, terminalProgress } from "./progress";
 import { createSchedule, ScheduleConfig } from "./schedules";
 import type { DistillationMethod } from "./methods/method";
 import { createEagerTrainStep, StepResult, TrainStep, TrainStepFactory } from "./step";
-import { ComputePrecision, computePrecision } from "../compiled/precision";
+import { ComputePrecision, computePrecision } from "../runtime/precision";
 import { CompiledStepSpec, createCompiledTrainStep } from "../compiled/step";
 import { CompiledPredictor } from "../compiled/predictor";
 
@@ -116,7 +116,7 @@ export interface TrainerConfig {
   step?: StepKind;
   /** Replaces the train step altogether (tests, experiments with other steps); overrides `step`. */
   createStep?: TrainStepFactory;
-  /** The compiled step's precision (default: KDLAB_BF16's for a student, lib/compiled/precision.ts); the teacher's outputs take KDLAB_BF16's for a teacher. */
+  /** The compiled step's precision (default: KDLAB_BF16's for a student, lib/runtime/precision.ts); the teacher's outputs take KDLAB_BF16's for a teacher. */
   precision?: ComputePrecision;
 }
 

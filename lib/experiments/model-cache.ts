@@ -26,18 +26,18 @@ import { contentProblem, firstNonFinite, float32View, writeContentHashes } from 
 import { removingStagingOnFailure, stagingPath } from "../staging";
 import { ExperimentConfig } from "./config";
 import { ModelRun, Role } from "./results";
-import { ComputePrecision, computePrecision } from "../compiled/precision";
+import { ComputePrecision, computePrecision } from "../runtime/precision";
+import { PROJECT_ROOT } from "../runtime/paths";
 
 const CACHE_VERSION = 1;
 const RUN_FILE = "run.json";
 /** The files an entry holds (writeModel's two, then the run), each in content.sha256. */
 const ENTRY_FILES = ["model.json", "weights.bin", RUN_FILE];
-const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 let codeHash: string | undefined;
 
 /** The folders whose code decides what a config trains (reports, the CLI, the bench do not). */
-const TRAINING_CODE = ["lib/data", "lib/models", "lib/distill", "lib/compiled", "lib/conv-route", "lib/experiments", "lib/backend.ts", "lib/onednn.ts", "native/graph"];
+const TRAINING_CODE = ["lib/data", "lib/models", "lib/distill", "lib/compiled", "lib/runtime", "lib/experiments", "native/graph"];
 
 /** A hash of kdlab's training code (computed once per process). */
 export function codeFingerprint(): string {

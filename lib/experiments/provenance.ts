@@ -8,10 +8,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { currentBackend } from "../backend";
+import { currentBackend } from "../runtime/backend";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { ExperimentConfig } from "./config";
-
-const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 export interface Provenance {
   kdlab: string;

@@ -33,11 +33,12 @@ import { buildModel, countParams, modelEntry } from "../models/index";
 import { ExperimentConfig, ModelChoice } from "./config";
 import { buildExperimentData, ExperimentData } from "./data";
 import { ModelCache, modelKey, samplesFingerprint } from "./model-cache";
-import { computePrecision } from "../compiled/precision";
+import { computePrecision } from "../runtime/precision";
 import { runProvenance } from "./provenance";
 import { epochLogger } from "./tensorboard-log";
 import { validateExperiment } from "./overrides";
 import { removeStaleStaging } from "../staging";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { ensureWritableFolder, writeProblem } from "./writable";
 import { curveRows, ExperimentResult, metricRows, ModelRun, Role } from "./results";
 
@@ -84,7 +85,7 @@ function resumableRun(dir: string, config: ExperimentConfig): string {
 }
 
 export function defaultRunsRoot(): string {
-  return path.resolve(__dirname, "..", "..", "runs");
+  return path.join(PROJECT_ROOT, "runs");
 }
 
 function optimizerOf(config: ExperimentConfig): OptimizerConfig {
@@ -199,7 +200,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     progress: options.progress ?? options.onProgress ?? "auto",
     label: role,
     step: config.trainStep,
-    // KDLAB_BF16=teacher: bf16 for the teacher's own training only (lib/compiled/precision.ts).
+    // KDLAB_BF16=teacher: bf16 for the teacher's own training only (lib/runtime/precision.ts).
     precision: computePrecision(process.env, role),
     callbacks: { onEpochEnd: (record) => logEpoch(record) },
   };

@@ -20,6 +20,7 @@ import * as tf from "@tensorflow/tfjs";
 import { defaultRunsRoot, ModelRun, Role } from "../experiments";
 import { pickFeatureLayer } from "../explain/gradcam";
 import { modelEntry } from "../models/index";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { writePage } from "./bundle";
 import { evaluateExport, testDataMissing } from "./evaluate";
 import { ModelCard, modelCard, modelCardMarkdown } from "./model-card";
@@ -54,7 +55,7 @@ export interface ExportResult {
 }
 
 function kdlabVersion(): string {
-  const file = path.resolve(__dirname, "..", "..", "package.json");
+  const file = path.join(PROJECT_ROOT, "package.json");
   return (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
 }
 

@@ -3,7 +3,7 @@
  * and `kdlab models` can list and describe them.
  */
 import * as tf from "@tensorflow/tfjs";
-import { prepareModelConvolutions } from "../conv-route/routing";
+import { prepareModelConvolutions } from "../runtime/conv-routing";
 import { cifarStudent, cifarTeacher, cifarTeacherBatchNorm } from "./cifar";
 import { denseNet121 } from "./densenet";
 import { FINAL_HEAD_DEFAULTS, model1Head, studentHead, teacherHead } from "./heads";
@@ -167,7 +167,7 @@ export function modelEntry(name: string): ModelEntry {
  */
 export async function buildModel(name: string, options: ModelBuildOptions = {}): Promise<tf.LayersModel> {
   const model = await buildNamedModel(name, options);
-  // Where some convolutions crash oneDNN (lib/conv-route), probe all of this model's shapes at once, before it runs.
+  // Where some convolutions crash oneDNN (lib/runtime/conv-routing.ts), probe all of this model's shapes at once, before it runs.
   prepareModelConvolutions(model, `model ${name}`);
   return model;
 }

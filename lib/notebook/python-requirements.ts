@@ -10,7 +10,8 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_ROOT, projectPython } from "./python";
+import { projectPython } from "./python";
+import { PROJECT_ROOT } from "../runtime/paths";
 
 const PIP_FLAGS = ["--retries", "0", "--timeout", "5", "--disable-pip-version-check"];
 

@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Notebook, Output, cellSource, outputsOf, readNotebook, writeNotebook } from "./notebook-file";
 import { Parameters, injectParameters } from "./parameters";
-import { PROJECT_ROOT, projectPython } from "./python";
+import { projectPython } from "./python";
+import { PROJECT_ROOT } from "../runtime/paths";
 
 export interface RunNotebookOptions {
   /** Where the executed notebook goes (default: beside the input, `.executed.ipynb`). */

@@ -1,6 +1,6 @@
 /**
  * danfojs DataFrames as chart rows. Only danfo's types are imported here:
- * loading danfojs-node loads tfjs-node, which must wait until lib/backend.ts
+ * loading danfojs-node loads tfjs-node, which must wait until lib/runtime/backend.ts
  * has chosen the oneDNN setting, and reading a frame needs no module code.
  */
 import type * as Danfo from "danfojs-node";

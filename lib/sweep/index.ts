@@ -12,7 +12,7 @@
  * refuses, naming the trial and the pid.
  */
 import * as path from "node:path";
-import { initBackend } from "../backend";
+import { initBackend } from "../runtime/backend";
 import { defaultRunsRoot } from "../experiments";
 import { createSweepFolder, latestSweep, prepareTrialDir, readSweep, trialDir, trialStatus } from "./folder";
 import { runLocal } from "./local";

@@ -13,7 +13,7 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { modelKey } from "../experiments/model-cache";
-import { PROJECT_ROOT } from "../notebook/python";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { trialDir, SweepRecord } from "./folder";
 import { Trial, trialConfig } from "./spec";
 

@@ -9,7 +9,8 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_ROOT, projectPython } from "../notebook/python";
+import { projectPython } from "../notebook/python";
+import { PROJECT_ROOT } from "../runtime/paths";
 import { ensureRequirements, PythonRequirements } from "../notebook/python-requirements";
 import { TrialLaunch } from "./plan";
 

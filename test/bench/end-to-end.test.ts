@@ -18,7 +18,7 @@ import { peerConfigs, peerOf } from "../../lib/bench/peer-configs";
 import { runBench } from "../../lib/bench/run";
 import { BENCH_PARTS, BenchResult, isBf16Framework, PEER_FRAMEWORKS } from "../../lib/bench/schema";
 import { BenchSettings, benchSettings } from "../../lib/bench/settings";
-import { bf16Unavailable } from "../../lib/compiled/precision";
+import { bf16Unavailable } from "../../lib/runtime/precision";
 import { benchVariants, isKdlabFramework } from "../../lib/bench/variants";
 import { useNativeBackend } from "../helpers/native";
 

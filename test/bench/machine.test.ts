@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { describeCpu, loadNote, machineInfo, speedDriftNote } from "../../lib/bench/machine";
 import { matmulRow } from "../../lib/bench/rows";
-import { vectorIsa } from "../../lib/cpu";
+import { vectorIsa } from "../../lib/runtime/cpu";
 
 const cpuinfo = (flags: string): string => `processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC\nflags\t\t: ${flags}\nbugs\t\t: sysret_ss_attrs\n`;
 

@@ -5,7 +5,7 @@ import { peerConfigs, peerOf } from "../../lib/bench/peer-configs";
 import { isKdlabFramework } from "../../lib/bench/variants";
 
 const BASE = { PATH: "/usr/bin", TF_NUM_INTRAOP_THREADS: "2" };
-/** lib/onednn.ts's labels and routing flag: kdlab's own, never a reason for a second configuration. */
+/** lib/runtime/onednn.ts's labels and routing flag: kdlab's own, never a reason for a second configuration. */
 const KDLAB_ONLY = { KDLAB_ONEDNN: "oneDNN on", KDLAB_ONEDNN_MACHINE: "abc" };
 
 describe("bench peer configurations", () => {

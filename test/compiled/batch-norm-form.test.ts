@@ -14,7 +14,7 @@ import { after, before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { batchNormFormKey, batchNormTiming, BatchNormTiming, forgetBatchNormTiming } from "../../lib/compiled/batch-norm-form";
 import { CompiledPredictor } from "../../lib/compiled/predictor";
-import { oneDnnBelowAvx2 } from "../../lib/onednn";
+import { oneDnnBelowAvx2 } from "../../lib/runtime/onednn";
 import { useNativeBackend } from "../helpers/native";
 
 /** input → BatchNorm → ReLU (standalone) → 1×1 conv → BatchNorm → ReLU (after a convolution) → pool → logits. */

@@ -8,7 +8,7 @@
  * margin on other data).
  */
 import * as fs from "node:fs";
-import { initBackend } from "../../lib/backend";
+import { initBackend } from "../../lib/runtime/backend";
 import { EQUIVALENCE_CASES, isCaseName } from "./cases";
 import { LockstepResult, lockstepRun, TwinRunResult, twinRun } from "./equivalence";
 

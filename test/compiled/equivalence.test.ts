@@ -1,6 +1,6 @@
 /**
  * The compiled train step against the eager step (cases.ts) under every
- * oneDNN setting kdlab can choose (lib/onednn.ts ONEDNN_SETTINGS). Each
+ * oneDNN setting kdlab can choose (lib/runtime/onednn.ts ONEDNN_SETTINGS). Each
  * setting is forced in a child process (equivalence-child.ts), because
  * TensorFlow reads it when it loads, and oneDNN's own log in the child shows
  * that it took effect.
@@ -34,7 +34,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { ONEDNN_SETTINGS, OneDnnSetting } from "../../lib/onednn";
+import { ONEDNN_SETTINGS, OneDnnSetting } from "../../lib/runtime/onednn";
 import { useNativeBackend } from "../helpers/native";
 import { CaseName, EQUIVALENCE_CASES } from "./cases";
 import { LockstepResult, TwinRunResult } from "./equivalence";
@@ -79,7 +79,7 @@ function settingName(setting: OneDnnSetting): string {
 
 /**
  * The 1×1 convolution the routing setting's child treats as crashing (a
- * stand-in SIGFPE in its probe, lib/conv-route): the MobileNetV2 block's,
+ * stand-in SIGFPE in its probe, lib/runtime/conv-probe-child.ts): the MobileNetV2 block's,
  * the only 1×1 among the cases that run under oneDNN, so that both steps run
  * it as MatMul there.
  */

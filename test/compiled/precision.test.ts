@@ -14,11 +14,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { BF16_REWRITE_CONFIG, BF16_VARIABLE, bf16Mode, bf16Unavailable, bfloat16Requested, ComputePrecision, computePrecision } from "../../lib/compiled/precision";
+import { BF16_REWRITE_CONFIG, BF16_VARIABLE, bf16Mode, bf16Unavailable, bfloat16Requested, ComputePrecision, computePrecision } from "../../lib/runtime/precision";
 import { CompiledPredictor } from "../../lib/compiled/predictor";
 import { sessionConfig } from "../../lib/compiled/session-config";
 import { CompiledTrainStep } from "../../lib/compiled/step";
-import { cpuHasBf16Kernels } from "../../lib/cpu";
+import { cpuHasBf16Kernels } from "../../lib/runtime/cpu";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
 import { cifarStudent } from "../../lib/models/cifar";
 import { trainModel } from "../../lib/distill/trainer";

@@ -24,10 +24,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../lib/backend";
+import { initBackend } from "../../lib/runtime/backend";
 import { buildModel } from "../../lib/models/registry";
-import { modelConvShapes } from "../../lib/conv-route/model-shapes";
-import { convShapeKey } from "../../lib/conv-route/shape";
+import { modelConvShapes } from "../../lib/runtime/conv-model-shapes";
+import { convShapeKey } from "../../lib/runtime/conv-shape";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
 import { createEagerTrainStep, TrainStep } from "../../lib/distill/step";
 import { CompiledTrainStep } from "../../lib/compiled/step";

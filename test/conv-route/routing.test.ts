@@ -1,6 +1,6 @@
 /**
  * Routing around the convolutions that crash oneDNN at the full ISA (issue
- * 18, lib/conv-route). The test's models have no shape that crashes on any
+ * 18, lib/runtime/conv-*.ts). The test's models have no shape that crashes on any
  * machine seen, so a stand-in does: the probe child kills itself with
  * SIGFPE where it would run a named shape as a convolution
  * (KDLAB_ONEDNN_STAND_IN_CRASH). The routed run itself is not
@@ -12,7 +12,7 @@
  * outputs directly, training in lock-step (each step from the unrouted run's
  * weights; free-running steps diverge chaotically on some CPUs, see
  * route-child.ts). The same comparison must catch a wrong route, so a
- * second test plants one (KDLAB_ROUTE_FAULT, lib/conv-route/fault.ts).
+ * second test plants one (KDLAB_ROUTE_FAULT, lib/runtime/conv-fault.ts).
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,9 +20,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { convShapeKey, parseConvShapeKey, routableAsMatMul } from "../../lib/conv-route/shape";
-import { mustRoute, UnroutableConvolutionError } from "../../lib/conv-route/routing";
-import { ROUTE_FAULT_VARIABLE, RouteFault } from "../../lib/conv-route/fault";
+import { convShapeKey, parseConvShapeKey, routableAsMatMul } from "../../lib/runtime/conv-shape";
+import { mustRoute, UnroutableConvolutionError } from "../../lib/runtime/conv-routing";
+import { ROUTE_FAULT_VARIABLE, RouteFault } from "../../lib/runtime/conv-fault";
 import type { RouteChildResult } from "./route-child";
 
 const CHILD = path.join(__dirname, "route-child.ts");

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../lib/backend";
+import { initBackend } from "../../lib/runtime/backend";
 import { listChestXray } from "../../lib/data/chest-xray";
 import { ImagePipeline, PipelineOptions } from "../../lib/data/pipeline";
 import { terminalProgress } from "../../lib/data/progress";

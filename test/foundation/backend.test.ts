@@ -5,14 +5,14 @@ import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { BackendInfo, initBackend } from "../../lib/backend";
-import { environmentProblems, KDLAB_VARIABLES } from "../../lib/env-vars";
+import { BackendInfo, initBackend } from "../../lib/runtime/backend";
+import { environmentProblems, KDLAB_VARIABLES } from "../../lib/runtime/env-vars";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Runs initBackend in a fresh process (the backend is chosen once per process). */
 function backendInChild(env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
-  const script = `require("./lib/backend").initBackend().then((b) => console.log(JSON.stringify(b)), (e) => { console.error(e.message); process.exit(3); });`;
+  const script = `require("./lib/runtime/backend").initBackend().then((b) => console.log(JSON.stringify(b)), (e) => { console.error(e.message); process.exit(3); });`;
   const result = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -5,11 +5,11 @@
  * MatMul when that survives, a cap only when it does not. Stand-in probes
  * that raise a real SIGFPE check the selection end to end: scripts that
  * crash under given settings, and kdlab's own machine probe with a stand-in
- * crash shape (lib/conv-route/probe-child.ts).
+ * crash shape (lib/runtime/conv-probe-child.ts).
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ONEDNN_SETTINGS, pickSetting, probeInChild, probeMachine } from "../../lib/onednn";
+import { ONEDNN_SETTINGS, pickSetting, probeInChild, probeMachine } from "../../lib/runtime/onednn";
 
 const CRASHES_UNLESS_CAPPED = `
 if (!process.env.ONEDNN_MAX_CPU_ISA && process.env.TF_ENABLE_ONEDNN_OPTS !== "0") process.kill(process.pid, "SIGFPE");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { cpuHasBf16Kernels } from "../../lib/cpu";
+import { cpuHasBf16Kernels } from "../../lib/runtime/cpu";
 import { bf16Line } from "../../lib/doctor";
 
 const ROOT = path.resolve(__dirname, "..", "..");

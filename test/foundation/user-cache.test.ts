@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { readCacheRecord, userCacheFile, writeCacheRecord } from "../../lib/user-cache";
+import { readCacheRecord, userCacheFile, writeCacheRecord } from "../../lib/runtime/user-cache";
 
 function withCacheHome<T>(home: string, body: () => T): T {
   const before = process.env.XDG_CACHE_HOME;

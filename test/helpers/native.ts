@@ -1,5 +1,5 @@
 /** Test helper: every test that touches tensors runs on native TensorFlow (the test command sets KDLAB_REQUIRE_NATIVE=1). */
-import { BackendInfo, initBackend } from "../../lib/backend";
+import { BackendInfo, initBackend } from "../../lib/runtime/backend";
 
 export async function useNativeBackend(): Promise<BackendInfo> {
   const info = await initBackend();

@@ -4,7 +4,7 @@
  * The training step is forward + softmax cross-entropy on a 2-way head + gradients + SGD update.
  */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../lib/backend";
+import { initBackend } from "../../lib/runtime/backend";
 import { buildModel } from "../../lib/models/registry";
 
 async function main(): Promise<void> {

@@ -29,7 +29,7 @@ export function vectorIsa(cpuinfo: string | null = readCpuinfo()): string {
   return extras.length > 0 ? `${widest} (${extras.join(", ")})` : widest;
 }
 
-/** True where oneDNN has bf16 kernels: avx512_bf16 or AMX (lib/compiled/precision.ts). */
+/** True where oneDNN has bf16 kernels: avx512_bf16 or AMX (precision.ts). */
 export function cpuHasBf16Kernels(cpuinfo: string | null = readCpuinfo()): boolean {
   const flags = cpuFlags(cpuinfo);
   return flags !== null && (flags.has("avx512_bf16") || flags.has("amx_bf16"));

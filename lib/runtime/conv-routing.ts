@@ -1,6 +1,6 @@
 /**
  * Which convolutions run as MatMul on this machine. Under the routing
- * setting (lib/onednn.ts) every convolution shape a model uses is probed
+ * setting (onednn.ts) every convolution shape a model uses is probed
  * once per machine at the full ISA, in a child process, and the verdict kept
  * in ~/.cache/kdlab/onednn-shapes.json: a shape that crashes is routed (a
  * 1×1 stride-1 convolution becomes a MatMul, in the compiled graph and in
@@ -9,12 +9,12 @@
  * error that says so. Elsewhere (no routing) nothing is probed or routed.
  */
 import * as tf from "@tensorflow/tfjs";
-import { GRAPH_BINDING_PATH } from "../compiled/binding";
-import { capFromNextStart, MACHINE_VARIABLE, routingActive } from "../onednn";
-import { modelConvShapes } from "./model-shapes";
-import { ProbeShape, runProbeChild } from "./probe-child";
-import { readCacheRecord, userCacheFile, writeCacheRecord } from "../user-cache";
-import { ConvShape, convShapeKey, routableAsMatMul } from "./shape";
+import { GRAPH_BINDING_PATH } from "./paths";
+import { capFromNextStart, MACHINE_VARIABLE, routingActive } from "./onednn";
+import { modelConvShapes } from "./conv-model-shapes";
+import { ProbeShape, runProbeChild } from "./conv-probe-child";
+import { readCacheRecord, userCacheFile, writeCacheRecord } from "./user-cache";
+import { ConvShape, convShapeKey, routableAsMatMul } from "./conv-shape";
 
 /**
  * Batch sizes each shape is probed at: oneDNN picks its blocking, and so the

@@ -10,9 +10,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { ExecutingBackend, installEagerRouting } from "./conv-route/eager";
+import { ExecutingBackend, installEagerRouting } from "./conv-eager";
 import { applySafeOneDnnSetting, routingActive } from "./onednn";
-import { BF16_VARIABLE, bf16Mode } from "./compiled/precision";
+import { BF16_VARIABLE, bf16Mode } from "./precision";
 import { checkEnvironment } from "./env-vars";
 
 export type BackendKind = "gpu" | "cpu" | "js";
@@ -88,7 +88,7 @@ function describe(info: Omit<BackendInfo, "line">): string {
   const tfPart = info.kind === "js" ? "no TensorFlow library" : `TensorFlow ${info.tfVersion}`;
   const parts = [`backend ${info.name}: ${where}`, tfPart, `tfjs ${info.tfjsVersion}`, `${info.threads} threads`];
   if (info.kind !== "js") parts.push(info.oneDnn);
-  // The compiled graphs' precision, only when it is not float32 (lib/compiled/precision.ts).
+  // The compiled graphs' precision, only when it is not float32 (precision.ts).
   const mode = info.kind === "js" ? "off" : bf16Mode();
   if (mode === "all") parts.push(`compiled graphs in bf16 mixed precision (${BF16_VARIABLE}=1)`);
   if (mode === "teacher") parts.push(`teachers' compiled graphs in bf16 mixed precision (${BF16_VARIABLE}=teacher)`);

@@ -16,7 +16,7 @@
  * precision directly (the bench times both side by side in one process);
  * without one it takes KDLAB_BF16's for its role.
  */
-import { cpuHasBf16Kernels } from "../cpu";
+import { cpuHasBf16Kernels } from "./cpu";
 
 export const BF16_VARIABLE = "KDLAB_BF16";
 

@@ -4,7 +4,7 @@
  * probed in one go before the model first runs.
  */
 import * as tf from "@tensorflow/tfjs";
-import { ConvShape, convShapeOf } from "./shape";
+import { ConvShape, convShapeOf } from "./conv-shape";
 
 function pair(value: unknown): [number, number] {
   if (typeof value === "number") return [value, value];

@@ -2,17 +2,17 @@
  * The eager side of routing: every convolution tfjs-node runs (Conv2D, the
  * fused convolution of tfjs-layers, their gradients, depthwise convolutions)
  * reaches TensorFlow through the backend's executeSingleOutput, so one hook
- * there sees all of them. A convolution that crashes here (lib/conv-route/
- * routing.ts) runs as MatMul instead; its gradients too, because
+ * there sees all of them. A convolution that crashes here (conv-routing.ts)
+ * runs as MatMul instead; its gradients too, because
  * Conv2DBackpropInput/Filter of a 1×1 stride-1 convolution are MatMuls with
  * a transposed operand. Explicit-padding convolutions pass through unrouted:
- * tfjs-layers never emits them. KDLAB_ROUTE_FAULT (fault.ts) plants a known
+ * tfjs-layers never emits them. KDLAB_ROUTE_FAULT (conv-fault.ts) plants a known
  * mistake here for the routing test only.
  */
 import * as tf from "@tensorflow/tfjs";
-import { FAULT_GRADIENT_SCALE, plantedRouteFault } from "./fault";
-import { mustRoute } from "./routing";
-import { ConvShape, convShapeOf } from "./shape";
+import { FAULT_GRADIENT_SCALE, plantedRouteFault } from "./conv-fault";
+import { mustRoute } from "./conv-routing";
+import { ConvShape, convShapeOf } from "./conv-shape";
 
 interface OpAttr {
   name: string;
@@ -58,7 +58,7 @@ function asMatMul(name: string, inputs: tf.Tensor[], shape: ConvShape): tf.Tenso
   let result: tf.Tensor;
   if (name === "Conv2D") {
     const [x, filter] = inputs;
-    // The planted faults (fault.ts, test-only): a transposed kernel, an input flattened in the wrong order.
+    // The planted faults (conv-fault.ts, test-only): a transposed kernel, an input flattened in the wrong order.
     const kernel = fault === "transpose" ? keep(tf.transpose(keep(tf.reshape(filter, [cout, cin])))) : keep(tf.reshape(filter, [cin, cout]));
     const rows = fault === "reshape" ? keep(tf.reshape(keep(tf.transpose(x, [0, 2, 1, 3])), [-1, cin])) : keep(tf.reshape(x, [-1, cin]));
     result = tf.reshape(keep(tf.matMul(rows, kernel)), [x.shape[0], shape.height, shape.width, cout]);

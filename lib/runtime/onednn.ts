@@ -13,7 +13,7 @@
  * cache sizes, while every other convolution of the study and the same
  * product as a MatMul run at the full ISA. So the second setting keeps the
  * full ISA and routes exactly the convolutions that crash here through a
- * MatMul (lib/conv-route: probed per shape, in the compiled graph and in the
+ * MatMul (conv-routing.ts: probed per shape, in the compiled graph and in the
  * eager kernels alike); capping the whole ISA at AVX (~3× slower) comes only
  * after that. The settings must be in the environment before TensorFlow
  * loads, so we probe once in a child process, fastest setting first, and
@@ -25,11 +25,11 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GRAPH_BINDING_PATH } from "./compiled/binding";
+import { GRAPH_BINDING_PATH } from "./paths";
 import { cpuCachesVisible } from "./cpu";
 import { readCacheRecord, userCacheFile, writeCacheRecord } from "./user-cache";
-import { ProbeShape, runProbeChild, STAND_IN_VARIABLE } from "./conv-route/probe-child";
-import { convShapeKey, ConvShape, parseConvShapeKey } from "./conv-route/shape";
+import { ProbeShape, runProbeChild, STAND_IN_VARIABLE } from "./conv-probe-child";
+import { convShapeKey, ConvShape, parseConvShapeKey } from "./conv-shape";
 
 export interface OneDnnSetting {
   /** Short label for the backend line. */
@@ -40,7 +40,7 @@ export interface OneDnnSetting {
   probeMode: "conv" | "matmul";
 }
 
-/** "1" when the crashing 1×1 convolutions of this machine run as MatMul (lib/conv-route). */
+/** "1" when the crashing 1×1 convolutions of this machine run as MatMul (conv-routing.ts). */
 export const ROUTE_VARIABLE = "KDLAB_ONEDNN_ROUTE";
 
 /** Fastest first: oneDNN on; on with the crashing 1×1 convolutions as MatMul; capped at AVX (~3× slower on small nets); off (2–4×). */
@@ -54,7 +54,7 @@ export const ONEDNN_SETTINGS: readonly OneDnnSetting[] = [
 /** Set with the chosen setting, so child processes report its label instead of "set by user". */
 const LABEL_VARIABLE = "KDLAB_ONEDNN";
 
-/** The machine's fingerprint, for the per-shape record of lib/conv-route (inherited by child processes). */
+/** The machine's fingerprint, for the per-shape record of conv-routing.ts (inherited by child processes). */
 export const MACHINE_VARIABLE = "KDLAB_ONEDNN_MACHINE";
 
 interface ProbeRecord {
@@ -78,7 +78,7 @@ const MACHINE_PROBE_SHAPES: readonly ConvShape[] = [
   { kind: "depthwise", height: 56, width: 56, inChannels: 144, outChannels: 144, kernel: [3, 3], strides: [2, 2], padding: "SAME" },
 ];
 
-/** The stand-in crash shapes a test set (lib/conv-route/probe-child.ts). */
+/** The stand-in crash shapes a test set (conv-probe-child.ts). */
 export function standInCrashKeys(): string[] {
   return (process.env[STAND_IN_VARIABLE] ?? "").split(",").map((key) => key.trim()).filter(Boolean);
 }
@@ -188,7 +188,7 @@ export function routingActive(): boolean {
 
 /**
  * Moves this machine to the AVX cap from the next start: a convolution that
- * crashes at the full ISA turned out to have no route (lib/conv-route).
+ * crashes at the full ISA turned out to have no route (conv-routing.ts).
  * Returns the record's path, for the error that says so.
  */
 export function capFromNextStart(reason: string): string {

@@ -6,8 +6,8 @@
  * kdlab to the pure-JS backend). Variables kdlab sets for its own child
  * processes (KDLAB_ONEDNN, KDLAB_ONEDNN_MACHINE, KDLAB_ROOT) take any value.
  */
-import { BF16_VARIABLE } from "./compiled/precision";
-import { parseConvShapeKey } from "./conv-route/shape";
+import { BF16_VARIABLE } from "./precision";
+import { parseConvShapeKey } from "./conv-shape";
 
 interface Variable {
   /** What it accepts, in words, for the error. */

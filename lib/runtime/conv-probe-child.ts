@@ -17,7 +17,7 @@
  * the crash of cache-hiding VMs, for tests on machines that do not crash.
  */
 import { spawnSync } from "node:child_process";
-import { ConvShape } from "./shape";
+import { ConvShape } from "./conv-shape";
 
 export const STAND_IN_VARIABLE = "KDLAB_ONEDNN_STAND_IN_CRASH";
 
