@@ -6,16 +6,11 @@
 import * as path from "node:path";
 import { projectPython } from "../notebook/python";
 import { PROJECT_ROOT } from "../runtime/paths";
-import { ensureRequirements, PythonRequirements, requirementsInstalled } from "../notebook/python-requirements";
+import { ensureRequirements, PythonRequirements } from "../notebook/python-requirements";
 
 export const BENCH_REQUIREMENTS = path.join(PROJECT_ROOT, "bench", "requirements.txt");
 
 const BENCH: PythonRequirements = { name: "bench", file: BENCH_REQUIREMENTS, packages: "torch, torchvision; the PyTorch peer needs them" };
-
-/** True when the stamp says bench/requirements.txt, as it is now, was installed into `python`'s environment. */
-export function benchRequirementsInstalled(python = projectPython()): boolean {
-  return requirementsInstalled(BENCH, python);
-}
 
 /** Installs bench/requirements.txt once; returns what it did. */
 export function ensureBenchRequirements(log: (line: string) => void = () => undefined, python = projectPython()): "present" | "installed" {

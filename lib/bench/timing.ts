@@ -25,9 +25,4 @@ export async function timeCalls(call: () => Promise<unknown>, plan: StepPlan): P
   return { warmupSeconds, seconds };
 }
 
-/** Items per second from the median timed call. */
-export function ratePerSecond(itemsPerCall: number, timing: Timing): number {
-  return itemsPerCall / median(timing.seconds);
-}
-
 export { median };

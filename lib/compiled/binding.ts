@@ -18,7 +18,6 @@ export type OutputRef = readonly [OperationHandle, number];
 
 /** TF_DataType values. */
 export const DT = { float32: 1, float64: 2, int32: 3, uint8: 4, int64: 9, bool: 10, bfloat16: 14, resource: 20 } as const;
-export type DataTypeCode = (typeof DT)[keyof typeof DT];
 
 export type TypedData = Float32Array | Int32Array | Uint8Array | Float64Array | BigInt64Array;
 
@@ -68,14 +67,4 @@ export function loadGraphBinding(): GraphBinding {
   const load = createRequire(__filename);
   cached = load(GRAPH_BINDING_PATH) as GraphBinding;
   return cached;
-}
-
-/** Whether the binding is built and loads, without throwing. */
-export function graphBindingAvailable(): boolean {
-  try {
-    loadGraphBinding();
-    return true;
-  } catch {
-    return false;
-  }
 }

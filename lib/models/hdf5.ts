@@ -14,7 +14,6 @@ import type * as H5 from "h5wasm";
 export type H5Module = typeof H5;
 export type H5File = H5.File;
 export type H5Group = H5.Group;
-export type H5Dataset = H5.Dataset;
 
 const importEsm = new Function("url", "return import(url)") as (url: string) => Promise<unknown>;
 

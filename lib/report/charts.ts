@@ -20,6 +20,8 @@ export { sampleGrid, imageDataUrl } from "./charts/sample-grid";
 export type { SampleImage, SampleGridOptions } from "./charts/sample-grid";
 export { classBalance } from "./charts/class-balance";
 export { seedResultsChart } from "./charts/seeds";
+export { gradCamPanel, agreementChart, heatmapOverlay, viridis, type GradCamPanelRow, type GradCamPanelOptions, type AgreementRow, type AgreementChartOptions } from "./charts/gradcam";
+export { inferenceCostChart, type InferenceCostRow } from "./charts/inference-speed";
 export { distillationChart, figureBar, FIGURE_MODELS, type DistillationFigure, type FigureBar, type FigureModel } from "./charts/distillation";
 export { sweepValueChart, sweepHeatmap, type SweepPointRow, type SweepGridRow, type SweepValueChartOptions, type SweepHeatmapOptions } from "./charts/sweep";
 export type { SeedResultRow } from "./charts/seeds";

@@ -19,9 +19,6 @@ import { sweptKeys } from "./spec";
 export type SweepCell = number | string;
 export type SweepRow = Record<string, SweepCell>;
 
-/** The metric columns, student first. */
-export const METRIC_COLUMNS = ["accuracy", "auc", "val_accuracy", "val_auc", "teacher_accuracy", "teacher_auc"] as const;
-
 const asValue = (text: string): SweepCell => (text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text);
 
 /** One row per trial, in the sweep's order (missing numbers are NaN, missing text ""). */
