@@ -17,7 +17,7 @@ export { defaultRunsRoot, latestExperimentRun, runExperiment, runExperimentWithM
 export type { MetricSummary, SeedRun, SeedStudyOptions, SeedStudySummary } from "./experiments/seed-study";
 export { runSeedStudy, seedConfigs, seedResultRows, summariseSeedStudy } from "./experiments/seed-study";
 export type { MethodRun, MethodStudyOptions, MethodStudyTask, MethodSummary } from "./experiments/method-study";
-export { METHOD_STUDY_TASKS, methodResultRows, methodStudyConfig, runMethodStudy, summariseMethodStudy } from "./experiments/method-study";
+export { METHOD_STUDY_TASKS, methodResultRows, methodStudyConfig, profileMethodTasks, runMethodStudy, summariseMethodStudy } from "./experiments/method-study";
 export type { PairedDifference, Spread } from "./experiments/seed-stats";
 export { formatPairedPoints, formatPairedValue, formatPercentSpread, minimumDetectableEffect, pairedDifference, spreadOf } from "./experiments/seed-stats";
 export { studentTCdf, studentTQuantile } from "./experiments/student-t";

@@ -1,13 +1,15 @@
 /**
  * The canonical distillation figure's numbers (charts/distillation.ts) from
  * the seed studies: notebook 05's alone-vs-distilled study and notebook 07's
- * method study (its `kd` row, per task), with the study's reported numbers
+ * method study (its `kd` row, per task), or one seed's teacher, student
+ * alone and distilled student (notebook 01: n = 1), with the study's reported numbers
  * where STUDY.md gives them. The reproduce job keeps one figure per task,
  * the one whose distilled student has the most seeds.
  */
 import type { MethodRun, MethodStudyTask } from "../experiments/method-study";
 import { spreadOf } from "../experiments/seed-stats";
 import type { SeedStudySummary } from "../experiments/seed-study";
+import type { ExperimentResult } from "../experiments/results";
 import { DistillationFigure, FigureBar, figureBar } from "./charts/distillation";
 
 /** STUDY.md's reported test accuracies: the final pneumonia stage's teacher and (distilled) student; CIFAR-10's 73.42 % does not say which model. */
@@ -47,6 +49,15 @@ export function methodStudyFigure(task: MethodStudyTask, runs: readonly MethodRu
   if (teachers.size > 0) bars.push(figureBar("teacher", spreadOf([...teachers.values()]), study.teacher));
   bars.push(figureBar("student alone", spreadOf(alone)), figureBar(`distilled student`, spreadOf(distilled), study.distilled));
   return withNote({ task, data, bars, method }, task);
+}
+
+/** From one seed's distilled run (teacher and distilled student) and the student trained alone on the same seed: every bar n = 1. */
+export function singleRunFigure(task: MethodStudyTask, distilled: ExperimentResult, alone: ExperimentResult, data: string): DistillationFigure {
+  const study = STUDY_NUMBERS[task];
+  const bars: FigureBar[] = [];
+  if (distilled.teacher) bars.push(figureBar("teacher", spreadOf([distilled.teacher.test.accuracy]), study.teacher));
+  bars.push(figureBar("student alone", spreadOf([alone.student.test.accuracy])), figureBar("distilled student", spreadOf([distilled.student.test.accuracy]), study.distilled));
+  return withNote({ task, data, bars, ...(distilled.config.distillation.method === "kd" ? {} : { method: distilled.config.distillation.method }) }, task);
 }
 
 /** One figure per task: the one whose distilled student has the most seeds (a later one wins a tie). */

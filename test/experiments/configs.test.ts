@@ -62,6 +62,9 @@ describe("experiment configs", () => {
       assert.equal(config.earlyStoppingPatience, 5);
       assert.deepEqual(config.optimizer, { kind: "adam", lr: 1e-3, momentum: 0.8 });
     }
+    assert.equal(getExperiment("cifar10-teacher-student", "standard").teacher?.model, "cifar-teacher-bn", "the teacher chosen on val: batch norm after each convolution");
+    assert.equal(getExperiment("cifar10-teacher-student", "paper").teacher?.model, "cifar-teacher-bn");
+    assert.equal(getExperiment("cifar10-teacher-student", "full").teacher?.model, "cifar-teacher", "full keeps the study's plain teacher");
     // The lone student's training is the distilled one's, so the two compare fairly.
     const training = (name: "cifar10-student-alone" | "cifar10-teacher-student") => ({ ...getExperiment(name, "standard"), name: "", description: "", teacher: null, distillation: null });
     assert.deepEqual(training("cifar10-student-alone"), training("cifar10-teacher-student"));
