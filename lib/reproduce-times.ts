@@ -17,11 +17,11 @@ const TIMES_FILE = "timings.json";
 const SEED_STUDIES = ["05", "07", "08"];
 
 /**
- * Seconds per notebook (by its two-digit prefix), standard profile, clean
- * clone (empty model cache), 2 cores of the cache-hiding AMD EPYC Zen 5 VM,
- * `npm run reproduce`, 2026-12-06.
+ * Seconds per notebook (by its two-digit prefix), standard profile, measured
+ * by `npm run reproduce` on a clean clone (empty model cache), 2 cores of the
+ * cache-hiding AMD EPYC Zen 5 VM, nothing else running, 2026-12-06 (54 min).
  */
-const STANDARD_REFERENCE: Readonly<Record<string, number>> = { "00": 20, "01": 300, "02": 110, "03": 230, "04": 250, "05": 340, "06": 30, "07": 900, "08": 600 };
+const STANDARD_REFERENCE: Readonly<Record<string, number>> = { "00": 11, "01": 406, "02": 128, "03": 266, "04": 261, "05": 386, "06": 32, "07": 1006, "08": 767 };
 
 /** Reference seconds for a profile: standard's, the seed studies scaled by their seed count for paper; none for quick and full. */
 function referenceSeconds(profile: Profile, prefix: string): number | undefined {
