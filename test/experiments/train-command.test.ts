@@ -32,7 +32,7 @@ describe("kdlab train", () => {
     const cases: [string[], RegExp][] = [
       [[], /name an experiment: cifar10-teacher-student/],
       [["pneumonia-model9"], /unknown experiment "pneumonia-model9"; known: .*pneumonia-final/],
-      [["pneumonia-final", "--profile", "medium"], /--profile must be quick or standard or full, got "medium"/],
+      [["pneumonia-final", "--profile", "medium"], /--profile must be quick or standard or paper or full, got "medium"/],
       [["pneumonia-final", "--set", "optimizer.learning_rate=1"], /unknown config key "optimizer.learning_rate"; valid keys: .*optimizer\.lr/],
       [["pneumonia-final", "--set", "epochs=many"], /epochs must be an integer in \[1, ∞\], got "many"/],
       [["pneumonia-final", "--set=distillation.params.alpha=2"], /distillation\.params\.alpha of kd must be a number ≥ 0 and ≤ 1/],

@@ -179,6 +179,6 @@ describe("kdlab CLI", () => {
     // Through main: the --only values of reproduce are all taken (none is "given twice"); the error is the profile's.
     const reproduce = await cli(["reproduce", "--profile", "nosuch", "--only", "01", "--only", "02,03"]);
     assert.equal(reproduce.code, 2);
-    assert.match(reproduce.err, /^kdlab reproduce: --profile must be quick, standard, full, not nosuch/);
+    assert.match(reproduce.err, /^kdlab reproduce: --profile must be quick, standard, paper, full, not nosuch/);
   });
 });
