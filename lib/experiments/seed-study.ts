@@ -87,9 +87,13 @@ function metricSummary(runs: readonly SeedRun[], pick: (result: ExperimentResult
   return { alone: spreadOf(alone), distilled: spreadOf(distilled), teacher: spreadOf(teachers.size > 0 ? [...teachers.values()] : [NaN]), difference: pairedDifference(alone, distilled) };
 }
 
-/** Runs that share a teacher share its model-cache key (or, without the cache, its seed). */
+/** Distilled runs that share a teacher share its model-cache key (or, without the cache, its seed). */
+export function teacherIdentityOf(distilled: ExperimentResult): string {
+  return distilled.teacher?.cache?.key ?? `seed ${distilled.config.teacherSeed ?? distilled.config.seed}`;
+}
+
 function teacherIdentity(run: SeedRun): string {
-  return run.distilled.teacher?.cache?.key ?? `seed ${run.distilled.config.teacherSeed ?? run.distilled.config.seed}`;
+  return teacherIdentityOf(run.distilled);
 }
 
 export function summariseSeedStudy(runs: readonly SeedRun[]): SeedStudySummary {

@@ -8,7 +8,7 @@
  */
 import type { MethodRun, MethodStudyTask } from "../experiments/method-study";
 import { spreadOf } from "../experiments/seed-stats";
-import type { SeedStudySummary } from "../experiments/seed-study";
+import { SeedStudySummary, teacherIdentityOf } from "../experiments/seed-study";
 import type { ExperimentResult } from "../experiments/results";
 import { DistillationFigure, FigureBar, figureBar } from "./charts/distillation";
 
@@ -39,11 +39,10 @@ export function methodStudyFigure(task: MethodStudyTask, runs: readonly MethodRu
   const alone = accuracies("alone");
   const distilled = accuracies(method);
   if (alone.length === 0 || distilled.length === 0) return undefined;
-  // One accuracy per distinct teacher (runs sharing a teacher share its cache key).
+  // One accuracy per distinct teacher (seed-study.ts's identity: its cache key, else its seed).
   const teachers = new Map<string, number>();
-  for (const run of runs.filter((r) => r.method === method && r.result.teacher)) {
-    const teacher = run.result.teacher as NonNullable<typeof run.result.teacher>;
-    teachers.set(teacher.cache?.key ?? `seed ${run.result.config.teacherSeed ?? run.result.config.seed}`, teacher.test.accuracy);
+  for (const run of runs.filter((r) => r.method === method)) {
+    if (run.result.teacher) teachers.set(teacherIdentityOf(run.result), run.result.teacher.test.accuracy);
   }
   const bars: FigureBar[] = [];
   if (teachers.size > 0) bars.push(figureBar("teacher", spreadOf([...teachers.values()]), study.teacher));
