@@ -281,18 +281,30 @@ class ModelGraphBuilder {
     const g = this.g;
     const shape = convShapeOf(opType === "Conv2D" ? "conv" : "depthwise", g.shape(x), kernel.shape, [sh, sw], padding(config, where));
     if (mustRoute(shape, where)) return this.routedConvolution(x, kernel.read, shape, roles, config, where);
-    const [input, filter] = opType === "Conv2D" && this.options.evenInputChannels && shape.inChannels % 2 === 1 ? this.withZeroChannel(x, kernel.read) : [x, kernel.read];
+    const [input, filter] = opType === "Conv2D" && this.options.evenInputChannels && shape.inChannels % 2 === 1 ? this.withZeroChannel(x, kernel.read, kernel.shape) : [x, kernel.read];
     const y = g.op(opType, [input, filter], [F32, attr.ints("strides", [1, sh, sw, 1]), attr.string("padding", shape.padding), attr.string("data_format", "NHWC"), attr.ints("dilations", [1, 1, 1, 1])]);
     return this.biasAndActivation(y, roles, config, where);
   }
 
-  /** `x` [N, H, W, C] and `kernel` [KH, KW, C, C_out] with a zero input channel appended to each (evenInputChannels). */
-  private withZeroChannel(x: OutputRef, kernel: OutputRef): [OutputRef, OutputRef] {
+  /**
+   * `x` [N, H, W, C] and `kernel` [KH, KW, C, C_out] with a zero input channel
+   * appended to each (evenInputChannels). The input gets a Pad (oneDNN fuses it
+   * with the convolution); the kernel gets a ConcatV2 with a zero constant, not
+   * a Pad: oneDNN's layout pass takes any Pad feeding a Conv2D for the input's
+   * and aborts the process when the kernel's is one (SIGABRT "Could not find
+   * input edge 1" in mkl_layout_pass, DenseNet121's conv1 after its
+   * ZeroPadding2D).
+   */
+  private withZeroChannel(x: OutputRef, kernel: OutputRef, kernelShape: readonly number[]): [OutputRef, OutputRef] {
     const g = this.g;
-    // Pad's paddings [4, 2]: (before, after) per axis; one zero after the last entry of `axis`.
-    const oneAfter = (axis: number) => g.constant({ dtype: DT.int32, shape: [4, 2], data: Int32Array.from({ length: 8 }, (_, i) => (i === 2 * axis + 1 ? 1 : 0)) });
-    const pad = (value: OutputRef, axis: number) => g.op("Pad", [value, oneAfter(axis)], [F32, attr.type("Tpaddings", DT.int32)]);
-    return [pad(x, 3), pad(kernel, 2)];
+    // Pad's paddings [4, 2]: (before, after) per axis; one zero after the last channel.
+    const oneAfterChannels = g.constant({ dtype: DT.int32, shape: [4, 2], data: Int32Array.of(0, 0, 0, 0, 0, 0, 0, 1) });
+    const paddedInput = g.op("Pad", [x, oneAfterChannels], [F32, attr.type("Tpaddings", DT.int32)]);
+    const [kh, kw, , outChannels] = kernelShape;
+    const zeroSlice = g.constant({ dtype: DT.float32, shape: [kh, kw, 1, outChannels], data: new Float32Array(kh * kw * outChannels) });
+    const axis = g.constant({ dtype: DT.int32, shape: [], data: Int32Array.of(2) });
+    const paddedKernel = g.op("ConcatV2", [[kernel, zeroSlice], axis], [F32, attr.int("N", 2), attr.type("Tidx", DT.int32)]);
+    return [paddedInput, paddedKernel];
   }
 
   /**
