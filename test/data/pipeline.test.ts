@@ -131,6 +131,27 @@ describe("streaming pipeline", () => {
     [...fresh.batches, ...second.batches].forEach((b) => b.dispose());
   });
 
+  test("a split that fits memoryCacheBytes is decoded once: later epochs give the same pixels without reading the files; one that does not is decoded every epoch", async () => {
+    const dir = tempDir("pipe-memory");
+    const copies: Sample[] = samples.slice(0, 12).map((s, i) => {
+      const file = path.join(dir, `${i}-${path.basename(s.file)}`);
+      fs.copyFileSync(s.file, file);
+      return { ...s, file };
+    });
+    const options = { batchSize: 4, numClasses: 2, size: 40, shuffle: false, channels: 1 as const, onSkip: () => undefined };
+    const kept = new ImagePipeline(copies, { ...options, memoryCacheBytes: 12 * 40 * 40 });
+    const streamed = new ImagePipeline(copies, { ...options, memoryCacheBytes: 12 * 40 * 40 - 1 });
+    const first = await collect(kept, 0, true);
+    await collect(streamed, 0);
+    for (const sample of copies) fs.rmSync(sample.file);
+    const again = await collect(kept, 1, true);
+    assert.equal(again.files.length, 12, "every image again from memory, though its file is gone");
+    for (let i = 0; i < first.batches.length; i++) assert.deepEqual(Array.from(again.batches[i].xs.dataSync()), Array.from(first.batches[i].xs.dataSync()));
+    assert.equal((await collect(streamed, 1)).files.length, 0, "over the budget nothing is kept: every file is read again (and is gone)");
+    assert.equal(streamed.skipped.length, 12);
+    [...first.batches, ...again.batches].forEach((b) => b.dispose());
+  });
+
   test("a corrupt image is skipped, listed with its reason and reported once, never stopping the epoch", async () => {
     const dir = tempDir("pipe-bad");
     const bad = path.join(dir, "person1_bacteria_1.jpeg");
