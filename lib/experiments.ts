@@ -5,8 +5,8 @@
  */
 export type { AugmentationChoice, DatasetChoice, DatasetKind, DistillationChoice, ExperimentConfig, ExperimentName, ModelChoice, OptimizerChoice, Profile } from "./experiments/config";
 export { EXPERIMENT_NAMES, PROFILES } from "./experiments/config";
-export type { ExperimentSummary } from "./experiments/catalog";
-export { getExperiment, isExperimentName, isProfile, listExperiments, PROFILE_SEEDS, profileSeeds, unknownExperimentMessage } from "./experiments/catalog";
+export type { ExperimentSummary, SeedStudy } from "./experiments/catalog";
+export { getExperiment, isExperimentName, isProfile, listExperiments, PROFILE_SEEDS, profileSeeds, SEED_STUDIES, unknownExperimentMessage } from "./experiments/catalog";
 export { applyOverrides, ConfigError, OVERRIDE_KEYS, parseOverrideValue, validateExperiment } from "./experiments/overrides";
 export type { ExperimentData, ExperimentDataOptions, SplitName } from "./experiments/data";
 export { buildExperimentData } from "./experiments/data";

@@ -2,33 +2,39 @@
  * How long the main job's notebooks are expected to take, said before each
  * starts and as a total: the last run of the same profile on this machine
  * (reports/timings.json, written as each notebook finishes), else reference
- * times measured on 2 cores with an empty model cache. A rerun loads cached
+ * times for 2 cores with an empty model cache. A rerun loads cached
  * teachers and students, so it is faster than the first run; a last-run time
  * says so by its source.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Profile } from "./experiments/config";
-import { PROFILE_SEEDS } from "./experiments/catalog";
+import { PROFILE_SEEDS, SeedStudy } from "./experiments/catalog";
 
 const TIMES_FILE = "timings.json";
 
-/** The notebooks whose time grows with the seed studies' seed count (PROFILE_SEEDS). */
-const SEED_STUDIES = ["05", "07", "08"];
+/** The notebooks whose time grows with their seed study's seed count (PROFILE_SEEDS), by prefix. */
+const SEED_STUDY_OF: Readonly<Record<string, SeedStudy>> = { "05": "alone-vs-distilled", "07": "methods", "08": "sweep" };
 
 /**
- * Seconds per notebook (by its two-digit prefix), standard profile, measured
- * by `npm run reproduce` on a clean clone (empty model cache), 2 cores of the
- * cache-hiding AMD EPYC Zen 5 VM, nothing else running, 2026-12-06 (54 min).
+ * Seconds per notebook (by its two-digit prefix), standard profile, from
+ * `npm run reproduce` on a clean clone (empty model cache), 2 cores of the
+ * cache-hiding AMD EPYC Zen 5 VM, nothing else running, 2026-12-06 (54 min),
+ * with 07 and 08 then at 3 seeds: here scaled to standard's 1 seed (07:
+ * 12 method runs → 4; 08: 12 trials → 4, its student-alone baselines
+ * cached). An estimate until the next clean run replaces it; it overstates,
+ * since the pipeline no longer decodes every epoch (a pneumonia epoch
+ * 10–11 s → 7–8 s on a Zen 4).
  */
-const STANDARD_REFERENCE: Readonly<Record<string, number>> = { "00": 11, "01": 406, "02": 128, "03": 266, "04": 261, "05": 386, "06": 32, "07": 1006, "08": 767 };
+const STANDARD_REFERENCE: Readonly<Record<string, number>> = { "00": 11, "01": 406, "02": 128, "03": 266, "04": 261, "05": 386, "06": 32, "07": 335, "08": 256 };
 
-/** Reference seconds for a profile: standard's, the seed studies scaled by their seed count for paper; none for quick and full. */
+/** Reference seconds for a profile: standard's, each seed study scaled by its seed count for paper; none for quick and full. */
 function referenceSeconds(profile: Profile, prefix: string): number | undefined {
   const standard = STANDARD_REFERENCE[prefix];
   if (standard === undefined) return undefined;
   if (profile === "standard") return standard;
-  if (profile === "paper") return SEED_STUDIES.includes(prefix) ? (standard * PROFILE_SEEDS.paper) / PROFILE_SEEDS.standard : standard;
+  const study = SEED_STUDY_OF[prefix];
+  if (profile === "paper") return study ? (standard * PROFILE_SEEDS.paper[study]) / PROFILE_SEEDS.standard[study] : standard;
   return undefined;
 }
 

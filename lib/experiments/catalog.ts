@@ -187,22 +187,32 @@ function standardStage(name: ExperimentName): Stage {
   };
 }
 
-/**
- * Seeds a seed study (notebooks 05, 07, 08) repeats each run over when the
- * notebook leaves the count to the profile: 1 in quick (nothing can be
- * judged, and is marked n = 1), 3 in standard and full (the main job's
- * time: with a paired sd of 2 points 3 seeds detect only ≥ 6 points), 10 in
- * paper (the same sd: ≥ 2.1 points; about 3.3× the seed studies' time).
- */
-export const PROFILE_SEEDS: Readonly<Record<Profile, number>> = { quick: 1, standard: 3, paper: 10, full: 3 };
+/** The seed studies: 05 (student alone vs distilled), 07 (distillation methods), 08 (the temperature × α sweep). */
+export const SEED_STUDIES = ["alone-vs-distilled", "methods", "sweep"] as const;
+export type SeedStudy = (typeof SEED_STUDIES)[number];
 
-/** A notebook's seed count: its own when positive, else the profile's (PROFILE_SEEDS). */
-export function profileSeeds(profile: Profile, requested: number | null | undefined = 0): number {
-  if (requested !== null && requested !== undefined && requested !== 0) {
-    if (!(Number.isInteger(requested) && requested > 0)) throw new Error(`seeds must be a positive integer (or 0 for the ${profile} profile's ${PROFILE_SEEDS[profile]}), got ${requested}`);
-    return requested;
-  }
-  return PROFILE_SEEDS[profile];
+/**
+ * Seeds a seed study repeats each run over when the notebook leaves the
+ * count to the profile (seeds = null). quick: 1 (nothing can be judged, and
+ * is marked n = 1). standard, the main job: 3 for 05, the study's claim
+ * (with a paired sd of 2 points 3 seeds detect only ≥ 6 points), and 1 for
+ * 07 and 08, which then screen (every method and setting once, marked
+ * n = 1): at 3 seeds they took 29 of the job's 54 minutes on 2 cores, and
+ * the job must fit 30. paper: 10 everywhere (the same sd: ≥ 2.1 points),
+ * for the intervals the main job leaves out. full: 3, as the study.
+ */
+export const PROFILE_SEEDS: Readonly<Record<Profile, Readonly<Record<SeedStudy, number>>>> = {
+  quick: { "alone-vs-distilled": 1, methods: 1, sweep: 1 },
+  standard: { "alone-vs-distilled": 3, methods: 1, sweep: 1 },
+  paper: { "alone-vs-distilled": 10, methods: 10, sweep: 10 },
+  full: { "alone-vs-distilled": 3, methods: 3, sweep: 3 },
+};
+
+/** A seed study's seed count: the notebook's own when given, else the profile's (PROFILE_SEEDS; null or undefined). */
+export function profileSeeds(profile: Profile, study: SeedStudy, requested: number | null | undefined = null): number {
+  if (requested === null || requested === undefined) return PROFILE_SEEDS[profile][study];
+  if (!(Number.isInteger(requested) && requested > 0)) throw new Error(`seeds must be a positive integer (or null for the ${profile} profile's ${PROFILE_SEEDS[profile][study]}), got ${requested}`);
+  return requested;
 }
 
 export function isExperimentName(name: string): name is ExperimentName {

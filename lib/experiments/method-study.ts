@@ -25,8 +25,9 @@ export type MethodStudyTask = keyof typeof METHOD_STUDY_TASKS;
  * The tasks notebook 07 studies when it leaves them to the profile: standard
  * studies the pneumonia pair only, since CIFAR-10's standard recipe augments
  * every batch, so each distilled CIFAR student runs the teacher live (five
- * methods × 3 seeds ≈ 40 min on 2 cores, more than the whole main job may
- * take); paper and full add CIFAR-10; quick runs both (seconds).
+ * methods × 3 seeds ≈ 40 min on 2 cores, even standard's 1 seed ≈ 13 min:
+ * more than the main job can spare); paper and full add CIFAR-10; quick
+ * runs both (seconds).
  */
 export function profileMethodTasks(profile: string): MethodStudyTask[] {
   return profile === "standard" ? ["pneumonia"] : ["pneumonia", "cifar10"];

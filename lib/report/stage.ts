@@ -9,21 +9,20 @@ import { confusionMatrixChart, rocChart, teacherVsStudent, trainingCurves, train
 import { displayBundle, inNotebook, showChart } from "./display";
 import { ResultRow } from "./results";
 
-/** Parameter values a notebook passes on; empty string, null or undefined mean "the profile's own". */
+/** Parameter values a notebook passes on; null or undefined mean "the profile's own". */
 export type StageOverrides = Record<string, string | number | boolean | null | undefined>;
 
+/** A notebook's `methodParams`: a method's parameters by name, e.g. { temperature: 4, alpha: 0.5 }. */
+export type MethodParamValues = Readonly<Record<string, number | string>>;
+
 /**
- * A notebook's `method` and `methodParams` ("name=value name=value") as
- * config overrides: distillation.method and distillation.params.<name>
- * (checked by applyOverrides against the method's parameter table).
+ * A notebook's `method` and `methodParams` as config overrides:
+ * distillation.method and distillation.params.<name> (checked by
+ * applyOverrides against the method's parameter table).
  */
-export function methodOverrides(method: string, methodParams: string): Record<string, string> {
-  const overrides: Record<string, string> = { "distillation.method": method };
-  for (const pair of methodParams.split(/\s+/).filter(Boolean)) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new Error(`methodParams: "${pair}" must look like name=value (e.g. temperature=4)`);
-    overrides[`distillation.params.${pair.slice(0, eq)}`] = pair.slice(eq + 1);
-  }
+export function methodOverrides(method: string, methodParams: MethodParamValues = {}): Record<string, string | number> {
+  const overrides: Record<string, string | number> = { "distillation.method": method };
+  for (const [name, value] of Object.entries(methodParams)) overrides[`distillation.params.${name}`] = value;
   return overrides;
 }
 
@@ -31,7 +30,7 @@ export function methodOverrides(method: string, methodParams: string): Record<st
 export function configure(name: ExperimentName, profile: string, overrides: StageOverrides = {}): ExperimentConfig {
   if (!isProfile(profile)) throw new Error(`profile must be ${PROFILES.map((p) => `"${p}"`).join(", ")}, not "${profile}"`);
   const assignments = Object.entries(overrides)
-    .filter(([, value]) => value !== undefined && value !== null && value !== "")
+    .filter(([, value]) => value !== undefined && value !== null)
     .map(([key, value]) => `${key}=${String(value)}`);
   return applyOverrides(getExperiment(name, profile satisfies Profile), assignments);
 }
@@ -48,16 +47,16 @@ function progressListener(): ProgressListener | "auto" {
 }
 
 /**
- * Trains and tests the experiment; `dataDir` "" means the embedded default
+ * Trains and tests the experiment; `dataDir` null means the embedded default
  * data. Models another notebook already trained with the same settings are
  * loaded from runs/model-cache instead (said in the output). `resume`
  * "latest" (the newest run folder of this experiment) or a run folder
- * continues a run that was killed or crashed; "" starts a new one.
+ * continues a run that was killed or crashed; null starts a new one.
  */
-export async function train(config: ExperimentConfig, dataDir = "", resume = ""): Promise<ExperimentResult> {
-  const resumeDir = resume === "latest" ? latestExperimentRun(defaultRunsRoot(), config.name) : resume || undefined;
+export async function train(config: ExperimentConfig, dataDir: string | null = null, resume: string | null = null): Promise<ExperimentResult> {
+  const resumeDir = resume === "latest" ? latestExperimentRun(defaultRunsRoot(), config.name) : (resume ?? undefined);
   if (resume === "latest" && !resumeDir) throw new Error(`resume = "latest": no run folder of ${config.name} under ${defaultRunsRoot()}`);
-  return await runExperiment(config, { dataDir: dataDir || undefined, progress: progressListener(), log: (line) => console.log(line), modelCache: "use", resume: resumeDir });
+  return await runExperiment(config, { dataDir: dataDir ?? undefined, progress: progressListener(), log: (line) => console.log(line), modelCache: "use", resume: resumeDir });
 }
 
 /** One sentence on the data the run used, for the first output and the results table. */

@@ -21,7 +21,10 @@ describe("expected notebook times", () => {
     assert.deepEqual(standard.map((t) => t.source), ["reference", "reference", "reference", undefined]);
     const paper = expectedTimes(dir, "paper", NAMES);
     assert.equal(paper[1].seconds, standard[1].seconds, "paper trains 04 as standard does");
-    assert.equal(paper[2].seconds, ((standard[2].seconds as number) * PROFILE_SEEDS.paper) / PROFILE_SEEDS.standard, "05 grows with its seeds");
+    assert.equal(paper[2].seconds, ((standard[2].seconds as number) * PROFILE_SEEDS.paper["alone-vs-distilled"]) / PROFILE_SEEDS.standard["alone-vs-distilled"], "05 grows with its seeds");
+    const studies = expectedTimes(dir, "paper", ["07-distillation-methods", "08-sweep"]).map((t) => t.seconds as number);
+    const standardStudies = expectedTimes(dir, "standard", ["07-distillation-methods", "08-sweep"]).map((t) => t.seconds as number);
+    assert.deepEqual(studies, [standardStudies[0] * 10, standardStudies[1] * 10], "07 and 08 screen with 1 seed in standard, 10 in paper");
     assert.ok(expectedTimes(dir, "quick", NAMES).every((t) => t.seconds === undefined));
     assert.match(expectationLine(standard, "standard"), /^expected time: 00 \d+ s · 04 \d+ (s|min) · 05 \d+ (s|min) · 09 \?; total \d+ (s|min) \+ 1 unknown \(from reference times/);
     assert.match(expectationLine(expectedTimes(dir, "quick", NAMES), "quick"), /none recorded for the quick profile yet/);
@@ -41,9 +44,13 @@ describe("expected notebook times", () => {
     assert.equal(expectedTimes(dir, "standard", NAMES)[0].seconds, 3, "the job rewrites a damaged file");
   });
 
-  test("a notebook's seed count: its own when positive, else the profile's; anything else is an error", () => {
-    assert.deepEqual([profileSeeds("quick"), profileSeeds("standard", 0), profileSeeds("paper", null), profileSeeds("standard", 5)], [1, 3, 10, 5]);
-    assert.throws(() => profileSeeds("standard", 2.5), /seeds must be a positive integer \(or 0 for the standard profile's 3\), got 2.5/);
-    assert.throws(() => profileSeeds("standard", -1), /got -1/);
+  test("a seed study's seed count: the notebook's own when given, else the profile's for that study; anything else is an error", () => {
+    assert.deepEqual(
+      [profileSeeds("quick", "alone-vs-distilled"), profileSeeds("standard", "alone-vs-distilled"), profileSeeds("standard", "methods", null), profileSeeds("standard", "sweep"), profileSeeds("paper", "methods"), profileSeeds("standard", "methods", 5)],
+      [1, 3, 1, 1, 10, 5],
+    );
+    assert.throws(() => profileSeeds("standard", "alone-vs-distilled", 2.5), /seeds must be a positive integer \(or null for the standard profile's 3\), got 2.5/);
+    assert.throws(() => profileSeeds("standard", "methods", 0), /got 0/);
+    assert.throws(() => profileSeeds("standard", "methods", -1), /got -1/);
   });
 });
