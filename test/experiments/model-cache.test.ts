@@ -32,7 +32,7 @@ describe("model cache", () => {
   after(() => fs.rmSync(runsRoot, { recursive: true, force: true }));
 
   test("same settings load the trained models; a changed setting trains again", async () => {
-    const config = applyOverrides(getExperiment("pneumonia-model2", "quick"), ["epochs=1", "dataset.trainLimit=8"]);
+    const config = applyOverrides(getExperiment("cifar10-teacher-student", "quick"), ["epochs=1", "dataset.trainLimit=8"]);
     const first: string[] = [];
     const a = await runExperiment(config, options(first));
     assert.deepEqual([a.teacher?.cache?.reused, a.student.cache?.reused], [false, false]);
@@ -60,7 +60,7 @@ describe("model cache", () => {
   });
 
   test("a corrupt, truncated or unhashed entry is said, deleted and trained again, never loaded", async () => {
-    const config = applyOverrides(getExperiment("pneumonia-model2", "quick"), ["epochs=1", "dataset.trainLimit=8", "seed=31"]);
+    const config = applyOverrides(getExperiment("cifar10-teacher-student", "quick"), ["epochs=1", "dataset.trainLimit=8", "seed=31"]);
     const first = await runExperiment(config, options([]));
     const entry = path.join(runsRoot, "model-cache", first.teacher?.cache?.key as string);
     const weights = path.join(entry, "weights.bin");
