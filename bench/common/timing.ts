@@ -3,7 +3,7 @@
  * mirrors it): untimed warm-up calls first (the first builds kernels, traces
  * graphs, allocates), then timed calls, each one waiting for its result.
  */
-import { median } from "../../lib/explain/speed";
+import { median } from "../../lib/stats/summary";
 import { StepPlan } from "../speed/settings";
 
 export interface Timing {

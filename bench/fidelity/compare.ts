@@ -1,10 +1,10 @@
 /**
  * Whether kdlab's mean over seeds lies within Keras's seed spread (each
- * framework's spread is lib/experiments/seed-stats.ts spreadOf), judged two
+ * framework's spread is lib/stats/summary.ts spreadOf), judged two
  * ways: Keras's mean ± 2 sd, and its lowest–highest seed. With three seeds
  * neither is a test, only a sign of a gap larger than the seeds' own scatter.
  */
-import type { Spread } from "../../lib/experiments/seed-stats";
+import type { Spread } from "../../lib/stats/summary";
 import type { FidelityComparison } from "./schema";
 
 export function compareSpreads(metric: FidelityComparison["metric"], kdlab: Spread, keras: Spread): FidelityComparison {

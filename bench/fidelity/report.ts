@@ -5,7 +5,7 @@
  * it never replaces the day's full one). Pure functions of the result apart
  * from the writer, so they are tested on hand-made results.
  */
-import { formatPercentSpread, Spread } from "../../lib/experiments/seed-stats";
+import { formatPercentSpread, Spread } from "../../lib/stats/summary";
 import type { FidelityComparison, FidelityResult } from "./schema";
 import { RESULTS_DIR, writeResultFiles } from "../common/files";
 import { table } from "../speed/report";

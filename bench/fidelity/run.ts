@@ -18,7 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/runtime/backend";
-import { spreadOf } from "../../lib/experiments/seed-stats";
+import { spreadOf } from "../../lib/stats/summary";
 import { PROJECT_ROOT } from "../../lib/runtime/paths";
 import { DumpedData, dumpExperimentData } from "./data";
 import { runFidelityKdlab } from "./kdlab";

@@ -5,7 +5,7 @@
  * (test accuracy, ROC AUC, epochs, wall time, per-epoch history) with mean ±
  * sd over seeds, and the comparison. Times are seconds.
  */
-import type { Spread } from "../../lib/experiments/seed-stats";
+import type { Spread } from "../../lib/stats/summary";
 import type { MachineInfo } from "../common/machine";
 import type { ParamCount } from "../speed/schema";
 

@@ -20,7 +20,7 @@ import { runFidelity } from "../../bench/fidelity/run";
 import type { FidelityResult, KdlabNetwork } from "../../bench/fidelity/schema";
 import { fidelitySettings } from "../../bench/fidelity/settings";
 import { compareSpreads } from "../../bench/fidelity/compare";
-import { spreadOf } from "../../lib/experiments/seed-stats";
+import { spreadOf } from "../../lib/stats/summary";
 import { npyBytes } from "../../bench/fidelity/npy-writer";
 import { useNativeBackend } from "../helpers/native";
 

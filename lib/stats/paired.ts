@@ -1,14 +1,15 @@
 /**
- * Spread over seeds: mean, sample standard deviation, and the paired
- * difference of two conditions run on the same seeds with its 95 %
+ * The paired difference of two conditions run on the same seeds with its 95 %
  * confidence interval, mean ± t(0.975, n − 1) · sd / √n (Student's t; the
  * pairing removes the seed's own effect, which both conditions share), and
  * the minimum detectable effect of that design: the smallest true difference
  * a two-sided paired t test at α = 0.05 finds with power 0.8,
  * MDE ≈ (t(0.975, n − 1) + t(0.8, n − 1)) · sd / √n. A number from one seed
- * has neither and is marked "n = 1".
+ * has neither and is marked "n = 1". Used by the seed and method studies
+ * (lib/experiments/seed-study.ts, method-study.ts) and their charts.
  */
 import { studentTQuantile } from "./student-t";
+import { Spread, spreadOf } from "./summary";
 
 /** Two-sided significance level and power of the minimum detectable effect. */
 export const MDE_ALPHA = 0.05;
@@ -17,23 +18,6 @@ export const MDE_POWER = 0.8;
 /** Student's t 0.975 quantile (the 95 % interval's multiplier) for ν degrees of freedom. */
 export function tQuantile975(degreesOfFreedom: number): number {
   return studentTQuantile(0.975, degreesOfFreedom);
-}
-
-export interface Spread {
-  n: number;
-  mean: number;
-  /** Sample standard deviation (n − 1); NaN for one value. */
-  sd: number;
-  min: number;
-  max: number;
-}
-
-export function spreadOf(values: readonly number[]): Spread {
-  if (values.length === 0) throw new Error("spreadOf: no values");
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : NaN;
-  return { n, mean, sd, min: Math.min(...values), max: Math.max(...values) };
 }
 
 export interface PairedDifference extends Spread {
@@ -55,13 +39,6 @@ export function pairedDifference(a: readonly number[], b: readonly number[]): Pa
   const spread = spreadOf(b.map((value, i) => value - a[i]));
   const half = spread.n > 1 ? tQuantile975(spread.n - 1) * (spread.sd / Math.sqrt(spread.n)) : NaN;
   return { ...spread, ci95: [spread.mean - half, spread.mean + half], mde: minimumDetectableEffect(spread.n, spread.sd) };
-}
-
-/** "85.1 ± 1.2 %" (mean ± sd as percentages); one value is "85.1 % (n = 1)". */
-export function formatPercentSpread(spread: Spread, digits = 1): string {
-  const pct = (v: number): string => (100 * v).toFixed(digits);
-  if (spread.n === 1) return `${pct(spread.mean)} % (n = 1)`;
-  return Number.isFinite(spread.sd) ? `${pct(spread.mean)} ± ${pct(spread.sd)} %` : `${pct(spread.mean)} %`;
 }
 
 /**

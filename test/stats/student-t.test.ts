@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { incompleteBeta, lnGamma, studentTCdf, studentTQuantile } from "../../lib/experiments/student-t";
+import { incompleteBeta, lnGamma, studentTCdf, studentTQuantile } from "../../lib/stats/student-t";
 
 const close = (actual: number, expected: number, tolerance: number, what: string) => assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual}, expected ${expected}`);
 

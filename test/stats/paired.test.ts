@@ -1,18 +1,9 @@
+/** The paired difference over seeds, its t interval and minimum detectable effect (lib/stats/paired.ts). */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { formatPairedPoints, formatPairedValue, formatPercentSpread, minimumDetectableEffect, pairedDifference, spreadOf, tQuantile975 } from "../../lib/experiments/seed-stats";
+import { formatPairedPoints, formatPairedValue, minimumDetectableEffect, pairedDifference, tQuantile975 } from "../../lib/stats/paired";
 
-describe("spread over seeds", () => {
-  test("mean and sample sd; one value has no sd", () => {
-    const s = spreadOf([0.8, 0.84, 0.82]);
-    assert.ok(Math.abs(s.mean - 0.82) < 1e-12);
-    assert.ok(Math.abs(s.sd - 0.02) < 1e-12);
-    assert.deepEqual([s.min, s.max, s.n], [0.8, 0.84, 3]);
-    assert.ok(Number.isNaN(spreadOf([0.5]).sd));
-    assert.equal(formatPercentSpread(s), "82.0 ± 2.0 %");
-    assert.equal(formatPercentSpread(spreadOf([0.5])), "50.0 % (n = 1)");
-  });
-
+describe("paired difference over seeds", () => {
   test("paired difference: t interval, and pairing removes a shared seed effect", () => {
     // Seeds shift both conditions alike; the differences are 0.01, 0.02, 0.03.
     const alone = [0.7, 0.9, 0.8];
