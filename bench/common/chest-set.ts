@@ -15,9 +15,11 @@ import { listChestXray } from "../../lib/data/chest-xray";
 import { mixSeed, seededRandom, shuffled } from "../../lib/data/random";
 import { Sample } from "../../lib/data/sample";
 import { synthChestXray } from "../../lib/data/synth-chest-xray";
-import { CHEST_TRAIN_IMAGES } from "../speed/settings";
 
-const NORMAL_SHARE = 1341 / 5216;
+/** The chest X-ray training split's published size: what the memory part streams. */
+export const CHEST_TRAIN_IMAGES = 5216;
+
+const NORMAL_SHARE = 1341 / CHEST_TRAIN_IMAGES;
 
 export interface ChestSet {
   dir: string;

@@ -6,6 +6,7 @@
  * writes to stderr with `logPrefix` are passed to `log` as they come.
  * A child killed by a crash signal (SIGFPE, SIGSEGV, …) throws ChildCrashError,
  * so a caller can report the crash and go on; any other failure is an Error.
+ * The answer comes back parsed, unchecked: worker.ts checks it against its schema.
  */
 import { spawn } from "node:child_process";
 
@@ -62,16 +63,4 @@ export async function runJsonChild(command: string, args: readonly string[], opt
   } catch {
     throw new Error(`${options.label}: the last line of its output is not JSON: ${line.slice(0, 200)}`);
   }
-}
-
-/** The other end: a worker script's entry reads its JSON request from argv[2] and prints its answer as one JSON line. */
-export function serveJsonRequest<Request, Answer>(label: string, handle: (request: Request) => Promise<Answer>): void {
-  handle(JSON.parse(process.argv[2] ?? "{}") as Request)
-    .then((answer) => {
-      // Exit from the write's callback: on a pipe an immediate exit drops all but the first 64 KiB.
-      process.stdout.write(`${JSON.stringify(answer)}\n`, () => process.exit(0));
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(`${label}: ${error instanceof Error ? error.stack : String(error)}\n`, () => process.exit(1));
-    });
 }

@@ -3,8 +3,12 @@
  * mirrors it): untimed warm-up calls first (the first builds kernels, traces
  * graphs, allocates), then timed calls, each one waiting for its result.
  */
-import { median } from "../../lib/stats/summary";
-import { StepPlan } from "../speed/settings";
+
+/** Untimed calls first (the first builds kernels, traces graphs), then timed ones. */
+export interface StepPlan {
+  warmup: number;
+  timed: number;
+}
 
 export interface Timing {
   warmupSeconds: number[];
@@ -24,5 +28,3 @@ export async function timeCalls(call: () => Promise<unknown>, plan: StepPlan): P
   for (let i = 0; i < plan.timed; i++) seconds.push(await once());
   return { warmupSeconds, seconds };
 }
-
-export { median };

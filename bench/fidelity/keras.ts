@@ -2,18 +2,20 @@
  * The Keras side of the fidelity part: bench/peers/keras_fidelity.py in a
  * child of the project's Python (as the speed peers run, same environment),
  * given the translated recipe, kdlab's network counts and one folder of
- * kdlab's pixels per seed. Its answer is checked field by field; its test
+ * kdlab's pixels per seed. Its answer is checked against a zod schema; its test
  * probabilities are scored here with kdlab's own metric code, so both
  * frameworks' accuracy and AUC come from one implementation.
  */
 import * as path from "node:path";
 import { classificationReport } from "../../lib/distill/metrics";
 import { projectPython } from "../../lib/notebook/python";
+import { z } from "zod";
 import { PROJECT_ROOT } from "../../lib/runtime/paths";
 import { runJsonChild } from "../common/child";
-import type { FidelityEpoch, FidelityRun, KdlabNetwork, KerasRecipe } from "./schema";
-import { Reader } from "../common/json-reader";
-import type { ParamCount } from "../speed/schema";
+import { ParamCount, paramCountSchema } from "../common/network";
+import { scalarsSchema, threadsSchema, versionsSchema } from "../common/answer";
+import { checkAnswer } from "../common/worker";
+import { FidelityEpoch, FidelityRun, KdlabNetwork, kdlabNetworkSchema, KerasRecipe } from "./schema";
 
 export const KERAS_FIDELITY_SCRIPT = path.join(PROJECT_ROOT, "bench", "peers", "keras_fidelity.py");
 
@@ -28,66 +30,58 @@ export interface KerasFidelityRequest {
   runs: { seed: number; data: string }[];
 }
 
-export interface KerasFidelityRun extends FidelityRun {
-  testLabels: number[];
-  params: ParamCount;
-  decayed: KdlabNetwork["decayed"];
-  dropout: { name: string; rate: number }[];
-  batchNormMomenta: number[];
-  jitCompile: boolean;
-  runEagerly: boolean;
-}
+/** One seed as keras_fidelity.py prints it; its test probabilities are scored here (scoreRun). */
+const kerasRunSchema = z.object({
+  seed: z.number(),
+  testLabels: z.array(z.number()),
+  testProbabilities: z.array(z.number()),
+  epochsRun: z.number(),
+  bestEpoch: z
+    .number()
+    .nullish()
+    .transform((epoch) => epoch ?? null),
+  stoppedEarly: z.boolean(),
+  seconds: z.object({ train: z.number() }),
+  history: z.array(
+    z
+      .object({ epoch: z.number(), lr: z.number(), loss: z.number(), accuracy: z.number(), val_ce: z.number(), val_accuracy: z.number(), seconds: z.number() })
+      .transform((e): FidelityEpoch => ({ epoch: e.epoch, lr: e.lr, loss: e.loss, accuracy: e.accuracy, valLoss: e.val_ce, valAccuracy: e.val_accuracy, seconds: e.seconds })),
+  ),
+  params: paramCountSchema,
+  decayed: kdlabNetworkSchema.shape.decayed,
+  dropout: kdlabNetworkSchema.shape.dropout,
+  batchNormMomenta: z.array(z.number()),
+  jitCompile: z.boolean(),
+  runEagerly: z.boolean(),
+});
+type KerasRunAnswer = z.infer<typeof kerasRunSchema>;
 
-export interface KerasFidelityAnswer {
-  versions: Record<string, string>;
-  threads: { intraOp: number; interOp: number };
-  settings: Record<string, string | number | boolean>;
-  runs: KerasFidelityRun[];
-}
+const kerasFidelityAnswerSchema = z.object({
+  framework: z.literal("keras"),
+  versions: versionsSchema,
+  threads: threadsSchema,
+  settings: scalarsSchema,
+  runs: z.array(kerasRunSchema),
+});
 
-function epoch(r: Reader): FidelityEpoch {
-  return { epoch: r.number("epoch"), lr: r.number("lr"), loss: r.number("loss"), accuracy: r.number("accuracy"), valLoss: r.number("val_ce"), valAccuracy: r.number("val_accuracy"), seconds: r.number("seconds") };
-}
+export type KerasFidelityRun = FidelityRun & Pick<KerasRunAnswer, "testLabels" | "params" | "decayed" | "dropout" | "batchNormMomenta" | "jitCompile" | "runEagerly">;
+
+export type KerasFidelityAnswer = Omit<z.infer<typeof kerasFidelityAnswerSchema>, "framework" | "runs"> & { runs: KerasFidelityRun[] };
 
 /** One seed's answer, scored: accuracy and AUC by kdlab's classificationReport on Keras's softmax outputs. */
-function run(r: Reader, classes: number): KerasFidelityRun {
-  const labels = r.numbers("testLabels");
-  const probabilities = r.numbers("testProbabilities");
+function scoreRun(run: KerasRunAnswer, classes: number): KerasFidelityRun {
+  const { testLabels: labels, testProbabilities: probabilities } = run;
   if (probabilities.length !== labels.length * classes) throw new Error(`keras fidelity: ${probabilities.length} probabilities for ${labels.length} test images × ${classes} classes`);
   const report = classificationReport(probabilities, labels, classes, 1);
   if (!report.binary) throw new Error("keras fidelity: the test report has no binary metrics");
-  const params = r.child("params");
-  const decayed = r.child("decayed");
-  const seconds = r.child("seconds");
-  return {
-    seed: r.number("seed"),
-    testAccuracy: report.accuracy,
-    testAuc: report.binary.auc,
-    epochsRun: r.number("epochsRun"),
-    bestEpoch: r.has("bestEpoch") ? r.number("bestEpoch") : null,
-    stoppedEarly: r.boolean("stoppedEarly"),
-    trainSeconds: seconds.number("train"),
-    history: r.list("history").map(epoch),
-    testLabels: labels,
-    params: { trainable: params.number("trainable"), total: params.number("total") },
-    decayed: { weights: decayed.number("weights"), elements: decayed.number("elements") },
-    dropout: r.list("dropout").map((d) => ({ name: d.string("name"), rate: d.number("rate") })),
-    batchNormMomenta: r.numbers("batchNormMomenta"),
-    jitCompile: r.boolean("jitCompile"),
-    runEagerly: r.boolean("runEagerly"),
-  };
+  const { seed, epochsRun, bestEpoch, stoppedEarly, history, params, decayed, dropout, batchNormMomenta, jitCompile, runEagerly } = run;
+  return { seed, testAccuracy: report.accuracy, testAuc: report.binary.auc, epochsRun, bestEpoch, stoppedEarly, trainSeconds: run.seconds.train, history, testLabels: labels, params, decayed, dropout, batchNormMomenta, jitCompile, runEagerly };
 }
 
+/** Checks keras_fidelity.py's parsed answer and scores each seed. */
 export function parseKerasFidelity(json: unknown, classes: number): KerasFidelityAnswer {
-  const r = new Reader(json, "keras fidelity");
-  if (r.string("framework") !== "keras") throw new Error(`keras fidelity answered as ${r.string("framework")}`);
-  const threads = r.child("threads");
-  return {
-    versions: Object.fromEntries(Object.entries(r.scalars("versions")).map(([k, v]) => [k, String(v)])),
-    threads: { intraOp: threads.number("intraOp"), interOp: threads.number("interOp") },
-    settings: r.scalars("settings"),
-    runs: r.list("runs").map((item) => run(item, classes)),
-  };
+  const { framework: _framework, runs, ...answer } = checkAnswer(json, kerasFidelityAnswerSchema, "keras fidelity");
+  return { ...answer, runs: runs.map((run) => scoreRun(run, classes)) };
 }
 
 export async function runKerasFidelity(request: KerasFidelityRequest, classes: number, log: (line: string) => void): Promise<KerasFidelityAnswer> {

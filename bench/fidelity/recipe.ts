@@ -17,29 +17,17 @@
  * - the monitored val_loss: kdlab's is the validation cross-entropy alone,
  *   Keras's adds the L2 term, so Keras watches a cross-entropy metric (val_ce).
  */
-import { defaultMode, OptimizerConfig, ScheduleConfig } from "../../lib/distill/index";
+import { defaultMode, OptimizerConfig } from "../../lib/distill/index";
 import { createOptimizer, disposeOptimizer } from "../../lib/distill/optimizers";
 import { getExperiment } from "../../lib/experiments/catalog";
 import type { ExperimentConfig } from "../../lib/experiments/config";
 import { applyOverrides } from "../../lib/experiments/overrides";
 import type { FidelitySettings } from "./settings";
-import type { KdlabNetwork, KerasRecipe } from "./schema";
+import type { KdlabNetwork, KdlabTrainerRecord, KerasRecipe } from "./schema";
 
 /** The experiment config one seed trains: the profile's, the settings' overrides, the seed; checkpoints on so the trainer records its config. */
 export function fidelityConfig(settings: FidelitySettings, seed: number): ExperimentConfig {
   return applyOverrides(getExperiment(settings.experiment, settings.profile), [...settings.overrides, `seed=${seed}`, "checkpoints=true"]);
-}
-
-/** What kdlab's trainer ran with, from the run folder's trainer.json. */
-export interface KdlabTrainerRecord {
-  epochs: number;
-  optimizer: OptimizerConfig;
-  schedule: ScheduleConfig;
-  weightDecay: number;
-  monitor: string;
-  earlyStopping: { patience: number; minDelta: number; restoreBest: boolean } | null;
-  classWeights: boolean;
-  distillation: boolean;
 }
 
 /** The optimizer's full hyper-parameters as tfjs built them (defaults included), e.g. Adam's betas and epsilon. */

@@ -8,7 +8,7 @@
 import { formatPercentSpread, Spread } from "../../lib/stats/summary";
 import type { FidelityComparison, FidelityResult } from "./schema";
 import { RESULTS_DIR, writeResultFiles } from "../common/files";
-import { table } from "../speed/report";
+import { table } from "../common/markdown";
 
 const percent = (value: number): string => (Number.isFinite(value) ? `${(value * 100).toFixed(2)} %` : "–");
 const fixed = (value: number): string => (Number.isFinite(value) ? value.toFixed(4) : "–");

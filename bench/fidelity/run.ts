@@ -21,14 +21,17 @@ import { initBackend } from "../../lib/runtime/backend";
 import { spreadOf } from "../../lib/stats/summary";
 import { PROJECT_ROOT } from "../../lib/runtime/paths";
 import { DumpedData, dumpExperimentData } from "./data";
-import { runFidelityKdlab } from "./kdlab";
 import { KerasFidelityRun, runKerasFidelity } from "./keras";
 import { fidelityConfig, kerasRecipe, Translation } from "./recipe";
-import type { FidelityResult, FidelityRun, FrameworkFidelity, KdlabNetwork } from "./schema";
+import { FidelityKdlabRun, fidelityKdlabAnswerSchema, FidelityResult, FidelityRun, FrameworkFidelity, KdlabNetwork } from "./schema";
 import type { FidelitySettings } from "./settings";
 import { compareSpreads } from "./compare";
-import type { FidelityKdlabRun } from "./worker";
+import type { FidelityWorkerRequest } from "./worker";
+import { runWorker, threadEnv } from "../common/worker";
 import { loadAverage, machineInfo } from "../common/machine";
+
+/** kdlab's side trains in its own process, with the bench's thread counts. */
+const WORKER = path.join(__dirname, "worker.ts");
 
 export interface FidelityRunOptions {
   settings: FidelitySettings;
@@ -40,6 +43,12 @@ export interface FidelityRunOptions {
 function summary(framework: FrameworkFidelity["framework"], what: string, params: FrameworkFidelity["params"], runs: FidelityRun[]): FrameworkFidelity {
   const plain = runs.map(({ seed, testAccuracy, testAuc, epochsRun, bestEpoch, stoppedEarly, trainSeconds, history }) => ({ seed, testAccuracy, testAuc, epochsRun, bestEpoch, stoppedEarly, trainSeconds, history }));
   return { framework, what, params, runs: plain, accuracy: spreadOf(runs.map((r) => r.testAccuracy)), auc: spreadOf(runs.map((r) => r.testAuc)) };
+}
+
+/** Throws unless `who` answered for exactly the seeds asked, in order. */
+function checkSeeds(who: string, runs: readonly { seed: number }[], seeds: readonly number[]): void {
+  const answered = runs.map((r) => r.seed);
+  if (answered.join(",") !== seeds.join(",")) throw new Error(`${who} answered for seeds ${answered.join(", ")}, asked ${seeds.join(", ")}`);
 }
 
 /** The same recipe for every seed (only the seed may differ), or an error naming the seed whose recipe differs. */
@@ -79,9 +88,10 @@ export async function runFidelity(options: FidelityRunOptions): Promise<Fidelity
       log(`fidelity: seed ${seed}: writing the ${config.dataset.inputSize}×${config.dataset.inputSize} images kdlab's pipeline yields for ${config.name} (${config.profile}) to ${work}`);
       dumps.push(await dumpExperimentData(config, settings.dataFile, path.join(work, `seed-${seed}`)));
     }
-    const threadEnv = { TF_NUM_INTRAOP_THREADS: String(settings.threads), TF_NUM_INTEROP_THREADS: String(settings.threads) };
     log(`fidelity: kdlab trains seeds ${settings.seeds.join(", ")} (bench/fidelity/worker.ts, its own process)`);
-    const kdlab = await runFidelityKdlab({ settings, runsRoot: path.join(work, "runs") }, threadEnv, log);
+    const request: FidelityWorkerRequest = { settings, runsRoot: path.join(work, "runs") };
+    const kdlab = await runWorker(WORKER, request, fidelityKdlabAnswerSchema, { env: threadEnv(settings.threads), log, logPrefix: "kdlab: ", label: "fidelity worker" });
+    checkSeeds("fidelity worker", kdlab.runs, settings.seeds);
     kdlab.runs.forEach((run, i) => {
       const dumped = dumps[i].counts;
       if (run.counts.train !== dumped.train || run.counts.validation !== dumped.validation || run.counts.test !== dumped.test) {
@@ -95,7 +105,7 @@ export async function runFidelity(options: FidelityRunOptions): Promise<Fidelity
       kdlab.classes,
       log,
     );
-    if (keras.runs.map((r) => r.seed).join(",") !== settings.seeds.join(",")) throw new Error(`fidelity: Keras answered for seeds ${keras.runs.map((r) => r.seed).join(", ")}`);
+    checkSeeds("fidelity: Keras", keras.runs, settings.seeds);
     keras.runs.forEach((run, i) => checkKerasRun(run, kdlab.network, recipe.batchNormMomentum, dumps[i]));
 
     const steps = [...new Set(kdlab.runs.map((r) => r.step))].join("; ");

@@ -3,47 +3,95 @@
  * bench/results/fidelity-<date>.json: the recipe kdlab ran and its Keras
  * translation, the network both built, per framework one run per seed
  * (test accuracy, ROC AUC, epochs, wall time, per-epoch history) with mean ±
- * sd over seeds, and the comparison. Times are seconds.
+ * sd over seeds, and the comparison. Times are seconds. What kdlab's worker
+ * answers is a zod schema here, checked when the answer comes back.
  */
+import { z } from "zod";
+import type { OptimizerConfig, ScheduleConfig } from "../../lib/distill/index";
 import type { Spread } from "../../lib/stats/summary";
 import type { MachineInfo } from "../common/machine";
-import type { ParamCount } from "../speed/schema";
+import { ParamCount, paramCountSchema } from "../common/network";
+import { objectOf } from "../common/answer";
 
 export type FidelityFramework = "kdlab" | "keras";
 
 /** What kdlab's network is, read off the model it builds: what the Keras network must equal. */
-export interface KdlabNetwork {
-  model: string;
-  params: ParamCount;
+export const kdlabNetworkSchema = z.object({
+  model: z.string(),
+  params: paramCountSchema,
   /** The trainable kernels the train step's coupled L2 covers (lib/distill/step.ts isKernel), and their values. */
-  decayed: { weights: number; elements: number };
+  decayed: z.object({ weights: z.number(), elements: z.number() }),
   /** Dropout layers in order, with their rates. */
-  dropout: { name: string; rate: number }[];
-  batchNormLayers: number;
-}
+  dropout: z.array(z.object({ name: z.string(), rate: z.number() })),
+  batchNormLayers: z.number(),
+});
+export type KdlabNetwork = z.infer<typeof kdlabNetworkSchema>;
 
-/** One epoch as either framework logged it; valLoss is the validation cross-entropy without the L2 term. */
-export interface FidelityEpoch {
-  epoch: number;
-  lr: number;
-  loss: number;
-  accuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  seconds: number;
-}
+/** A number a worker computed that may be NaN, which JSON carries as null. */
+const nanable = z.number().nullable().transform((value) => value ?? NaN);
 
-export interface FidelityRun {
-  seed: number;
-  testAccuracy: number;
-  testAuc: number;
-  epochsRun: number;
+/** One epoch as either framework logged it; valLoss is the validation cross-entropy without the L2 term (NaN where there was none). */
+export const fidelityEpochSchema = z.object({
+  epoch: z.number(),
+  lr: z.number(),
+  loss: z.number(),
+  accuracy: z.number(),
+  valLoss: nanable,
+  valAccuracy: nanable,
+  seconds: z.number(),
+});
+export type FidelityEpoch = z.infer<typeof fidelityEpochSchema>;
+
+export const fidelityRunSchema = z.object({
+  seed: z.number(),
+  testAccuracy: z.number(),
+  testAuc: z.number(),
+  epochsRun: z.number(),
   /** 1-based epoch whose weights were tested (best val loss, restored); null when nothing was restored. */
-  bestEpoch: number | null;
-  stoppedEarly: boolean;
-  trainSeconds: number;
-  history: FidelityEpoch[];
-}
+  bestEpoch: z.number().nullable(),
+  stoppedEarly: z.boolean(),
+  trainSeconds: z.number(),
+  history: z.array(fidelityEpochSchema),
+});
+export type FidelityRun = z.infer<typeof fidelityRunSchema>;
+
+/** What kdlab's trainer ran with, from the run folder's trainer.json (worker.ts reads it). */
+export const kdlabTrainerRecordSchema = z.object({
+  epochs: z.number(),
+  optimizer: objectOf<OptimizerConfig>(),
+  schedule: objectOf<ScheduleConfig>(),
+  weightDecay: z.number(),
+  monitor: z.string(),
+  earlyStopping: z.object({ patience: z.number(), minDelta: z.number(), restoreBest: z.boolean() }).nullable(),
+  classWeights: z.boolean(),
+  distillation: z.boolean(),
+});
+export type KdlabTrainerRecord = z.infer<typeof kdlabTrainerRecordSchema>;
+
+/** One seed as kdlab's worker answers it: the run, with the trainer's record and the data it trained on. */
+export const fidelityKdlabRunSchema = fidelityRunSchema.extend({
+  trainer: kdlabTrainerRecordSchema,
+  /** The train step the trainer drove (its first output line). */
+  step: z.string(),
+  counts: z.object({ train: z.number(), validation: z.number(), test: z.number() }),
+  isReal: z.boolean(),
+  description: z.string(),
+  runDir: z.string(),
+});
+export type FidelityKdlabRun = z.infer<typeof fidelityKdlabRunSchema>;
+
+/** kdlab's side of the fidelity part, as its worker (worker.ts) answers; checked when it comes back (run.ts). */
+export const fidelityKdlabAnswerSchema = z.object({
+  backend: z.string(),
+  tfVersion: z.string(),
+  threads: z.number(),
+  network: kdlabNetworkSchema,
+  /** The optimizer's hyper-parameters as tfjs built it (defaults included). */
+  optimizer: z.record(z.string(), z.union([z.number(), z.boolean()])),
+  classes: z.number(),
+  runs: z.array(fidelityKdlabRunSchema),
+});
+export type FidelityKdlabAnswer = z.infer<typeof fidelityKdlabAnswerSchema>;
 
 export interface FrameworkFidelity {
   framework: FidelityFramework;

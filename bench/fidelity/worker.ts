@@ -5,47 +5,28 @@
  * trainer's own record of the run (trainer.json) says what recipe ran. Also
  * reads the network off a model built as the runner builds it (dropout
  * layers, the kernels weight decay covers) for the Keras side to equal.
- * Prints one JSON line (FidelityKdlabAnswer).
+ * Prints one JSON line (schema.ts FidelityKdlabAnswer).
  *
  *   node --import tsx bench/fidelity/worker.ts '<FidelityWorkerRequest JSON>'
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { z } from "zod";
 import { initBackend } from "../../lib/runtime/backend";
 import { isKernel, OptimizerConfig, ProgressEvent, ScheduleConfig } from "../../lib/distill/index";
 import type { ExperimentConfig } from "../../lib/experiments/config";
 import { runExperiment } from "../../lib/experiments/run";
 import { countParams, modelEntry } from "../../lib/models/index";
-import { serveJsonRequest } from "../common/child";
-import { fidelityConfig, KdlabTrainerRecord, optimizerHyperParameters } from "./recipe";
-import type { FidelityEpoch, FidelityRun, KdlabNetwork } from "./schema";
+import { objectOf } from "../common/answer";
+import { checkAnswer, serveJsonRequest } from "../common/worker";
+import { fidelityConfig, optimizerHyperParameters } from "./recipe";
+import type { FidelityEpoch, FidelityKdlabAnswer, FidelityKdlabRun, KdlabNetwork, KdlabTrainerRecord } from "./schema";
 import type { FidelitySettings } from "./settings";
 
 export interface FidelityWorkerRequest {
   settings: FidelitySettings;
   /** Where the run folders go (a temporary folder). */
   runsRoot: string;
-}
-
-export interface FidelityKdlabRun extends FidelityRun {
-  trainer: KdlabTrainerRecord;
-  /** The train step the trainer drove (its first output line). */
-  step: string;
-  counts: { train: number; validation: number; test: number };
-  isReal: boolean;
-  description: string;
-  runDir: string;
-}
-
-export interface FidelityKdlabAnswer {
-  backend: string;
-  tfVersion: string;
-  threads: number;
-  network: KdlabNetwork;
-  /** The optimizer's hyper-parameters as tfjs built it (defaults included). */
-  optimizer: Record<string, number | boolean>;
-  classes: number;
-  runs: FidelityKdlabRun[];
 }
 
 const log = (line: string): void => console.error(`kdlab: ${line}`);
@@ -68,23 +49,35 @@ function inspectNetwork(config: ExperimentConfig, classes: number): KdlabNetwork
   }
 }
 
-/** The trainer's record of its config (lib/distill/trainer.ts describeConfig), with what the recipe needs checked. */
+/** trainer.json as the trainer writes it (lib/distill/trainer.ts describeConfig): what the recipe needs, read into a KdlabTrainerRecord. */
+const trainerJsonSchema = z
+  .object({
+    epochs: z.number(),
+    monitor: z.object({ metric: z.string() }),
+    optimizer: objectOf<OptimizerConfig>(),
+    schedule: objectOf<ScheduleConfig>().nullish(),
+    weightDecay: z.unknown().optional(),
+    earlyStopping: z.object({ patience: z.unknown().optional(), minDelta: z.unknown().optional(), restoreBest: z.unknown().optional() }).nullish(),
+    classWeights: z.unknown().optional(),
+    distillation: z.unknown().optional(),
+  })
+  .transform(
+    (raw): KdlabTrainerRecord => ({
+      epochs: raw.epochs,
+      optimizer: raw.optimizer,
+      schedule: raw.schedule ?? { kind: "constant" },
+      weightDecay: typeof raw.weightDecay === "number" ? raw.weightDecay : 0,
+      monitor: raw.monitor.metric,
+      earlyStopping: raw.earlyStopping ? { patience: Number(raw.earlyStopping.patience), minDelta: typeof raw.earlyStopping.minDelta === "number" ? raw.earlyStopping.minDelta : 0, restoreBest: raw.earlyStopping.restoreBest === true } : null,
+      classWeights: Array.isArray(raw.classWeights),
+      distillation: raw.distillation !== undefined && raw.distillation !== null,
+    }),
+  );
+
+/** The trainer's record of its config, with what the recipe needs checked. */
 function readTrainerRecord(file: string): KdlabTrainerRecord {
   if (!fs.existsSync(file)) throw new Error(`${file}: the trainer wrote no record of its config (checkpoints off?)`);
-  const raw = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-  const stopping = raw.earlyStopping as { patience?: unknown; minDelta?: unknown; restoreBest?: unknown } | undefined;
-  const monitor = (raw.monitor as { metric?: unknown } | undefined)?.metric;
-  if (typeof raw.epochs !== "number" || typeof monitor !== "string" || typeof raw.optimizer !== "object" || raw.optimizer === null) throw new Error(`${file}: no epochs, monitor.metric or optimizer`);
-  return {
-    epochs: raw.epochs,
-    optimizer: raw.optimizer as OptimizerConfig,
-    schedule: (raw.schedule as ScheduleConfig | undefined) ?? { kind: "constant" },
-    weightDecay: typeof raw.weightDecay === "number" ? raw.weightDecay : 0,
-    monitor,
-    earlyStopping: stopping ? { patience: Number(stopping.patience), minDelta: typeof stopping.minDelta === "number" ? stopping.minDelta : 0, restoreBest: stopping.restoreBest === true } : null,
-    classWeights: Array.isArray(raw.classWeights),
-    distillation: raw.distillation !== undefined && raw.distillation !== null,
-  };
+  return checkAnswer(JSON.parse(fs.readFileSync(file, "utf8")), trainerJsonSchema, file);
 }
 
 function epochLine(seed: number, event: ProgressEvent): void {

@@ -4,25 +4,15 @@
  * training's alone, not the bench's.
  */
 import * as path from "node:path";
-import { runJsonChild } from "../common/child";
-import { MemoryResult } from "../speed/schema";
-import type { MemoryWorkerRequest, MemoryWorkerResult } from "./worker";
+import { runWorker } from "../common/worker";
+import type { MemoryWorkerRequest } from "./worker";
+import { MemoryResult, memoryWorkerAnswerSchema } from "./schema";
 
 const WORKER = path.join(__dirname, "worker.ts");
 
-function checkWorkerResult(value: unknown): MemoryWorkerResult {
-  const numbers: (keyof MemoryWorkerResult)[] = ["imagesStreamed", "trainSteps", "batches", "peakRssMiB", "rssAfterSetupMiB", "rssEndMiB", "trainSeconds", "seconds"];
-  if (typeof value !== "object" || value === null) throw new Error("memory worker: answer is not an object");
-  const record = value as Record<string, unknown>;
-  for (const key of numbers) if (typeof record[key] !== "number") throw new Error(`memory worker: ${key} missing from its answer`);
-  if (!Array.isArray(record.rssAfterStepsMiB)) throw new Error("memory worker: rssAfterStepsMiB missing from its answer");
-  return value as MemoryWorkerResult;
-}
-
 /** `env`: what TensorFlow must see when it loads in the child (thread counts). */
 export async function measureTrainingMemory(request: MemoryWorkerRequest, env: Record<string, string>, log: (line: string) => void = () => undefined): Promise<MemoryResult> {
-  const parsed = await runJsonChild(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(request)], { env: { ...process.env, ...env }, label: "memory worker" });
-  const result = checkWorkerResult(parsed);
+  const result = await runWorker(WORKER, request, memoryWorkerAnswerSchema, { env, label: "memory worker" });
   log(`  streamed ${result.imagesStreamed} images in ${result.seconds.toFixed(0)} s with ${result.trainSteps} train steps (${result.trainSeconds.toFixed(0)} s); peak RSS ${result.peakRssMiB.toFixed(0)} MiB`);
   return {
     model: request.model,

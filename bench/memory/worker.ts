@@ -6,7 +6,7 @@
  * over the epoch; the other batches are decoded and dropped. A full epoch of
  * training steps does not fit the bench's time budget on 2 cores; streaming
  * the whole set still exercises the pipeline's memory for the whole epoch and
- * the train step's at its peak. Prints one JSON line (MemoryWorkerResult).
+ * the train step's at its peak. Prints one JSON line (schema.ts MemoryWorkerAnswer).
  *
  *   node --import tsx bench/memory/worker.ts '<MemoryWorkerRequest JSON>'
  */
@@ -19,9 +19,9 @@ import { createOptimizer } from "../../lib/distill/optimizers";
 import { pipelineSource } from "../../lib/distill/pipeline-source";
 import { modelEntry } from "../../lib/models/registry";
 import { sampleSubset } from "../common/chest-set";
-import { serveJsonRequest } from "../common/child";
-import { MemoryResult } from "../speed/schema";
-import { KDLAB_VARIANTS } from "../speed/variants";
+import { serveJsonRequest } from "../common/worker";
+import type { MemoryWorkerAnswer } from "./schema";
+import { KDLAB_VARIANTS } from "../common/variants";
 
 export interface MemoryWorkerRequest {
   dir: string;
@@ -35,11 +35,6 @@ export interface MemoryWorkerRequest {
   framework: string;
 }
 
-export type MemoryWorkerResult = Pick<MemoryResult, "imagesStreamed" | "trainSteps" | "peakRssMiB" | "rssAfterSetupMiB" | "rssEndMiB" | "rssAfterStepsMiB" | "trainSeconds" | "seconds"> & {
-  batches: number;
-  backend: string;
-};
-
 /** Peak resident set size of this process so far (Linux VmHWM), MiB. */
 export function peakRssMiB(): number {
   const status = fs.readFileSync("/proc/self/status", "utf8");
@@ -49,7 +44,7 @@ export function peakRssMiB(): number {
 
 const rssMiB = (): number => process.memoryUsage().rss / 2 ** 20;
 
-async function main(request: MemoryWorkerRequest): Promise<MemoryWorkerResult> {
+async function main(request: MemoryWorkerRequest): Promise<MemoryWorkerAnswer> {
   const backend = await initBackend();
   const variant = KDLAB_VARIANTS.find((v) => v.framework === request.framework);
   if (!variant) throw new Error(`memory worker: unknown kdlab variant ${request.framework}`);

@@ -2,7 +2,7 @@
  * kdlab's side of the bench (run in kdlab-worker.ts's process): the same
  * models, batch sizes, optimizer and timing protocol as the peers. A training
  * step is `step.run(batch, {learningRate, seed})` of a kdlab train step (one
- * per variant, see variants.ts) on one fixed batch of random preprocessed
+ * per variant, see common/variants.ts) on one fixed batch of random preprocessed
  * images, so only the step is timed, not data loading.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -11,10 +11,12 @@ import { modelEntry } from "../../lib/models/registry";
 import { countParams } from "../../lib/models/summary";
 import { forwardFlops, TRAIN_FLOPS_PER_FORWARD } from "./flops";
 import { inferenceRow, matmulRow, throughputRow } from "./rows";
-import { BenchPart, Framework, InferenceRow, MatmulRow, ModelFlops, ParamCount, ThroughputRow } from "./schema";
+import { Framework } from "../common/framework";
+import { ParamCount } from "../common/network";
+import { BenchPart, KdlabSideResult } from "./schema";
 import { BenchModel, BenchSettings } from "./settings";
 import { timeCalls, Timing } from "../common/timing";
-import { KdlabVariant } from "./variants";
+import { KdlabVariant } from "../common/variants";
 
 export function buildBenchModel(spec: BenchModel, seed: number): tf.LayersModel {
   return modelEntry(spec.model).build({ inputSize: spec.inputSize, classes: spec.classes, seed });
@@ -69,15 +71,6 @@ export async function timeKdlabInference(model: tf.LayersModel, spec: BenchModel
   } finally {
     predictor.dispose();
   }
-}
-
-export interface KdlabSideResult {
-  params: ({ model: string } & ParamCount)[];
-  flops: ModelFlops[];
-  throughput: ThroughputRow[];
-  inference: InferenceRow[];
-  /** One per variant: each variant's attainable rate on its own path. */
-  matmul: MatmulRow[];
 }
 
 /**

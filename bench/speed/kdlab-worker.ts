@@ -2,16 +2,17 @@
  * kdlab's side of the bench in its own process, as each peer runs in its
  * own: a fresh TensorFlow with the bench's thread counts, and memory that
  * goes back to the system when it exits (eager training at 224 leaves the
- * allocator holding gigabytes). Prints one JSON line (KdlabSideResult).
+ * allocator holding gigabytes). Prints one JSON line (schema.ts KdlabSideResult), which
+ * run.ts checks against its schema.
  *
  *   node --import tsx bench/speed/kdlab-worker.ts '<KdlabWorkerRequest JSON>'
  */
 import { initBackend } from "../../lib/runtime/backend";
-import { serveJsonRequest } from "../common/child";
-import { KdlabSideResult, measureKdlab } from "./kdlab-side";
-import { BenchPart } from "./schema";
+import { serveJsonRequest } from "../common/worker";
+import { measureKdlab } from "./kdlab-side";
+import { BenchPart, KdlabSideResult } from "./schema";
 import { BenchSettings } from "./settings";
-import { KDLAB_VARIANTS } from "./variants";
+import { KDLAB_VARIANTS } from "../common/variants";
 
 export interface KdlabWorkerRequest {
   settings: BenchSettings;

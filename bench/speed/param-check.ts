@@ -4,7 +4,7 @@
  * nothing. The peers refuse before timing (they get kdlab's counts); this is
  * the same check on their answers, so a peer that skips it is caught too.
  */
-import { ParamCount } from "./schema";
+import { ParamCount } from "../common/network";
 
 export interface CountedModel {
   model: string;

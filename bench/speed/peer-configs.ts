@@ -13,12 +13,13 @@
  * the VMs that crash at the full ISA) a peer cannot do the same, so its safe
  * setting is the AVX cap instead: "<peer> (oneDNN capped at AVX)". The other
  * KDLAB_ONEDNN* variables are kdlab's own labels: no peer reads them.
- * Where the bench times kdlab in bf16 too (variants.ts), each peer runs a
+ * Where the bench times kdlab in bf16 too (common/variants.ts), each peer runs a
  * third time in its own bf16 mixed precision, "<peer> (bf16)": Keras with
  * TensorFlow's oneDNN bf16 rewrite (the one KDLAB_BF16 turns on, oneDNN on),
  * PyTorch under torch.autocast. Pure functions of an environment object.
  */
-import { BF16_SUFFIX, Framework, PEER_FRAMEWORKS, PeerFramework } from "./schema";
+import { BF16_SUFFIX, Framework } from "../common/framework";
+import { PEER_FRAMEWORKS, PeerFramework } from "./schema";
 
 /** The oneDNN variables each peer's framework reads. */
 export const PEER_ONEDNN_VARIABLES: Readonly<Record<PeerFramework, readonly string[]>> = {

@@ -1,13 +1,15 @@
 /**
  * What kdlab sends a Python peer (bench/peers/*_peer.py) and what it prints
  * back: one JSON request as the only argument, one JSON object on stdout.
- * The answer is checked field by field here, so a peer that changes shape
- * fails with the field's name, not deep inside the report.
+ * The answer is checked against a zod schema here, so a peer that changes
+ * shape fails with the field's name, not deep inside the report.
  */
-import { Json, Reader } from "../common/json-reader";
-import { ParamCount, PeerFramework } from "./schema";
-import { StepPlan } from "./settings";
-import { Timing } from "../common/timing";
+import { z } from "zod";
+import { ParamCount, paramCountSchema } from "../common/network";
+import { StepPlan } from "../common/timing";
+import { omittable, scalarsSchema, threadsSchema, versionsSchema } from "../common/answer";
+import { checkAnswer } from "../common/worker";
+import { PEER_FRAMEWORKS, PeerFramework } from "./schema";
 
 export interface PeerModelRequest {
   model: string;
@@ -29,58 +31,34 @@ export interface PeerRequest {
   matmul?: StepPlan & { n: number };
 }
 
-export interface PeerModelResult {
-  model: string;
-  params: ParamCount;
-  jitCompile?: boolean;
+/** One timed measurement as a peer reports it: every call's seconds, at this batch. */
+const timingSchema = z.object({ batch: z.number(), warmupSeconds: z.array(z.number()), seconds: z.array(z.number()) });
+
+const peerModelResultSchema = z.object({
+  model: z.string(),
+  params: paramCountSchema,
+  jitCompile: omittable(z.boolean()),
   /** The peer process's peak RSS once this model was done (models run in order, so it includes earlier ones). */
-  peakRssMiB?: number;
-  train?: Timing & { batch: number };
-  inference?: { latency: Timing & { batch: number }; throughput: Timing & { batch: number } };
-}
+  peakRssMiB: omittable(z.number()),
+  train: omittable(timingSchema),
+  inference: omittable(z.object({ latency: timingSchema, throughput: timingSchema })),
+});
+export type PeerModelResult = z.infer<typeof peerModelResultSchema>;
 
-export interface PeerResult {
-  framework: PeerFramework;
-  versions: Record<string, string>;
-  threads: { intraOp: number; interOp: number };
-  settings: Record<string, string | number | boolean>;
-  models: PeerModelResult[];
-  matmul?: { n: number; seconds: number[]; bestGflops: number; medianGflops: number };
-}
-
-function timing(r: Reader): Timing & { batch: number } {
-  return { batch: r.number("batch"), warmupSeconds: r.numbers("warmupSeconds"), seconds: r.numbers("seconds") };
-}
-
-function modelResult(r: Reader): PeerModelResult {
-  const params = r.child("params");
-  const result: PeerModelResult = { model: r.string("model"), params: { trainable: params.number("trainable"), total: params.number("total") } };
-  if (r.has("jitCompile")) result.jitCompile = r.boolean("jitCompile");
-  if (r.has("peakRssMiB")) result.peakRssMiB = r.number("peakRssMiB");
-  if (r.has("train")) result.train = timing(r.child("train"));
-  if (r.has("inference")) {
-    const inference = r.child("inference");
-    result.inference = { latency: timing(inference.child("latency")), throughput: timing(inference.child("throughput")) };
-  }
-  return result;
-}
+/** A peer's answer; checked when it comes back (checkAnswer), so a peer that changes shape fails naming the field. */
+export const peerResultSchema = z.object({
+  framework: z.enum(PEER_FRAMEWORKS),
+  versions: versionsSchema,
+  threads: threadsSchema,
+  settings: scalarsSchema,
+  models: z.array(peerModelResultSchema),
+  matmul: omittable(z.object({ n: z.number(), seconds: z.array(z.number()), bestGflops: z.number(), medianGflops: z.number() })),
+});
+export type PeerResult = z.infer<typeof peerResultSchema>;
 
 /** Checks a peer's parsed answer; `framework` is the one that was asked. */
-export function parsePeerResult(json: Json, framework: PeerFramework): PeerResult {
-  const r = new Reader(json, `${framework} peer`);
-  if (r.string("framework") !== framework) throw new Error(`${framework} peer answered as ${r.string("framework")}`);
-  const versions = r.scalars("versions");
-  const threads = r.child("threads");
-  const result: PeerResult = {
-    framework,
-    versions: Object.fromEntries(Object.entries(versions).map(([k, v]) => [k, String(v)])),
-    threads: { intraOp: threads.number("intraOp"), interOp: threads.number("interOp") },
-    settings: r.scalars("settings"),
-    models: r.list("models").map(modelResult),
-  };
-  if (r.has("matmul")) {
-    const m = r.child("matmul");
-    result.matmul = { n: m.number("n"), seconds: m.numbers("seconds"), bestGflops: m.number("bestGflops"), medianGflops: m.number("medianGflops") };
-  }
+export function parsePeerResult(json: unknown, framework: PeerFramework): PeerResult {
+  const result = checkAnswer(json, peerResultSchema, `${framework} peer`);
+  if (result.framework !== framework) throw new Error(`${framework} peer answered as ${result.framework}`);
   return result;
 }

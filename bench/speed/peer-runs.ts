@@ -12,7 +12,9 @@ import { kdlabRoutes, PeerConfig, peerConfigs } from "./peer-configs";
 import { PeerModelRequest, PeerRequest, PeerResult } from "./peer-protocol";
 import { PeerCommand, runPeerConfig } from "./peers";
 import { inferenceRow, matmulRow, throughputRow } from "./rows";
-import { BenchPart, BenchResult, Framework, ParamCount, PeerFramework } from "./schema";
+import { Framework } from "../common/framework";
+import { ParamCount } from "../common/network";
+import { BenchPart, BenchResult, PeerFramework } from "./schema";
 import { BenchSettings } from "./settings";
 
 export interface PeerBenchOptions {

@@ -13,17 +13,12 @@ import { CompiledTrainStep } from "../../lib/compiled/step";
 import { timeByOpType } from "../../lib/compiled/trace";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
 import { buildModel } from "../../lib/models/registry";
+import { median } from "../../lib/stats/summary";
+import { timeCalls } from "../common/timing";
 
-/** Median milliseconds of `repeats` calls after `warmup` untimed ones. */
+/** Median milliseconds of `repeats` calls after `warmup` untimed ones (the bench's timing protocol). */
 async function medianMs(run: () => Promise<unknown>, warmup: number, repeats: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const started = performance.now();
-    await run();
-    times.push(performance.now() - started);
-  }
-  return times.sort((a, b) => a - b)[times.length >> 1];
+  return median((await timeCalls(run, { warmup, timed: repeats })).seconds) * 1000;
 }
 
 async function main(): Promise<void> {

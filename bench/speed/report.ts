@@ -8,9 +8,10 @@
  * Pure functions of the result, so they are tested on hand-made results.
  */
 import { describeCpu } from "../common/machine";
+import { table } from "../common/markdown";
 import { peerOf } from "./peer-configs";
-import { BenchResult, Framework, isBf16Framework, PEER_FRAMEWORKS, ThroughputRow } from "./schema";
-import { isKdlabFramework } from "./variants";
+import { Framework, isBf16Framework, isKdlabFramework } from "../common/framework";
+import { BenchResult, PEER_FRAMEWORKS, ThroughputRow } from "./schema";
 
 /** Three significant digits, without exponent notation for the sizes seen here. */
 export function formatRate(value: number): string {
@@ -43,11 +44,6 @@ export function ratioToBestPeer(rows: readonly ThroughputRow[], model: string, f
   if (!mine || peers.length === 0) return undefined;
   const best = peers.reduce((a, b) => (b.imagesPerSec > a.imagesPerSec ? b : a));
   return { ratio: mine.imagesPerSec / best.imagesPerSec, peer: best.framework, peerImagesPerSec: best.imagesPerSec };
-}
-
-export function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]): string => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
 function modelLabel(result: BenchResult, model: string): string {

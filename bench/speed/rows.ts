@@ -1,7 +1,9 @@
 /** Timings (any framework's) turned into the result's rows: rates from the median timed call. */
-import { Framework, InferenceRow, MatmulRow, ThroughputRow } from "./schema";
+import { Framework } from "../common/framework";
+import { InferenceRow, MatmulRow, ThroughputRow } from "./schema";
 import { BenchModel } from "./settings";
-import { median, Timing } from "../common/timing";
+import { median } from "../../lib/stats/summary";
+import { Timing } from "../common/timing";
 
 export function throughputRow(spec: BenchModel, framework: Framework, timing: Timing): ThroughputRow {
   return { model: spec.model, framework, imagesPerSec: spec.batch / median(timing.seconds), batch: spec.batch, inputSize: spec.inputSize, warmupSeconds: timing.warmupSeconds, stepSeconds: timing.seconds };

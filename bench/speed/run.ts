@@ -7,19 +7,24 @@
  * each peer are timed in bf16 mixed precision too (unless `bf16: false`).
  * Returns the result (schema.ts); files.ts writes it.
  */
+import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/runtime/backend";
 import { measureDistillOverhead } from "./distill-overhead";
 import { ensureChestSet } from "../common/chest-set";
-import { runKdlabSide } from "./kdlab-process";
-import { loadAverage, loadNote, machineInfo, speedDriftNote } from "../common/machine";
+import { loadAverage, loadNote, machineInfo } from "../common/machine";
+import { speedDriftNote } from "./drift";
 import { measureTrainingMemory } from "../memory/measure";
 import { benchPeers } from "./peer-runs";
 import { compareWithTraining, measurePipelineRate } from "./pipeline-rate";
-import { BenchPart, BenchResult, ParamCount, PEER_FRAMEWORKS, PeerFramework } from "./schema";
+import { ParamCount } from "../common/network";
+import { runWorker, threadEnv } from "../common/worker";
+import type { KdlabWorkerRequest } from "./kdlab-worker";
+import { BenchPart, BenchResult, kdlabSideResultSchema, PEER_FRAMEWORKS, PeerFramework } from "./schema";
 import { BenchSettings, settingsRecord } from "./settings";
 import { bf16Unavailable } from "../../lib/runtime/precision";
-import { benchVariants, isKdlabFramework, KdlabVariant } from "./variants";
+import { isKdlabFramework } from "../common/framework";
+import { benchVariants, KdlabVariant } from "../common/variants";
 
 export interface BenchRunOptions {
   settings: BenchSettings;
@@ -34,6 +39,9 @@ export interface BenchRunOptions {
   command: string;
   log?: (line: string) => void;
 }
+
+/** kdlab's side runs in its own process, as each peer does. */
+const KDLAB_WORKER = path.join(__dirname, "kdlab-worker.ts");
 
 /** The model the pipeline's rate is compared against: the DenseNet121 head. */
 const PIPELINE_REFERENCE_MODEL = "pneumonia-teacher-model2";
@@ -87,12 +95,13 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
     notes: [],
   };
 
-  const threadEnv = { TF_NUM_INTRAOP_THREADS: String(settings.threads), TF_NUM_INTEROP_THREADS: String(settings.threads) };
+  const workerEnv = threadEnv(settings.threads);
   const counts = new Map<string, ParamCount>();
   const timesModels = parts.some((p) => p === "train" || p === "inference" || p === "matmul");
   if (timesModels) {
     log(`kdlab: starting kdlab's side (bench/speed/kdlab-worker.ts, its own process)`);
-    const kdlab = await runKdlabSide({ settings, parts: [...parts], variants: variants.map((v) => v.framework) }, threadEnv, log);
+    const request: KdlabWorkerRequest = { settings, parts: [...parts], variants: variants.map((v) => v.framework) };
+    const kdlab = await runWorker(KDLAB_WORKER, request, kdlabSideResultSchema, { env: workerEnv, log, logPrefix: "kdlab: ", label: "kdlab worker" });
     for (const { model, ...params } of kdlab.params) {
       counts.set(model, params);
       result.params.push({ model, framework: "kdlab", ...params });
@@ -132,7 +141,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchResult> {
       log(`kdlab: peak RSS training ${MEMORY_MODEL} (${variant.framework}) on ${m.images} streamed images at ${m.size}×${m.size} (child process)`);
       result.memory = await measureTrainingMemory(
         { dir: set.dir, images: m.images, size: m.size, batch: m.batch, trainSteps: m.trainSteps, prefetch: settings.pipeline.prefetch, seed: settings.seed, model: MEMORY_MODEL, framework: variant.framework },
-        threadEnv,
+        workerEnv,
         log,
       );
       if (peerPeaks.length > 0 && settings.models.some((s) => s.model === MEMORY_MODEL && s.inputSize === m.size && s.batch === m.batch)) result.memory.peers = peerPeaks;

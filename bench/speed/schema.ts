@@ -1,25 +1,16 @@
 /**
- * The shape of a bench result, as written to bench/results/<date>.json.
+ * The shape of a speed result, as written to bench/results/<date>.json.
  * Every part is optional (`--only` runs a subset); what ran is in `parts`.
  * Times are seconds, rates per second, memory MiB. A peer that crashed has
- * no rows for what crashed and an entry in `crashes`.
+ * no rows for what crashed and an entry in `crashes`. The rows a worker
+ * answers with (kdlab's side) are zod schemas, so its answer is checked
+ * against the same shape the result declares.
  */
-
+import { z } from "zod";
+import type { Framework } from "../common/framework";
 import type { MachineInfo } from "../common/machine";
-
-/** "kdlab" (eager), other kdlab variants ("kdlab-compiled"), or a peer's configuration ("keras", "keras (kdlab's oneDNN)": peer-configs.ts). */
-export type Framework = string;
-
-/**
- * Rows in bf16 mixed precision carry this after the framework's name
- * ("kdlab-compiled (bf16)", "keras (bf16)"): ratios compare bf16 only with
- * bf16 and float32 only with float32, since bf16 changes the numbers.
- */
-export const BF16_SUFFIX = " (bf16)";
-
-export function isBf16Framework(framework: Framework): boolean {
-  return framework.endsWith(BF16_SUFFIX);
-}
+import { paramCountSchema } from "../common/network";
+import type { MemoryResult } from "../memory/schema";
 
 export const PEER_FRAMEWORKS = ["keras", "torch"] as const;
 export type PeerFramework = (typeof PEER_FRAMEWORKS)[number];
@@ -27,60 +18,69 @@ export type PeerFramework = (typeof PEER_FRAMEWORKS)[number];
 export const BENCH_PARTS = ["train", "inference", "distill", "pipeline", "memory", "matmul"] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
-export interface ParamCount {
-  trainable: number;
-  /** Trainable + non-trainable weights + BatchNorm moving statistics. */
-  total: number;
-}
-
-export interface ThroughputRow {
-  model: string;
-  framework: Framework;
+export const throughputRowSchema = z.object({
+  model: z.string(),
+  framework: z.string(),
   /** batch / median seconds of the timed steps. */
-  imagesPerSec: number;
-  batch: number;
-  inputSize: number;
+  imagesPerSec: z.number(),
+  batch: z.number(),
+  inputSize: z.number(),
   /** Untimed first steps (the first builds kernels, traces graphs). */
-  warmupSeconds: number[];
+  warmupSeconds: z.array(z.number()),
   /** Every timed step. */
-  stepSeconds: number[];
+  stepSeconds: z.array(z.number()),
   /** Analytic training FLOPs of one image (3 × forward) × imagesPerSec / 10⁹. */
-  achievedGflops?: number;
+  achievedGflops: z.number().optional(),
   /** achievedGflops over this framework's attainable matmul rate. */
-  shareOfPeak?: number;
-}
+  shareOfPeak: z.number().optional(),
+});
+export type ThroughputRow = z.infer<typeof throughputRowSchema>;
 
-export interface InferenceRow {
-  model: string;
-  framework: Framework;
-  inputSize: number;
-  latencyBatch: number;
+export const inferenceRowSchema = z.object({
+  model: z.string(),
+  framework: z.string(),
+  inputSize: z.number(),
+  latencyBatch: z.number(),
   /** Median milliseconds per image at latencyBatch. */
-  latencyMs: number;
-  throughputBatch: number;
+  latencyMs: z.number(),
+  throughputBatch: z.number(),
   /** throughputBatch / median seconds per batch. */
-  imagesPerSec: number;
-}
+  imagesPerSec: z.number(),
+});
+export type InferenceRow = z.infer<typeof inferenceRowSchema>;
 
-export interface MatmulRow {
-  framework: Framework;
+export const matmulRowSchema = z.object({
+  framework: z.string(),
   /** Square matrix side. */
-  n: number;
+  n: z.number(),
   /** 2n³ / fastest run / 10⁹: the attainable FP32 rate. */
-  bestGflops: number;
-  medianGflops: number;
+  bestGflops: z.number(),
+  medianGflops: z.number(),
   /** 2n³ / slowest run / 10⁹ (runs before and after the models): how far the machine's speed moved in this framework's window. Absent in older results. */
-  slowestGflops?: number;
-}
+  slowestGflops: z.number().optional(),
+});
+export type MatmulRow = z.infer<typeof matmulRowSchema>;
 
-export interface ModelFlops {
-  model: string;
-  inputSize: number;
+export const modelFlopsSchema = z.object({
+  model: z.string(),
+  inputSize: z.number(),
   /** Forward FLOPs of one image (2 × multiply-adds of convolutions and dense layers). */
-  forwardGflops: number;
+  forwardGflops: z.number(),
   /** ≈ 3 × forward: the backward pass computes gradients for inputs and weights. */
-  trainGflops: number;
-}
+  trainGflops: z.number(),
+});
+export type ModelFlops = z.infer<typeof modelFlopsSchema>;
+
+/** kdlab's side of a run, as its worker (kdlab-worker.ts) answers: every kdlab measurement the parts asked for. */
+export const kdlabSideResultSchema = z.object({
+  params: z.array(z.object({ model: z.string() }).extend(paramCountSchema.shape)),
+  flops: z.array(modelFlopsSchema),
+  throughput: z.array(throughputRowSchema),
+  inference: z.array(inferenceRowSchema),
+  /** One per variant: each variant's attainable rate on its own path. */
+  matmul: z.array(matmulRowSchema),
+});
+export type KdlabSideResult = z.infer<typeof kdlabSideResultSchema>;
 
 export interface DistillOverhead {
   model: string;
@@ -111,28 +111,6 @@ export interface PipelineRate {
   /** imagesPerSec / trainingImagesPerSec; ≥ 1 means the pipeline keeps up. */
   headroom?: number;
   inputBound?: boolean;
-}
-
-export interface MemoryResult {
-  model: string;
-  framework: Framework;
-  /** Images streamed through the pipeline (decode + resize + augment). */
-  imagesStreamed: number;
-  size: number;
-  batch: number;
-  trainSteps: number;
-  /** Exactly what ran, in words. */
-  what: string;
-  peakRssMiB: number;
-  rssAfterSetupMiB: number;
-  rssEndMiB: number;
-  /** RSS after each trained step: a steady rise would be a leak. */
-  rssAfterStepsMiB: number[];
-  /** Seconds in train steps, of `seconds` in all. */
-  trainSeconds: number;
-  seconds: number;
-  /** For scale: each peer process's peak RSS once it had trained this model on one in-memory batch (no pipeline; includes the models before it). */
-  peers?: { framework: Framework; peakRssMiB: number }[];
 }
 
 /** A peer process that died by a crash signal: reported, not a failed bench. */

@@ -9,14 +9,11 @@
  * function) ~40–70 s. Quick mode trains the 224 models at 96×96 instead
  * (the heads' parameter counts are the same at any size up to 224).
  */
+import { CHEST_TRAIN_IMAGES } from "../common/chest-set";
+import { StepPlan } from "../common/timing";
 import { BenchSettingsRecord } from "./schema";
 
 export type BenchMode = "full" | "quick";
-
-export interface StepPlan {
-  warmup: number;
-  timed: number;
-}
 
 export interface BenchModel {
   /** kdlab registry name (lib/models/registry.ts); the peers know the same names. */
@@ -46,9 +43,6 @@ export interface BenchSettings {
 
 /** The study's Model 2 optimizer: SGD, lr 1e-4, momentum 0.8. */
 const STUDY_SGD = { learningRate: 1e-4, momentum: 0.8 };
-
-/** The chest X-ray training split's published size: what the memory part streams. */
-export const CHEST_TRAIN_IMAGES = 5216;
 
 function models(mode: BenchMode): BenchModel[] {
   const quick = mode === "quick";

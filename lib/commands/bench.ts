@@ -9,7 +9,7 @@ import { currentBackend } from "../runtime/backend";
 import { fidelityMarkdown, writeFidelityResult } from "../../bench/fidelity/report";
 import { runFidelity } from "../../bench/fidelity/run";
 import { FIDELITY_EXPERIMENT, FIDELITY_PART, FIDELITY_PROFILE, fidelitySettings } from "../../bench/fidelity/settings";
-import { writeBenchResult } from "../../bench/common/files";
+import { writeBenchResult } from "../../bench/speed/files";
 import { benchMarkdown } from "../../bench/speed/report";
 import { runBench } from "../../bench/speed/run";
 import { BENCH_PARTS, BenchPart } from "../../bench/speed/schema";

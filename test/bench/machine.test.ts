@@ -1,7 +1,8 @@
 /** How a bench names its machine (ISA from /proc/cpuinfo, caches) and reads the load average. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { describeCpu, loadNote, machineInfo, speedDriftNote } from "../../bench/common/machine";
+import { describeCpu, loadNote, machineInfo } from "../../bench/common/machine";
+import { speedDriftNote } from "../../bench/speed/drift";
 import { matmulRow } from "../../bench/speed/rows";
 import { vectorIsa } from "../../lib/runtime/cpu";
 

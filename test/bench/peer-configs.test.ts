@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { peerConfigs, peerOf } from "../../bench/speed/peer-configs";
-import { isKdlabFramework } from "../../bench/speed/variants";
+import { isKdlabFramework } from "../../bench/common/framework";
 
 const BASE = { PATH: "/usr/bin", TF_NUM_INTRAOP_THREADS: "2" };
 /** lib/runtime/onednn.ts's labels and routing flag: kdlab's own, never a reason for a second configuration. */

@@ -11,7 +11,8 @@ import { describe, test } from "node:test";
 import { PEER_ONEDNN_VARIABLES } from "../../bench/speed/peer-configs";
 import { benchPeers, PeerBenchOptions } from "../../bench/speed/peer-runs";
 import { benchMarkdown } from "../../bench/speed/report";
-import { BenchPart, BenchResult, ParamCount, PeerFramework } from "../../bench/speed/schema";
+import { ParamCount } from "../../bench/common/network";
+import { BenchPart, BenchResult, PeerFramework } from "../../bench/speed/schema";
 import { benchSettings, settingsRecord } from "../../bench/speed/settings";
 
 const STAND_IN = path.join(__dirname, "fixtures", "stand-in-peer.js");

@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { freeBaseName, resultBaseName, writeBenchResult } from "../../bench/common/files";
+import { freeBaseName } from "../../bench/common/files";
+import { resultBaseName, writeBenchResult } from "../../bench/speed/files";
 import { benchMarkdown, formatRate, frameworkOrder, ratioToBestPeer, throughputTable } from "../../bench/speed/report";
 import { BenchResult, InferenceRow, ThroughputRow } from "../../bench/speed/schema";
 

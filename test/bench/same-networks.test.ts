@@ -12,7 +12,8 @@ import { checkSameNetworks } from "../../bench/speed/param-check";
 import { PeerRequest } from "../../bench/speed/peer-protocol";
 import { runPeer } from "../../bench/speed/peers";
 import { ensureBenchRequirements } from "../../bench/common/python-deps";
-import { ParamCount, PEER_FRAMEWORKS } from "../../bench/speed/schema";
+import { ParamCount } from "../../bench/common/network";
+import { PEER_FRAMEWORKS } from "../../bench/speed/schema";
 import { benchSettings } from "../../bench/speed/settings";
 import { useNativeBackend } from "../helpers/native";
 

@@ -1,7 +1,6 @@
 /** A square FP32 matmul through tfjs-node's eager op dispatch: the eager variant's attainable rate. */
 import * as tf from "@tensorflow/tfjs";
-import { StepPlan } from "./settings";
-import { timeCalls, Timing } from "../common/timing";
+import { StepPlan, timeCalls, Timing } from "./timing";
 
 export async function timeEagerMatmul(n: number, plan: StepPlan): Promise<Timing> {
   const a = tf.randomUniform([n, n], 0, 1, "float32", 1);

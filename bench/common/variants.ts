@@ -4,7 +4,9 @@
  * against. Adding one (a compiled graph) is one line here; the report gives
  * every variant its own ratio column against the best peer of its precision.
  * The bf16 variant (KDLAB_BF16's rewrite, given directly) runs only where
- * oneDNN has bf16 kernels in this process (benchVariants).
+ * oneDNN has bf16 kernels in this process (benchVariants). Shared by the
+ * speed part (every variant timed) and the memory part (the trainer's
+ * default variant trained).
  */
 import * as tf from "@tensorflow/tfjs";
 import { bf16Unavailable, ComputePrecision } from "../../lib/runtime/precision";
@@ -13,9 +15,8 @@ import { createCompiledTrainStep } from "../../lib/compiled/step";
 import { createEagerTrainStep, TrainStepFactory } from "../../lib/distill/step";
 import { timeCompiledMatmul } from "./compiled-matmul";
 import { timeEagerMatmul } from "./eager-matmul";
-import { BF16_SUFFIX, Framework } from "./schema";
-import { StepPlan } from "./settings";
-import { Timing } from "../common/timing";
+import { BF16_SUFFIX, Framework } from "./framework";
+import { StepPlan, Timing } from "./timing";
 
 /** Inference on a built model: the output for a batch, as a new tensor. */
 export interface KdlabPredictor {
@@ -34,7 +35,7 @@ export interface KdlabVariant {
   createPredictor: (model: tf.LayersModel) => KdlabPredictor;
   /** An n² matmul on this variant's own path, in its precision: its attainable rate. */
   timeMatmul: (n: number, plan: StepPlan) => Promise<Timing>;
-  /** The step the trainer uses by default (trainer.ts, step "auto"): the memory part measures this one. */
+  /** The step the trainer uses by default (lib/distill/trainer.ts, step "auto"): the memory part measures this one. */
   trainerDefault?: boolean;
   precision: ComputePrecision;
 }
@@ -60,9 +61,4 @@ export const KDLAB_VARIANTS: readonly KdlabVariant[] = [
 export function benchVariants(bf16: boolean): KdlabVariant[] {
   const withBf16 = bf16 && bf16Unavailable() === undefined;
   return KDLAB_VARIANTS.filter((v) => v.precision === "float32" || withBf16);
-}
-
-/** Frameworks that are kdlab's own (their names start with "kdlab"). */
-export function isKdlabFramework(framework: Framework): boolean {
-  return framework === "kdlab" || framework.startsWith("kdlab-");
 }

@@ -1,7 +1,7 @@
 /**
  * A square FP32 matmul as a TensorFlow graph through kdlab's graph binding:
  * the attainable rate of the compiled step's own path. tfjs-node's eager
- * MatMul (kdlab-side.ts) runs the same library but measured lower (215 vs
+ * MatMul (eager-matmul.ts) runs the same library but measured lower (215 vs
  * 305 GFLOP/s on the AVX-512 Xeon for Python TensorFlow's graph), so the
  * compiled variant's "% of peak" is taken against this one. Both operands
  * live in resource variables filled once (seeded), so no call copies its
@@ -19,8 +19,7 @@ import { attr, GraphBuilder } from "../../lib/compiled/graph";
 import { checkPrecisionAvailable, ComputePrecision } from "../../lib/runtime/precision";
 import { sessionConfig } from "../../lib/compiled/session-config";
 import { tensorValue } from "../../lib/compiled/tensor-value";
-import { StepPlan } from "./settings";
-import { timeCalls, Timing } from "../common/timing";
+import { StepPlan, timeCalls, Timing } from "./timing";
 
 /** `precision`: "bf16 mixed" times a bf16 MatMul on bf16 operands (float32 out), a bf16 variant's own peak. */
 export async function timeCompiledMatmul(n: number, plan: StepPlan, precision: ComputePrecision = "float32"): Promise<Timing> {
