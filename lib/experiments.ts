@@ -18,6 +18,8 @@ export type { MetricSummary, SeedRun, SeedStudyOptions, SeedStudySummary } from 
 export { runSeedStudy, seedConfigs, seedResultRows, summariseSeedStudy } from "./experiments/seed-study";
 export type { MethodRun, MethodStudyOptions, MethodStudyTask, MethodSummary } from "./experiments/method-study";
 export { METHOD_STUDY_TASKS, methodResultRows, methodStudyConfig, profileMethodTasks, runMethodStudy, summariseMethodStudy } from "./experiments/method-study";
-export type { PairedDifference, Spread } from "./experiments/seed-stats";
-export { formatPairedPoints, formatPairedValue, formatPercentSpread, minimumDetectableEffect, pairedDifference, spreadOf } from "./experiments/seed-stats";
-export { studentTCdf, studentTQuantile } from "./experiments/student-t";
+export type { PairedDifference } from "./stats/paired";
+export type { Spread } from "./stats/summary";
+export { formatPairedPoints, formatPairedValue, minimumDetectableEffect, pairedDifference } from "./stats/paired";
+export { formatPercentSpread, spreadOf } from "./stats/summary";
+export { studentTCdf, studentTQuantile } from "./stats/student-t";

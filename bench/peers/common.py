@@ -1,10 +1,10 @@
 """What both peers share: the request they read, the timing protocol, the one JSON line they print.
 
 A peer is run as `python <peer>.py '<request JSON>'` and prints exactly one JSON
-object on stdout (logs go to stderr). The request (lib/bench/peer-protocol.ts
+object on stdout (logs go to stderr). The request (bench/speed/peer-protocol.ts
 writes it) lists models, each with the measurements to make, and optionally a
 matmul; the protocol (warm-up calls, then timed calls, each
-timed call waiting for its result) is the same as kdlab's side in lib/bench/.
+timed call waiting for its result) is the same as kdlab's side in bench/speed/.
 """
 import json
 import os

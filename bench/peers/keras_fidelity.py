@@ -1,10 +1,10 @@
 """Keras 3 on TensorFlow trains kdlab's recipe on kdlab's pixels: the Keras side of the bench's fidelity part.
 
 kdlab sends the recipe it read from its own experiment config, already in
-Keras's terms (lib/bench/fidelity-recipe.ts does the translation and says why
+Keras's terms (bench/fidelity/recipe.ts does the translation and says why
 each value is what it is), the parameter counts and decayed kernels of its
 network, and one folder of images per seed: the uint8 arrays kdlab's own
-pipeline decoded and resized (lib/bench/fidelity-data.ts), so both frameworks
+pipeline decoded and resized (bench/fidelity/data.ts), so both frameworks
 train on the same pixels. Per seed this builds the network
 (keras_models.student_model2 with the head's dropout), rewrites its config so
 every Conv2D / DepthwiseConv2D / Dense kernel carries L2(l2) and every

@@ -89,7 +89,7 @@ header = {
         "intraOp": tf.config.threading.get_intra_op_parallelism_threads(),
         "interOp": tf.config.threading.get_inter_op_parallelism_threads(),
     },
-    # As this configuration got them (lib/bench/peer-configs.ts): unset means TensorFlow's own choice for this CPU, which may be off.
+    # As this configuration got them (bench/speed/peer-configs.ts): unset means TensorFlow's own choice for this CPU, which may be off.
     "settings": {
         "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset"),
         "ONEDNN_MAX_CPU_ISA": os.environ.get("ONEDNN_MAX_CPU_ISA", "unset"),

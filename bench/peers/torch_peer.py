@@ -191,7 +191,7 @@ header = {
     "framework": "torch",
     "versions": {"torch": torch.__version__, "torchvision": torchvision.__version__, "python": sys.version.split()[0]},
     "threads": {"intraOp": torch.get_num_threads(), "interOp": torch.get_num_interop_threads()},
-    # ONEDNN_MAX_CPU_ISA as this configuration got it (lib/bench/peer-configs.ts): torch's bundled oneDNN reads it too.
+    # ONEDNN_MAX_CPU_ISA as this configuration got it (bench/speed/peer-configs.ts): torch's bundled oneDNN reads it too.
     "settings": {"mkldnn": torch.backends.mkldnn.is_available(), "memoryFormat": "NCHW (contiguous)", "ONEDNN_MAX_CPU_ISA": os.environ.get("ONEDNN_MAX_CPU_ISA", "unset"), "precision": "bf16 (torch.autocast cpu)" if BF16 else "float32"},
 }
 run_peer(request, header, measure_matmul, measure_model)

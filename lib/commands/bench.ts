@@ -6,14 +6,14 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { currentBackend } from "../runtime/backend";
-import { fidelityMarkdown, writeFidelityResult } from "../bench/fidelity-report";
-import { runFidelity } from "../bench/fidelity-run";
-import { FIDELITY_EXPERIMENT, FIDELITY_PART, FIDELITY_PROFILE, fidelitySettings } from "../bench/fidelity-settings";
-import { writeBenchResult } from "../bench/files";
-import { benchMarkdown } from "../bench/report";
-import { runBench } from "../bench/run";
-import { BENCH_PARTS, BenchPart } from "../bench/schema";
-import { benchSettings } from "../bench/settings";
+import { fidelityMarkdown, writeFidelityResult } from "../../bench/fidelity/report";
+import { runFidelity } from "../../bench/fidelity/run";
+import { FIDELITY_EXPERIMENT, FIDELITY_PART, FIDELITY_PROFILE, fidelitySettings } from "../../bench/fidelity/settings";
+import { writeBenchResult } from "../../bench/speed/files";
+import { benchMarkdown } from "../../bench/speed/report";
+import { runBench } from "../../bench/speed/run";
+import { BENCH_PARTS, BenchPart } from "../../bench/speed/schema";
+import { benchSettings } from "../../bench/speed/settings";
 import { PROJECT_ROOT } from "../runtime/paths";
 import { defineCommand, option, UsageError } from "./command";
 

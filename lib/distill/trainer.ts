@@ -30,7 +30,7 @@ import { ProgressListener, terminalProgress } from "./progress";
 import { createSchedule, ScheduleConfig } from "./schedules";
 import type { DistillationMethod } from "./methods/method";
 import { createEagerTrainStep, StepResult, TrainStep, TrainStepFactory } from "./step";
-import { ComputePrecision, computePrecision } from "../runtime/precision";
+import { ComputePrecision, precisionFromEnv } from "../runtime/precision";
 import { CompiledStepSpec, createCompiledTrainStep } from "../compiled/step";
 import { CompiledPredictor } from "../compiled/predictor";
 
@@ -338,7 +338,7 @@ function teacherSource(config: TrainerConfig, numClasses: number): { source?: Te
   let graph: CompiledPredictor | undefined;
   if ((config.step ?? "auto") !== "eager" && !config.createStep) {
     // Outside the try: KDLAB_BF16 asking for bf16 where it cannot run is an error, not a quiet eager teacher.
-    const precision = computePrecision(process.env, "teacher");
+    const precision = precisionFromEnv("teacher");
     try {
       graph = new CompiledPredictor(d.teacher, { taps: d.method.taps.teacher, precision });
     } catch {

@@ -11,7 +11,8 @@ import { getExperiment, isProfile } from "./catalog";
 import { ExperimentConfig, ExperimentName, PROFILES } from "./config";
 import { applyOverrides } from "./overrides";
 import { ExperimentResult } from "./results";
-import { PairedDifference, pairedDifference, Spread, spreadOf } from "./seed-stats";
+import { PairedDifference, pairedDifference } from "../stats/paired";
+import { Spread, spreadOf } from "../stats/summary";
 
 /** The study's two teacher → student pairs, each with its student-alone baseline. */
 export const METHOD_STUDY_TASKS = {

@@ -26,7 +26,7 @@ import { contentProblem, firstNonFinite, float32View, writeContentHashes } from 
 import { removingStagingOnFailure, stagingPath } from "../staging";
 import { ExperimentConfig } from "./config";
 import { ModelRun, Role } from "./results";
-import { ComputePrecision, computePrecision } from "../runtime/precision";
+import { ComputePrecision, precisionFromEnv } from "../runtime/precision";
 import { PROJECT_ROOT } from "../runtime/paths";
 
 const CACHE_VERSION = 1;
@@ -81,7 +81,7 @@ export function samplesFingerprint(splits: readonly (readonly Sample[])[]): stri
 
 /** The teacher outputs' precision where it is not float32 (so float32 keys stay as they were). */
 function teacherOutputPrecision(): { outputs?: ComputePrecision } {
-  const outputs = computePrecision(process.env, "teacher");
+  const outputs = precisionFromEnv("teacher");
   return outputs === "float32" ? {} : { outputs };
 }
 
@@ -105,7 +105,7 @@ export function modelKey(config: ExperimentConfig, role: Role, seed: number, dat
     earlyStoppingPatience: config.earlyStoppingPatience,
     trainStep: config.trainStep,
     // KDLAB_BF16 trains other weights from the same settings; a distilled student also learns from the teacher's outputs in the teacher's precision.
-    precision: computePrecision(process.env, role),
+    precision: precisionFromEnv(role),
     data: dataFingerprint,
     teacher: teacherKey ? { key: teacherKey, distillation: config.distillation, ...teacherOutputPrecision() } : null,
   };

@@ -33,7 +33,7 @@ import { buildModel, countParams, modelEntry } from "../models/index";
 import { ExperimentConfig, ModelChoice } from "./config";
 import { buildExperimentData, ExperimentData } from "./data";
 import { ModelCache, modelKey, samplesFingerprint } from "./model-cache";
-import { computePrecision } from "../runtime/precision";
+import { precisionFromEnv } from "../runtime/precision";
 import { runProvenance } from "./provenance";
 import { epochLogger } from "./tensorboard-log";
 import { validateExperiment } from "./overrides";
@@ -201,7 +201,7 @@ async function trainAndTest(config: ExperimentConfig, data: ExperimentData, stag
     label: role,
     step: config.trainStep,
     // KDLAB_BF16=teacher: bf16 for the teacher's own training only (lib/runtime/precision.ts).
-    precision: computePrecision(process.env, role),
+    precision: precisionFromEnv(role),
     callbacks: { onEpochEnd: (record) => logEpoch(record) },
   };
   const source: BatchSource = pipelineSource(trainPipeline);
@@ -278,7 +278,7 @@ function holdsProgress(runDir: string): boolean {
 export async function runExperimentWithModels(config: ExperimentConfig, options: RunOptions = {}): Promise<{ result: ExperimentResult; models: TrainedModels }> {
   validateExperiment(config);
   // A KDLAB_BF16 that cannot run here is an error now, before the run folder exists.
-  computePrecision(process.env);
+  precisionFromEnv();
   const runsRoot = options.runsRoot ?? defaultRunsRoot();
   ensureWritableFolder(runsRoot);
   const started = Date.now();

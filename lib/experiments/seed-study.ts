@@ -10,7 +10,8 @@ import { getExperiment, isProfile } from "./catalog";
 import { applyOverrides } from "./overrides";
 import { ExperimentConfig, PROFILES } from "./config";
 import { ExperimentResult } from "./results";
-import { PairedDifference, pairedDifference, Spread, spreadOf } from "./seed-stats";
+import { PairedDifference, pairedDifference } from "../stats/paired";
+import { Spread, spreadOf } from "../stats/summary";
 
 export interface SeedStudyOptions {
   /** A profile name (a notebook parameter, so a plain string): quick, standard or full. */

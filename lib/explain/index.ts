@@ -4,7 +4,8 @@ export type { FeatureLayerInfo, GradCamOptions, GradCamResult } from "./gradcam"
 export { logitsFromFeatures } from "./cut-graph";
 export { chanceTopIoU, mapAgreement, pearsonCorrelation, topRegion, topRegionIoU } from "./agreement";
 export type { HeatmapValues, MapAgreement } from "./agreement";
-export { measureInference, median, modelSize } from "./speed";
+export { median } from "../stats/summary";
+export { measureInference, modelSize } from "./speed";
 export type { InferenceSpeed, InferenceSpeedOptions } from "./speed";
 export { compareGradCams } from "./compare";
 export type { CompareOptions, ComparedMaps } from "./compare";

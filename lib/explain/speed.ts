@@ -7,6 +7,7 @@
  * run waits for the output values, so asynchronous backends are timed fully.
  */
 import * as tf from "@tensorflow/tfjs";
+import { median } from "../stats/summary";
 
 export interface InferenceSpeedOptions {
   /** Square input side in pixels. */
@@ -41,13 +42,6 @@ export interface InferenceSpeed {
 }
 
 const BYTES_PER_VALUE: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, string: 0 };
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error("median of no values");
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 /** Parameter count and weight bytes over every weight of the model. */
 export function modelSize(model: tf.LayersModel): { params: number; bytes: number } {

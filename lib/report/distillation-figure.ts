@@ -7,7 +7,7 @@
  * the one whose distilled student has the most seeds.
  */
 import type { MethodRun, MethodStudyTask } from "../experiments/method-study";
-import { spreadOf } from "../experiments/seed-stats";
+import { spreadOf } from "../stats/summary";
 import { SeedStudySummary, teacherIdentityOf } from "../experiments/seed-study";
 import type { ExperimentResult } from "../experiments/results";
 import { DistillationFigure, FigureBar, figureBar } from "./charts/distillation";

@@ -62,6 +62,16 @@ export function computePrecision(env: NodeJS.ProcessEnv = process.env, role?: Pr
   return mode === "all" || (mode === "teacher" && role === "teacher") ? "bf16 mixed" : "float32";
 }
 
+/**
+ * KDLAB_BF16's precision for a graph of `role`, read from this process's
+ * environment: where the experiment runner, the trainer and the model cache
+ * read it (a compiled graph given its precision does not). Throws as
+ * bf16Mode does, so calling it checks KDLAB_BF16.
+ */
+export function precisionFromEnv(role?: PrecisionRole): ComputePrecision {
+  return computePrecision(process.env, role);
+}
+
 /** Throws, with the reason, where `precision` is bf16 and oneDNN has no bf16 kernels in this process. */
 export function checkPrecisionAvailable(precision: ComputePrecision, env: NodeJS.ProcessEnv = process.env): void {
   if (precision === "float32") return;

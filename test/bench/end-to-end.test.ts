@@ -13,13 +13,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { writeBenchResult } from "../../lib/bench/files";
-import { peerConfigs, peerOf } from "../../lib/bench/peer-configs";
-import { runBench } from "../../lib/bench/run";
-import { BENCH_PARTS, BenchResult, isBf16Framework, PEER_FRAMEWORKS } from "../../lib/bench/schema";
-import { BenchSettings, benchSettings } from "../../lib/bench/settings";
+import { writeBenchResult } from "../../bench/speed/files";
+import { peerConfigs, peerOf } from "../../bench/speed/peer-configs";
+import { runBench } from "../../bench/speed/run";
+import { isBf16Framework, isKdlabFramework } from "../../bench/common/framework";
+import { BENCH_PARTS, BenchResult, PEER_FRAMEWORKS } from "../../bench/speed/schema";
+import { BenchSettings, benchSettings } from "../../bench/speed/settings";
 import { bf16Unavailable } from "../../lib/runtime/precision";
-import { benchVariants, isKdlabFramework } from "../../lib/bench/variants";
+import { benchVariants } from "../../bench/common/variants";
 import { useNativeBackend } from "../helpers/native";
 
 function tinySettings(threads: number): BenchSettings {

@@ -14,14 +14,14 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseNpy } from "../../lib/data/npz";
 import { getExperiment } from "../../lib/experiments/catalog";
-import { fidelityBaseName, fidelityMarkdown, fidelityVerdict, plateauLine, writeFidelityResult } from "../../lib/bench/fidelity-report";
-import { fidelityConfig, KdlabTrainerRecord, kerasRecipe } from "../../lib/bench/fidelity-recipe";
-import { runFidelity } from "../../lib/bench/fidelity-run";
-import type { FidelityResult, KdlabNetwork } from "../../lib/bench/fidelity-schema";
-import { fidelitySettings } from "../../lib/bench/fidelity-settings";
-import { compareSpreads } from "../../lib/bench/fidelity-stats";
-import { spreadOf } from "../../lib/experiments/seed-stats";
-import { npyBytes } from "../../lib/bench/npy-writer";
+import { fidelityBaseName, fidelityMarkdown, fidelityVerdict, plateauLine, writeFidelityResult } from "../../bench/fidelity/report";
+import { fidelityConfig, kerasRecipe } from "../../bench/fidelity/recipe";
+import { runFidelity } from "../../bench/fidelity/run";
+import type { FidelityResult, KdlabNetwork, KdlabTrainerRecord } from "../../bench/fidelity/schema";
+import { fidelitySettings } from "../../bench/fidelity/settings";
+import { compareSpreads } from "../../bench/fidelity/compare";
+import { spreadOf } from "../../lib/stats/summary";
+import { npyBytes } from "../../bench/fidelity/npy-writer";
 import { useNativeBackend } from "../helpers/native";
 
 const NETWORK: KdlabNetwork = {

@@ -1,7 +1,7 @@
 /** Analytic FLOP counts of the bench models, against hand counts and the published multiply-adds of the backbones. */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { forwardFlops } from "../../lib/bench/flops";
+import { forwardFlops } from "../../bench/speed/flops";
 import { cifarStudent } from "../../lib/models/cifar";
 import { modelEntry } from "../../lib/models/registry";
 import { useNativeBackend } from "../helpers/native";

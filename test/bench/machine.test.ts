@@ -1,8 +1,9 @@
 /** How a bench names its machine (ISA from /proc/cpuinfo, caches) and reads the load average. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { describeCpu, loadNote, machineInfo, speedDriftNote } from "../../lib/bench/machine";
-import { matmulRow } from "../../lib/bench/rows";
+import { describeCpu, loadNote, machineInfo } from "../../bench/common/machine";
+import { speedDriftNote } from "../../bench/speed/drift";
+import { matmulRow } from "../../bench/speed/rows";
 import { vectorIsa } from "../../lib/runtime/cpu";
 
 const cpuinfo = (flags: string): string => `processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC\nflags\t\t: ${flags}\nbugs\t\t: sysret_ss_attrs\n`;

@@ -1,8 +1,8 @@
-/** Which configurations each peer runs in, as a pure function of an environment (lib/bench/peer-configs.ts). */
+/** Which configurations each peer runs in, as a pure function of an environment (bench/speed/peer-configs.ts). */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { peerConfigs, peerOf } from "../../lib/bench/peer-configs";
-import { isKdlabFramework } from "../../lib/bench/variants";
+import { peerConfigs, peerOf } from "../../bench/speed/peer-configs";
+import { isKdlabFramework } from "../../bench/common/framework";
 
 const BASE = { PATH: "/usr/bin", TF_NUM_INTRAOP_THREADS: "2" };
 /** lib/runtime/onednn.ts's labels and routing flag: kdlab's own, never a reason for a second configuration. */

@@ -8,11 +8,12 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { PEER_ONEDNN_VARIABLES } from "../../lib/bench/peer-configs";
-import { benchPeers, PeerBenchOptions } from "../../lib/bench/peer-runs";
-import { benchMarkdown } from "../../lib/bench/report";
-import { BenchPart, BenchResult, ParamCount, PeerFramework } from "../../lib/bench/schema";
-import { benchSettings, settingsRecord } from "../../lib/bench/settings";
+import { PEER_ONEDNN_VARIABLES } from "../../bench/speed/peer-configs";
+import { benchPeers, PeerBenchOptions } from "../../bench/speed/peer-runs";
+import { benchMarkdown } from "../../bench/speed/report";
+import { ParamCount } from "../../bench/common/network";
+import { BenchPart, BenchResult, PeerFramework } from "../../bench/speed/schema";
+import { benchSettings, settingsRecord } from "../../bench/speed/settings";
 
 const STAND_IN = path.join(__dirname, "fixtures", "stand-in-peer.js");
 const settings = { ...benchSettings("quick", 1), models: benchSettings("quick", 1).models.filter((m) => m.model.startsWith("cifar-")) };

@@ -4,9 +4,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { freeBaseName, resultBaseName, writeBenchResult } from "../../lib/bench/files";
-import { benchMarkdown, formatRate, frameworkOrder, ratioToBestPeer, throughputTable } from "../../lib/bench/report";
-import { BenchResult, InferenceRow, ThroughputRow } from "../../lib/bench/schema";
+import { freeBaseName } from "../../bench/common/files";
+import { resultBaseName, writeBenchResult } from "../../bench/speed/files";
+import { benchMarkdown, formatRate, frameworkOrder, ratioToBestPeer, throughputTable } from "../../bench/speed/report";
+import { BenchResult, InferenceRow, ThroughputRow } from "../../bench/speed/schema";
 
 function row(model: string, framework: string, imagesPerSec: number, extra: Partial<ThroughputRow> = {}): ThroughputRow {
   return { model, framework, imagesPerSec, batch: 16, inputSize: 224, warmupSeconds: [1], stepSeconds: [16 / imagesPerSec], ...extra };

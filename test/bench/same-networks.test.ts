@@ -7,13 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { buildBenchModel, describeKdlabModel } from "../../lib/bench/kdlab-side";
-import { checkSameNetworks } from "../../lib/bench/param-check";
-import { PeerRequest } from "../../lib/bench/peer-protocol";
-import { runPeer } from "../../lib/bench/peers";
-import { ensureBenchRequirements } from "../../lib/bench/python-deps";
-import { ParamCount, PEER_FRAMEWORKS } from "../../lib/bench/schema";
-import { benchSettings } from "../../lib/bench/settings";
+import { buildBenchModel, describeKdlabModel } from "../../bench/speed/kdlab-side";
+import { checkSameNetworks } from "../../bench/speed/param-check";
+import { PeerRequest } from "../../bench/speed/peer-protocol";
+import { runPeer } from "../../bench/speed/peers";
+import { ensureBenchRequirements } from "../../bench/common/python-deps";
+import { ParamCount } from "../../bench/common/network";
+import { PEER_FRAMEWORKS } from "../../bench/speed/schema";
+import { benchSettings } from "../../bench/speed/settings";
 import { useNativeBackend } from "../helpers/native";
 
 const settings = benchSettings("full", 2);

@@ -1,7 +1,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { measureInference, median, modelSize } from "../../lib/explain/speed";
+import { measureInference, modelSize } from "../../lib/explain/speed";
 import { countParams } from "../../lib/models";
 import { useNativeBackend } from "../helpers/native";
 
@@ -17,12 +17,6 @@ function convNet(filters: number, depth: number, name: string): tf.LayersModel {
 describe("inference speed and size", () => {
   before(async () => {
     await useNativeBackend();
-  });
-
-  test("median of odd and even counts", () => {
-    assert.equal(median([5, 1, 3]), 3);
-    assert.equal(median([4, 1, 3, 2]), 2.5);
-    assert.throws(() => median([]), /no values/);
   });
 
   test("size counts every weight, BatchNorm statistics included, at 4 bytes per float32", () => {

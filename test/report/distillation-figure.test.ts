@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { distillationChart, figureBar } from "../../lib/report/charts";
 import { canonicalFigures } from "../../lib/report/distillation-figure";
-import { spreadOf } from "../../lib/experiments/seed-stats";
+import { spreadOf } from "../../lib/stats/summary";
 import { renderChart } from "./render";
 
 describe("distillation figure", () => {

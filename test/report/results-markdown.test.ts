@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { README_RESULTS_END, README_RESULTS_START, resultsMarkdown, spliceResults } from "../../lib/report/results-markdown";
 import { figureBar } from "../../lib/report/charts";
-import { spreadOf } from "../../lib/experiments/seed-stats";
+import { spreadOf } from "../../lib/stats/summary";
 
 describe("results as Markdown for the README", () => {
   const stages = [

@@ -7,7 +7,8 @@
  * thing a reader sees is whether the teacher helps its student here.
  */
 import { VegaLiteSpec } from "../svg";
-import { tQuantile975, Spread } from "../../experiments/seed-stats";
+import { tQuantile975 } from "../../stats/paired";
+import { Spread } from "../../stats/summary";
 import { asSpec, checkFinite, checkFraction, checkNonEmpty, ChartTitleOptions, OKABE_ITO, SCHEMA, titleOf } from "./base";
 
 export const FIGURE_MODELS = ["teacher", "student alone", "distilled student"] as const;

@@ -12,7 +12,7 @@ import { DT, loadGraphBinding, OutputRef, TensorValue } from "../../../lib/compi
 import { GraphBuilder } from "../../../lib/compiled/graph";
 import { methodLossGraph } from "../../../lib/compiled/method-graph";
 import type { DistillationMethod } from "../../../lib/distill/methods/method";
-import { ensureBenchRequirements } from "../../../lib/bench/python-deps";
+import { ensureBenchRequirements } from "../../../bench/common/python-deps";
 import { projectPython } from "../../../lib/notebook/python";
 
 export interface Feature {
