@@ -14,11 +14,11 @@
  * the Zen 4 EPYC, below its float32 rate, so its share of "peak" read 148 %).
  */
 import * as tf from "@tensorflow/tfjs";
-import { DT, loadGraphBinding, OutputRef } from "../compiled/binding";
-import { attr, GraphBuilder } from "../compiled/graph";
+import { DT, loadGraphBinding, OutputRef } from "../graph/binding";
+import { attr, GraphBuilder } from "../graph/graph";
 import { checkPrecisionAvailable, ComputePrecision } from "../runtime/precision";
-import { sessionConfig } from "../compiled/session-config";
-import { tensorValue } from "../compiled/tensor-value";
+import { sessionConfig } from "../graph/session-config";
+import { tensorValue } from "../graph/tensor-value";
 import { StepPlan } from "./settings";
 import { timeCalls, Timing } from "./timing";
 

@@ -8,8 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { bf16Unavailable, ComputePrecision } from "../runtime/precision";
-import { CompiledPredictor } from "../compiled/predictor";
-import { createCompiledTrainStep } from "../compiled/step";
+import { CompiledPredictor } from "../distill/compiled/predictor";
+import { createCompiledTrainStep } from "../distill/compiled/step";
 import { createEagerTrainStep, TrainStepFactory } from "../distill/step";
 import { timeCompiledMatmul } from "./compiled-matmul";
 import { timeEagerMatmul } from "./eager-matmul";

@@ -31,8 +31,8 @@ import { createSchedule, ScheduleConfig } from "./schedules";
 import type { DistillationMethod } from "./methods/method";
 import { createEagerTrainStep, StepResult, TrainStep, TrainStepFactory } from "./step";
 import { ComputePrecision, computePrecision } from "../runtime/precision";
-import { CompiledStepSpec, createCompiledTrainStep } from "../compiled/step";
-import { CompiledPredictor } from "../compiled/predictor";
+import { CompiledStepSpec, createCompiledTrainStep } from "./compiled/step";
+import { CompiledPredictor } from "./compiled/predictor";
 
 export interface DistillationConfig {
   /** Frozen teacher, run in inference mode; outputs logits. */

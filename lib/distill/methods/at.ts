@@ -27,9 +27,9 @@
  * gradient −1 at 0).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { OutputRef } from "../../compiled/binding";
-import type { GraphBuilder } from "../../compiled/graph";
-import { crossEntropyGraph } from "../../compiled/loss-graph";
+import type { OutputRef } from "../../graph/binding";
+import type { GraphBuilder } from "../../graph/graph";
+import { crossEntropyGraph } from "../../graph/loss-graph";
 import { crossEntropy } from "../loss";
 import { checkFeatureCount, formatLayerPairs, tappedPairs } from "./default-layers";
 import { absGraph, l2Normalize, l2NormalizeGraph, meanAllGraph, powGraph } from "./feature-ops";

@@ -28,9 +28,9 @@
  * probabilities (which a log(1 − p_t) built from two log-softmaxes gives).
  */
 import * as tf from "@tensorflow/tfjs";
-import { DT, OutputRef } from "../../compiled/binding";
-import { attr, GraphBuilder } from "../../compiled/graph";
-import { crossEntropyGraph } from "../../compiled/loss-graph";
+import { DT, OutputRef } from "../../graph/binding";
+import { attr, GraphBuilder } from "../../graph/graph";
+import { crossEntropyGraph } from "../../graph/loss-graph";
 import { crossEntropy } from "../loss";
 import { describeMethod, MethodDefinition, MethodParamError } from "./method";
 

@@ -17,8 +17,8 @@
  * links (checked when this was written; TF_AddGradients errors otherwise).
  */
 import * as tf from "@tensorflow/tfjs";
-import { DT, OutputRef } from "../../compiled/binding";
-import { attr, GraphBuilder } from "../../compiled/graph";
+import { DT, OutputRef } from "../../graph/binding";
+import { attr, GraphBuilder } from "../../graph/graph";
 
 /** F.normalize's default ε. */
 export const NORMALIZE_EPSILON = 1e-12;

@@ -21,7 +21,7 @@
  * training mode (eagerly `parts[0].apply`, in the graph `applyPart(0, …)`).
  */
 import * as tf from "@tensorflow/tfjs";
-import { crossEntropyGraph } from "../../compiled/loss-graph";
+import { crossEntropyGraph } from "../../graph/loss-graph";
 import { crossEntropy } from "../loss";
 import { checkFeatureCount, formatLayerPairs, tappedPairs } from "./default-layers";
 import { meanAllGraph } from "./feature-ops";

@@ -10,9 +10,9 @@
  * term is a plain batch mean (the teacher's distribution carries the classes).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { OutputRef } from "../../compiled/binding";
-import type { GraphBuilder } from "../../compiled/graph";
-import { crossEntropyGraph } from "../../compiled/loss-graph";
+import type { OutputRef } from "../../graph/binding";
+import type { GraphBuilder } from "../../graph/graph";
+import { crossEntropyGraph } from "../../graph/loss-graph";
 import { crossEntropy } from "../loss";
 import { describeMethod, MethodDefinition } from "./method";
 

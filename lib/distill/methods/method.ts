@@ -16,8 +16,8 @@
  *   in `notCompiled` why it has no graph (then "auto" trains eagerly and says so).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { OutputRef } from "../../compiled/binding";
-import type { GraphBuilder } from "../../compiled/graph";
+import type { OutputRef } from "../../graph/binding";
+import type { GraphBuilder } from "../../graph/graph";
 
 export type ParamValue = number | string;
 

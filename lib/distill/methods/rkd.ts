@@ -27,9 +27,9 @@
  * A batch of one has no pairs: both terms are 0 (the code divides by zero).
  */
 import * as tf from "@tensorflow/tfjs";
-import { DT, OutputRef } from "../../compiled/binding";
-import type { GraphBuilder } from "../../compiled/graph";
-import { crossEntropyGraph } from "../../compiled/loss-graph";
+import { DT, OutputRef } from "../../graph/binding";
+import type { GraphBuilder } from "../../graph/graph";
+import { crossEntropyGraph } from "../../graph/loss-graph";
 import { crossEntropy } from "../loss";
 import { checkFeatureCount, formatLayerPairs, tappedPairs } from "./default-layers";
 import {

@@ -4,9 +4,9 @@ import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../../helpers/native";
 import { getMethod, resolveParams } from "../../../lib/distill/methods/index";
 import type { DistillationMethod } from "../../../lib/distill/methods/method";
-import { DT, loadGraphBinding, OutputRef } from "../../../lib/compiled/binding";
-import { GraphBuilder } from "../../../lib/compiled/graph";
-import { methodLossGraph } from "../../../lib/compiled/method-graph";
+import { DT, loadGraphBinding, OutputRef } from "../../../lib/graph/binding";
+import { GraphBuilder } from "../../../lib/graph/graph";
+import { methodLossGraph } from "../../../lib/distill/compiled/method-graph";
 import { randomCase } from "./harness";
 import { checkThreeWay, createOn, pairModels, reportWorst, scaledError } from "./feature-helpers";
 

@@ -2,15 +2,15 @@
  * Test harness for distillation methods: one random case (logits, features,
  * labels) evaluated three ways —
  *   eager:  method.loss in tfjs, gradients w.r.t. the student's logits and features (tf.grads);
- *   graph:  method.lossGraph in a TensorFlow graph (compiled/method-graph.ts), gradients by TF_AddGradients;
+ *   graph:  method.lossGraph in a TensorFlow graph (lib/distill/compiled/method-graph.ts), gradients by TF_AddGradients;
  *   torch:  a PyTorch function written in the test from the paper's formula, gradients by autograd (float64).
  * Each returns { loss, grads } with grads = [d/d studentLogits, d/d studentFeatures[0], …], flat.
  */
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
-import { DT, loadGraphBinding, OutputRef, TensorValue } from "../../../lib/compiled/binding";
-import { GraphBuilder } from "../../../lib/compiled/graph";
-import { methodLossGraph } from "../../../lib/compiled/method-graph";
+import { DT, loadGraphBinding, OutputRef, TensorValue } from "../../../lib/graph/binding";
+import { GraphBuilder } from "../../../lib/graph/graph";
+import { methodLossGraph } from "../../../lib/distill/compiled/method-graph";
 import type { DistillationMethod } from "../../../lib/distill/methods/method";
 import { ensureBenchRequirements } from "../../../lib/bench/python-deps";
 import { projectPython } from "../../../lib/notebook/python";

@@ -2,7 +2,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../../helpers/native";
-import { crossEntropyGraph } from "../../../lib/compiled/loss-graph";
+import { crossEntropyGraph } from "../../../lib/graph/loss-graph";
 import { crossEntropy } from "../../../lib/distill/loss";
 import { describeMethod, getMethod, MethodDefinition, methodNames, registerMethod, resolveParams } from "../../../lib/distill/methods/index";
 import { eagerLossAndGrads, graphLossAndGrads, randomCase, torchLossAndGrads, worstRelativeError } from "./harness";

@@ -5,10 +5,10 @@
  * emitted into the same graph the first time, in training mode, and its
  * variables returned so the train step optimises them with the student's.
  */
-import type { DistillationMethod, GraphLossInput } from "../distill/methods/method";
-import { OutputRef } from "./binding";
-import { GraphBuilder } from "./graph";
-import { buildModelGraph, ModelGraph } from "./model-graph";
+import type { DistillationMethod, GraphLossInput } from "../methods/method";
+import { OutputRef } from "../../graph/binding";
+import { GraphBuilder } from "../../graph/graph";
+import { buildModelGraph, ModelGraph } from "../../graph/model-graph";
 
 export interface MethodGraphOptions {
   /** Bake the parts' weights in as constants (a test evaluating the loss); variables otherwise. */

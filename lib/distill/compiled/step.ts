@@ -19,20 +19,20 @@
  * (the trainer's "auto" then runs the eager step).
  */
 import * as tf from "@tensorflow/tfjs";
-import { StepBatch } from "../distill/batch";
-import { OptimizerConfig, optimizerState, OptimizerState, replaceOptimizerState } from "../distill/optimizers";
-import { isKernel, StepOptions, StepResult, TrainStep, TrainStepSpec } from "../distill/step";
-import { DT, GraphBinding, loadGraphBinding, OperationHandle, OutputRef, SessionHandle, TensorValue } from "./binding";
-import { GraphBuilder } from "./graph";
-import { correctCountGraph, crossEntropyGraph } from "./loss-graph";
+import { StepBatch } from "../batch";
+import { OptimizerConfig, optimizerState, OptimizerState, replaceOptimizerState } from "../optimizers";
+import { isKernel, StepOptions, StepResult, TrainStep, TrainStepSpec } from "../step";
+import { DT, GraphBinding, loadGraphBinding, OperationHandle, OutputRef, SessionHandle, TensorValue } from "../../graph/binding";
+import { GraphBuilder } from "../../graph/graph";
+import { correctCountGraph, crossEntropyGraph } from "../../graph/loss-graph";
 import { methodLossGraph } from "./method-graph";
-import { buildModelGraph, GraphVariable, ModelGraph } from "./model-graph";
-import { tapShape } from "../distill/methods/method";
+import { buildModelGraph, GraphVariable, ModelGraph } from "../../graph/model-graph";
+import { tapShape } from "../methods/method";
 import { buildOptimizerGraph, OptimizerGraph } from "./optimizer-graph";
-import { ComputePrecision, computePrecision } from "../runtime/precision";
-import { sessionConfig, ThreadSettings } from "./session-config";
-import { float32Value, tensorValue } from "./tensor-value";
-import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
+import { ComputePrecision, computePrecision } from "../../runtime/precision";
+import { sessionConfig, ThreadSettings } from "../../graph/session-config";
+import { float32Value, tensorValue } from "../../graph/tensor-value";
+import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "../../graph/trace";
 
 export interface CompiledStepSpec extends TrainStepSpec {
   threads?: ThreadSettings;
