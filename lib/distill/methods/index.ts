@@ -36,5 +36,5 @@ export function createMethod(name: string, params: Readonly<Record<string, unkno
   return definition.create(resolveParams(definition, params), context);
 }
 
-export type { DistillationMethod, EagerLossInput, GraphLossInput, MethodContext, MethodDefinition, MethodParams, MethodTaps, ParamSpec, ParamValue } from "./method";
+export type { DistillationMethod, LossInput, LossTerms, MethodContext, MethodDefinition, MethodParams, MethodTaps, ParamSpec, ParamValue } from "./method";
 export { checkParam, describeMethod, layerOf, MethodParamError, parseLayerPairs, resolveParams, tapShape } from "./method";
