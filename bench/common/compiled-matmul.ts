@@ -14,11 +14,11 @@
  * the Zen 4 EPYC, below its float32 rate, so its share of "peak" read 148 %).
  */
 import * as tf from "@tensorflow/tfjs";
-import { DT, loadGraphBinding, OutputRef } from "../../lib/compiled/binding";
-import { attr, GraphBuilder } from "../../lib/compiled/graph";
+import { DT, loadGraphBinding, OutputRef } from "../../lib/graph/binding";
+import { attr, GraphBuilder } from "../../lib/graph/graph";
 import { checkPrecisionAvailable, ComputePrecision } from "../../lib/runtime/precision";
-import { sessionConfig } from "../../lib/compiled/session-config";
-import { tensorValue } from "../../lib/compiled/tensor-value";
+import { sessionConfig } from "../../lib/graph/session-config";
+import { tensorValue } from "../../lib/graph/tensor-value";
 import { StepPlan, timeCalls, Timing } from "./timing";
 
 /** `precision`: "bf16 mixed" times a bf16 MatMul on bf16 operands (float32 out), a bf16 variant's own peak. */

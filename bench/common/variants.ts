@@ -10,8 +10,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { bf16Unavailable, ComputePrecision } from "../../lib/runtime/precision";
-import { CompiledPredictor } from "../../lib/compiled/predictor";
-import { createCompiledTrainStep } from "../../lib/compiled/step";
+import { CompiledPredictor } from "../../lib/distill/compiled/predictor";
+import { createCompiledTrainStep } from "../../lib/distill/compiled/step";
 import { createEagerTrainStep, TrainStepFactory } from "../../lib/distill/step";
 import { timeCompiledMatmul } from "./compiled-matmul";
 import { timeEagerMatmul } from "./eager-matmul";

@@ -8,9 +8,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/runtime/backend";
-import { CompiledPredictor } from "../../lib/compiled/predictor";
-import { CompiledTrainStep } from "../../lib/compiled/step";
-import { timeByOpType } from "../../lib/compiled/trace";
+import { CompiledPredictor } from "../../lib/distill/compiled/predictor";
+import { CompiledTrainStep } from "../../lib/distill/compiled/step";
+import { timeByOpType } from "../../lib/graph/trace";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
 import { buildModel } from "../../lib/models/registry";
 import { median } from "../../lib/stats/summary";

@@ -7,8 +7,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/runtime/backend";
-import { CompiledTrainStep } from "../../lib/compiled/step";
-import { timeByOpType } from "../../lib/compiled/trace";
+import { CompiledTrainStep } from "../../lib/distill/compiled/step";
+import { timeByOpType } from "../../lib/graph/trace";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
 import { buildModel } from "../../lib/models/registry";
 

@@ -1,8 +1,10 @@
-/** The distillation engine: loss, train step, trainer, metrics, checkpoints. */
+/** The distillation engine: loss and objective, methods, train steps, trainer, metrics, checkpoints. */
 export type { Batch, BatchSource, BatchIterable, EpochContext, StepBatch } from "./batch";
 export { epochSeed } from "./batch";
 export { crossEntropy } from "./loss";
-export type { DistillationMethod, MethodDefinition, MethodParams, ParamSpec, ParamValue } from "./methods/index";
+export type { Objective } from "./objective";
+export { eagerObjective, hardLabelWeightFor, HARD_LABEL_TERM } from "./objective";
+export type { DistillationMethod, LossInput, LossTerms, MethodDefinition, MethodParams, ParamSpec, ParamValue } from "./methods/index";
 export { createMethod, getMethod, methodNames, registerMethod, resolveParams, checkParam, describeMethod, MethodParamError } from "./methods/index";
 export type { TrainStep, TrainStepFactory, TrainStepSpec, StepOptions, StepResult } from "./step";
 export { EagerTrainStep, createEagerTrainStep, isKernel, l2Penalty } from "./step";

@@ -4,11 +4,13 @@
  * file's `EagerTrainStep` (tfjs, op by op) and the compiled TensorFlow graph
  * of compiled/step.ts, chosen by TrainerConfig.step.
  *
- * The loss is the distillation method's (lib/distill/methods) when the spec
- * has one — it reads the student's logits and tapped layers, the teacher's
- * outputs from the batch, and may own extra trainable parts (FitNets'
- * regressor), which the step trains with the model — and plain (optionally
- * class-weighted) cross-entropy otherwise.
+ * The loss is the objective (objective.ts), the same code in both steps: the
+ * (optionally class-weighted) hard-label cross-entropy at the spec's
+ * hardLabelWeight plus, when the spec has a distillation method
+ * (lib/distill/methods), the method's named terms — they read the student's
+ * logits and tapped layers, the teacher's outputs from the batch, and may
+ * use extra trainable parts (FitNets' regressor), which the step trains with
+ * the model. A step reports each term's value with the loss.
  *
  * Weight decay is coupled L2: (weightDecay / 2) · Σ‖W‖² over the kernels
  * (weights named `…kernel`, not biases or BatchNorm parameters) is added to
@@ -18,8 +20,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { StepBatch } from "./batch";
-import { crossEntropy } from "./loss";
 import type { DistillationMethod } from "./methods/method";
+import { eagerObjective } from "./objective";
 import { layerOf } from "./methods/method";
 import { OptimizerConfig, setLearningRate } from "./optimizers";
 import { withSeededMathRandom } from "./random";
@@ -38,6 +40,8 @@ export interface StepResult {
   /** Samples whose argmax logit equals the label. */
   correct: number;
   count: number;
+  /** The objective's terms for the batch, each as it entered the loss (objective.ts: "ce", then the method's). */
+  terms?: Readonly<Record<string, number>>;
 }
 
 export interface TrainStep {
@@ -57,6 +61,8 @@ export interface TrainStepSpec {
   /** The frozen teacher the method distils from (the compiled step reads its tapped layers' shapes). */
   teacher?: tf.LayersModel;
   classWeights?: readonly number[];
+  /** The hard-label cross-entropy's weight; default the method's (1 without one). */
+  hardLabelWeight?: number;
   weightDecay?: number;
   /** The optimizer's settings; a compiled step builds its own update ops from them. */
   optimizerConfig?: OptimizerConfig;
@@ -104,18 +110,19 @@ export class EagerTrainStep implements TrainStep {
   }
 
   async run(batch: StepBatch, options: StepOptions): Promise<StepResult> {
-    const { model, optimizer, method, classWeights, weightDecay } = this.spec;
+    const { model, optimizer, method, classWeights, weightDecay, hardLabelWeight } = this.spec;
     setLearningRate(optimizer, options.learningRate);
     if (method && !batch.teacherLogits) throw new Error(`eager step: distillation method ${method.name} needs the batch's teacher logits`);
     let correct: tf.Scalar | undefined;
+    let termTensors: Record<string, tf.Scalar> = {};
     const loss = withSeededMathRandom(options.seed, () => {
       const { value, grads } = tf.variableGrads(() => {
         const outputs = this.forward.apply(batch.xs, { training: true });
         const [logits, ...studentFeatures] = (Array.isArray(outputs) ? outputs : [outputs]) as [tf.Tensor2D, ...tf.Tensor[]];
+        const objective = eagerObjective(method, { studentLogits: logits, teacherLogits: batch.teacherLogits, studentFeatures, teacherFeatures: batch.teacherFeatures ?? [], labels: batch.labels, classWeights, epoch: options.epoch ?? 0 }, hardLabelWeight);
+        termTensors = Object.fromEntries(Object.entries(objective.terms).map(([name, term]) => [name, tf.keep(term)]));
         const terms: tf.Scalar[] = [
-          method
-            ? method.loss({ studentLogits: logits, teacherLogits: batch.teacherLogits as tf.Tensor2D, studentFeatures, teacherFeatures: batch.teacherFeatures ?? [], labels: batch.labels, classWeights, epoch: options.epoch ?? 0 })
-            : crossEntropy(logits, batch.labels, classWeights),
+          objective.total,
           ...model.calculateLosses(),
           ...(method?.parts ?? []).flatMap((part) => part.calculateLosses()),
         ];
@@ -128,9 +135,10 @@ export class EagerTrainStep implements TrainStep {
       return value;
     });
     const counted = correct as tf.Scalar;
-    const [lossValue, correctValue] = await Promise.all([loss.data(), counted.data()]);
-    tf.dispose([loss, counted]);
-    return { loss: lossValue[0], correct: correctValue[0], count: batch.labels.shape[0] };
+    const names = Object.keys(termTensors);
+    const [lossValue, correctValue, ...termValues] = await Promise.all([loss.data(), counted.data(), ...names.map((name) => termTensors[name].data())]);
+    tf.dispose([loss, counted, ...Object.values(termTensors)]);
+    return { loss: lossValue[0], correct: correctValue[0], count: batch.labels.shape[0], terms: Object.fromEntries(names.map((name, i) => [name, termValues[i][0]])) };
   }
 
   dispose(): void {

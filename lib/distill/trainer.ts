@@ -9,6 +9,11 @@
  * `trainBatch` attaches the teacher's outputs (live or cached) and runs the
  * `TrainStep` (eager or compiled, see step.ts), which it does not look into.
  *
+ * The loss is the objective (objective.ts): the hard-label cross-entropy,
+ * whose weight the trainer owns (`distillation.hardLabelWeight`, default the
+ * method's), plus the method's named terms; with distillation each term's
+ * epoch mean goes into the history as `loss_<term>` (loss_ce, loss_kd, …).
+ *
  * Resuming from `last/` continues the same run: weights (the student's and
  * the method's parts'), optimizer slots, schedule state, early-stopping
  * counters and history are restored, and the batch source is asked for
@@ -29,16 +34,19 @@ import { createOptimizer, disposeOptimizer, OptimizerConfig } from "./optimizers
 import { ProgressListener, terminalProgress } from "./progress";
 import { createSchedule, ScheduleConfig } from "./schedules";
 import type { DistillationMethod } from "./methods/method";
+import { checkHardLabelWeight, hardLabelWeightFor } from "./objective";
 import { createEagerTrainStep, StepResult, TrainStep, TrainStepFactory } from "./step";
 import { ComputePrecision, precisionFromEnv } from "../runtime/precision";
-import { CompiledStepSpec, createCompiledTrainStep } from "../compiled/step";
-import { CompiledPredictor } from "../compiled/predictor";
+import { CompiledStepSpec, createCompiledTrainStep } from "./compiled/step";
+import { CompiledPredictor } from "./compiled/predictor";
 
 export interface DistillationConfig {
   /** Frozen teacher, run in inference mode; outputs logits. */
   teacher: tf.LayersModel;
   /** The method, created for this teacher and student (methods/index.ts getMethod(…).create). */
   method: DistillationMethod;
+  /** Weight of the hard-label cross-entropy beside the method's terms (finite, ≥ 0); default the method's own (kd: α, dkd: ceWeight, others 1). */
+  hardLabelWeight?: number;
   /** Cache the teacher's outputs (logits and tapped layers) by sample id — only when augmentation is off. Default "off". */
   cache?: TeacherCacheMode;
   /** The teacher's own input preprocessing, applied to the batch's xs (e.g. DenseNet's torch mean/std when the student scales to [-1, 1]). */
@@ -182,6 +190,7 @@ function validate(config: TrainerConfig, numClasses: number): void {
   if (d) {
     const teacherClasses = outputClasses(d.teacher, "teacher");
     if (teacherClasses !== numClasses) throw new Error(`teacher has ${teacherClasses} classes, student ${numClasses}`);
+    if (d.hardLabelWeight !== undefined) checkHardLabelWeight(d.hardLabelWeight);
   }
   if (config.earlyStopping && !(config.earlyStopping.patience >= 0)) throw new Error(`earlyStopping.patience must be ≥ 0, got ${config.earlyStopping.patience}`);
 }
@@ -201,6 +210,7 @@ function describeConfig(config: TrainerConfig): Record<string, unknown> {
       teacher: distillation.teacher.name,
       method: distillation.method.name,
       params: distillation.method.params,
+      hardLabelWeight: hardLabelWeightFor(distillation.method, distillation.hardLabelWeight),
       taps: distillation.method.taps,
       cache: distillation.cache ?? "off",
       preprocess: distillation.preprocess ? "custom" : "none",
@@ -257,12 +267,15 @@ async function trainEpoch(run: RunState, epoch: number): Promise<{ stop: boolean
   const lr = run.schedule.learningRate(epoch);
   const context = { epoch, seed: epochSeed(config.seed, epoch) };
   let lossSum = 0;
+  /** Σ term · count per objective term (distillation runs only). */
+  const termSums = new Map<string, number>();
   let correct = 0;
   let count = 0;
   let batchIndex = 0;
   for await (const batch of run.data.train(context)) {
     const result = await trainBatch(run, batch, epoch, batchIndex, context.seed, lr);
     lossSum += result.loss * result.count;
+    if (config.distillation) for (const [name, value] of Object.entries(result.terms ?? {})) termSums.set(name, (termSums.get(name) ?? 0) + value * result.count);
     correct += result.correct;
     count += result.count;
     await config.callbacks?.onBatchEnd?.({ epoch, batch: batchIndex, loss: result.loss, accuracy: result.correct / result.count, count: result.count, lr });
@@ -275,7 +288,8 @@ async function trainEpoch(run: RunState, epoch: number): Promise<{ stop: boolean
   // Validation, checkpoints and callbacks read the tfjs model (and the optimizer when checkpointing).
   await run.step.syncToModel?.({ optimizer: run.runDir !== undefined });
 
-  const record: EpochRecord = { epoch: epoch + 1, lr, loss: lossSum / count, accuracy: correct / count, seconds: 0 };
+  const termColumns = Object.fromEntries([...termSums].map(([name, sum]) => [`loss_${name}`, sum / count]));
+  const record: EpochRecord = { epoch: epoch + 1, lr, loss: lossSum / count, ...termColumns, accuracy: correct / count, seconds: 0 };
   if (run.data.validation) {
     const evaluation = await evaluateModel(run.model, run.data.validation(context), `${label || "validation"} epoch ${epoch + 1} validation`, config.preprocess);
     record.val_loss = evaluation.loss;
@@ -390,13 +404,13 @@ export async function trainModel(model: tf.LayersModel, data: TrainData, config:
     }
     await setUpResume(setUp);
     // Built after a resume, so a compiled step starts from the restored weights and optimizer slots.
-    const spec: CompiledStepSpec = { model, optimizer, optimizerConfig: config.optimizer, method: d?.method, teacher: d?.teacher, classWeights: config.classWeights, weightDecay: config.weightDecay, precision: config.precision };
+    const spec: CompiledStepSpec = { model, optimizer, optimizerConfig: config.optimizer, method: d?.method, teacher: d?.teacher, classWeights: config.classWeights, hardLabelWeight: d && hardLabelWeightFor(d.method, d.hardLabelWeight), weightDecay: config.weightDecay, precision: config.precision };
     const created = config.createStep ? { step: config.createStep(spec) } : createTrainStep(config.step ?? "auto", spec);
     step = created.step;
     run = { ...setUp, step };
     if (config.progress !== "off") {
       const why = created.fallback ? ` — the compiled step could not be built: ${created.fallback}` : "";
-      const teacherRuns = d ? `; ${d.method.describe()}; teacher: ${teacherGraph ? `compiled TensorFlow graph${teacherGraph.precision === "float32" ? "" : ` (${teacherGraph.precision})`}` : "eager tfjs"}` : "";
+      const teacherRuns = d ? `; ${d.method.describe()}${d.hardLabelWeight === undefined ? "" : `, hard-label weight ${d.hardLabelWeight}`}; teacher: ${teacherGraph ? `compiled TensorFlow graph${teacherGraph.precision === "float32" ? "" : ` (${teacherGraph.precision})`}` : "eager tfjs"}` : "";
       console.log(`${label ? `${label}: ` : ""}train step: ${step.description}${why}${teacherRuns}`);
     }
     const resumedAt = run.state.epochsDone;

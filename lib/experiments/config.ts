@@ -63,10 +63,12 @@ export interface AugmentationChoice {
 }
 
 export interface DistillationChoice {
-  /** A method of lib/distill/methods (kd, dkd, at, rkd, fitnets, …), or "none" for an experiment without a teacher. */
+  /** A method of lib/distill/methods (kd, dkd, at, rkd, fitnets, …), several joined by "+" (kd+at), or "none" for an experiment without a teacher. */
   method: string;
   /** Every parameter of the method (defaults filled in), each settable as distillation.params.<name>. */
   params: Record<string, number | string>;
+  /** Weight of the hard-label cross-entropy beside the method's terms; absent or null: the method's own (kd: alpha, dkd: ceWeight, others 1). */
+  hardLabelWeight?: number | null;
   /** Compute the teacher's outputs on the training images once and keep them on disk (only used when augmentation is off). */
   cacheTeacherOutputs: boolean;
 }

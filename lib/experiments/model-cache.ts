@@ -37,7 +37,7 @@ const ENTRY_FILES = ["model.json", "weights.bin", RUN_FILE];
 let codeHash: string | undefined;
 
 /** The folders whose code decides what a config trains (reports, the CLI, the bench do not). */
-const TRAINING_CODE = ["lib/data", "lib/models", "lib/distill", "lib/compiled", "lib/runtime", "lib/experiments", "native/graph"];
+const TRAINING_CODE = ["lib/data", "lib/models", "lib/distill", "lib/graph", "lib/runtime", "lib/experiments", "native/graph"];
 
 /** A hash of kdlab's training code (computed once per process). */
 export function codeFingerprint(): string {

@@ -7,7 +7,9 @@
  * checked against its parameter table (lib/distill/methods). Setting
  * `distillation.method` replaces the params with the new method's defaults,
  * and is applied before every params override of the same call, whatever the
- * order they were given in.
+ * order they were given in. A method may be several joined by "+" (kd+at,
+ * parameters `distillation.params.<method>.<name>`); the trainer's
+ * `distillation.hardLabelWeight` (null: the method's own) survives a method change.
  */
 import { createSchedule, getMethod, methodNames, resolveParams, checkParam, MethodParamError } from "../distill/index";
 import { isModelName, MODEL_NAMES } from "../models/index";
@@ -69,6 +71,7 @@ const FIELDS = new Map<string, FieldType>([
   ["augmentation.brightness", number(0, 1)],
   ["augmentation.contrast", number(0, 1)],
   ["distillation.method", { kind: "enum", values: ["none", ...methodNames()] }],
+  ["distillation.hardLabelWeight", number(0, undefined, true)],
   ["distillation.cacheTeacherOutputs", { kind: "boolean" }],
   ["earlyStoppingPatience", integer(0, true)],
   ["batchNormMomentum", number(0, 0.9999, true)],
@@ -96,10 +99,22 @@ function describe(type: FieldType): string {
   }
 }
 
+/** "none", a registered method (registerMethod ones too) or several joined by "+", as the method's own name. */
+function parseMethodName(raw: string): string {
+  const text = raw.trim();
+  if (text === "none") return text;
+  try {
+    return getMethod(text).name;
+  } catch (error) {
+    if (!(error instanceof MethodParamError)) throw error;
+    throw new ConfigError(`distillation.method must be one of none, ${methodNames().join(", ")}, or methods joined by + (e.g. kd+at), got "${raw}" (${error.message})`);
+  }
+}
+
 /** Parses one override value to its key's type; throws ConfigError naming the key and what it expects. */
 export function parseOverrideValue(key: string, raw: string): number | boolean | string | null {
-  // Methods registered at run time (registerMethod) are valid too.
-  const type = key === "distillation.method" ? ({ kind: "enum", values: ["none", ...methodNames()] } as const) : FIELDS.get(key);
+  if (key === "distillation.method") return parseMethodName(raw);
+  const type = FIELDS.get(key);
   if (!type) throw new ConfigError(`unknown config key "${key}"; valid keys: ${OVERRIDE_KEYS.join(", ")}`);
   const bad = (): ConfigError => new ConfigError(`${key} must be ${describe(type)}, got "${raw}"`);
   const text = raw.trim();
@@ -189,6 +204,11 @@ export function validateExperiment(config: ExperimentConfig): void {
   const method = config.distillation.method;
   if (!config.teacher && method !== "none") fail(`there is no teacher, so distillation.method must be "none" (the student alone), got "${method}"`);
   if (config.teacher && method === "none") fail(`distillation.method "none" leaves the teacher unused; pick a method (${methodNames().join(", ")}) or use an experiment without a teacher`);
+  const weight = config.distillation.hardLabelWeight;
+  if (weight !== undefined && weight !== null) {
+    if (method === "none") fail(`distillation.hardLabelWeight: there is no teacher, so no distillation objective to weigh (distillation.method is "none")`);
+    if (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0) fail(`distillation.hardLabelWeight must be a finite number ≥ 0 or null, got ${weight}`);
+  }
   if (method !== "none") {
     try {
       resolveParams(getMethod(method), config.distillation.params);

@@ -336,7 +336,7 @@ async function runInFolder(config: ExperimentConfig, options: RunOptions, data: 
       const method = createMethod(config.distillation.method, config.distillation.params, { teacher: teacherModel, student, numClasses: classes, seed: mixSeed(modelSeed(config, "student"), 13) });
       // Cached outputs would be stale for augmented images, so the cache is only used without augmentation.
       const cache = config.distillation.cacheTeacherOutputs && !config.augmentation.enabled ? { dir: path.join(runsRoot, "teacher-outputs"), key: `${samplesFingerprint([data.samples.train])}|${config.dataset.inputSize}` } : "off";
-      distillation = { teacher: teacherModel, method, cache, preprocess: modelEntry(config.teacher.model).preprocess };
+      distillation = { teacher: teacherModel, method, hardLabelWeight: config.distillation.hardLabelWeight ?? undefined, cache, preprocess: modelEntry(config.teacher.model).preprocess };
     }
     log(`training student ${config.student.model} ${distillation ? `distilled: ${distillation.method.describe()}` : "alone (cross-entropy)"}`);
     const studentRun = await trainAndTest(config, data, { role: "student", choice: config.student, model: student, distillation, cacheKey: keyOf("student", teacherKey) }, runDir, options, cache);

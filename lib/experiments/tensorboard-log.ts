@@ -19,8 +19,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { EpochRecord } from "../distill/index";
 
-/** The metrics of an epoch written as scalars (those present: validation ones only with a validation split). */
+/** The metrics of an epoch written as scalars (those present: validation ones only with a validation split), then each loss term (loss_ce, loss_kd, …: lib/distill/objective.ts). */
 const SCALARS = ["loss", "accuracy", "val_loss", "val_accuracy", "val_auc", "val_sensitivity", "val_specificity", "lr"];
+const isLossTerm = (name: string): boolean => name.startsWith("loss_");
 
 const CRC32C_TABLE = (() => {
   const table = new Uint32Array(256);
@@ -94,7 +95,7 @@ export function epochLogger(dir: string): (record: EpochRecord) => void {
       file = path.join(dir, `events.out.tfevents.${Math.floor(now)}.${os.hostname()}.kdlab`);
       fs.writeFileSync(file, record(eventBytes(now, 0, { fileVersion: "brain.Event:2" })));
     }
-    const scalars = SCALARS.flatMap((name): [string, number][] => {
+    const scalars = [...SCALARS, ...Object.keys(epoch).filter(isLossTerm)].flatMap((name): [string, number][] => {
       const value = epoch[name];
       return typeof value === "number" && Number.isFinite(value) ? [[name, value]] : [];
     });

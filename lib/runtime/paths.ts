@@ -18,5 +18,5 @@ export const RECORDED_PYTHON_FILE = path.join(PROJECT_ROOT, "node_modules", ".kd
 /** The shipped and downloaded datasets (KDLAB_DATA_DIR overrides it: lib/data/data-dir.ts). */
 export const PROJECT_DATA_DIR = path.join(PROJECT_ROOT, "data");
 
-/** native/graph/graph_binding.cc as `npm run setup` builds it (loaded by lib/compiled/binding.ts, probed by onednn.ts). */
+/** native/graph/graph_binding.cc as `npm run setup` builds it (loaded by lib/graph/binding.ts, probed by onednn.ts). */
 export const GRAPH_BINDING_PATH = path.join(PROJECT_ROOT, "native", "build", "kdlab_graph.node");

@@ -1,6 +1,6 @@
 /**
  * The frozen BatchNorm's form in the compiled predictor is chosen by timing
- * on this machine (lib/compiled/batch-norm-form.ts), per place — standing
+ * on this machine (lib/graph/batch-norm-form.ts), per place — standing
  * alone (DenseNet121's pre-activation BatchNorm) or right after a
  * convolution (MobileNetV2's) — and kept in the per-user cache; the
  * predictor's graph follows the recorded verdicts (its traced op types say
@@ -12,8 +12,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { batchNormFormKey, batchNormTiming, BatchNormTiming, forgetBatchNormTiming } from "../../lib/compiled/batch-norm-form";
-import { CompiledPredictor } from "../../lib/compiled/predictor";
+import { batchNormFormKey, batchNormTiming, BatchNormTiming, forgetBatchNormTiming } from "../../lib/graph/batch-norm-form";
+import { CompiledPredictor } from "../../lib/distill/compiled/predictor";
 import { oneDnnBelowAvx2 } from "../../lib/runtime/onednn";
 import { useNativeBackend } from "../helpers/native";
 

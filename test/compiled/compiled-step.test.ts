@@ -13,9 +13,9 @@ import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../helpers/native";
 import { buildModel } from "../../lib/models/registry";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
-import { CompiledTrainStep } from "../../lib/compiled/step";
+import { CompiledTrainStep } from "../../lib/distill/compiled/step";
 import { createTrainStep, trainModel, TrainerConfig } from "../../lib/distill/trainer";
-import { sessionConfig } from "../../lib/compiled/session-config";
+import { sessionConfig } from "../../lib/graph/session-config";
 import { fixedBatches } from "./equivalence";
 import { maxAbsDifference, syntheticTask, taskSource, tinyConvNet, weightsOf } from "../distill/fixtures";
 

@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createOptimizer, disposeOptimizer, OptimizerConfig, optimizerState, replaceOptimizerState } from "../../lib/distill/optimizers";
 import { createEagerTrainStep, TrainStep, TrainStepSpec } from "../../lib/distill/step";
 import { createMethod, DistillationMethod } from "../../lib/distill/methods/index";
-import { CompiledTrainStep, createCompiledTrainStep } from "../../lib/compiled/step";
+import { CompiledTrainStep, createCompiledTrainStep } from "../../lib/distill/compiled/step";
 
 /** Hinton KD at the options' α and T when α < 1 (distillation), else none (the model alone). */
 function methodFor(model: tf.LayersModel, options: TwinRunOptions): DistillationMethod | undefined {

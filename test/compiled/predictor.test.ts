@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../helpers/native";
 import { cifarTeacher } from "../../lib/models/cifar";
 import { buildModel } from "../../lib/models/registry";
-import { CompiledPredictor } from "../../lib/compiled/predictor";
+import { CompiledPredictor } from "../../lib/distill/compiled/predictor";
 import { fixedBatches } from "./equivalence";
 
 describe("compiled predictor (teacher inference as a graph)", () => {

@@ -30,8 +30,8 @@ import { modelConvShapes } from "../../lib/runtime/conv-model-shapes";
 import { convShapeKey } from "../../lib/runtime/conv-shape";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
 import { createEagerTrainStep, TrainStep } from "../../lib/distill/step";
-import { CompiledTrainStep } from "../../lib/compiled/step";
-import { CompiledPredictor } from "../../lib/compiled/predictor";
+import { CompiledTrainStep } from "../../lib/distill/compiled/step";
+import { CompiledPredictor } from "../../lib/distill/compiled/predictor";
 import { gradCam } from "../../lib/explain/gradcam";
 import { fixedBatches } from "../compiled/equivalence";
 

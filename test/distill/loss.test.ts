@@ -4,11 +4,12 @@ import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../helpers/native";
 import { crossEntropy } from "../../lib/distill/loss";
 import { createMethod } from "../../lib/distill/methods/index";
+import { eagerObjective } from "../../lib/distill/objective";
 
-/** The registry's Hinton KD loss, α·CE + (1 − α)·T²·KL, for a hand-written case (the method reads no models). */
+/** The registry's Hinton KD loss, α·CE + (1 − α)·T²·KL (the objective with kd's default hard-label weight α), for a hand-written case (the method reads no models). */
 function distillationLoss(input: { studentLogits: tf.Tensor2D; teacherLogits?: tf.Tensor2D; labels: tf.Tensor1D; temperature: number; alpha: number; classWeights?: readonly number[] }): tf.Scalar {
   const method = createMethod("kd", { temperature: input.temperature, alpha: input.alpha }, { teacher: undefined as never, student: undefined as never, numClasses: 3, seed: 1 });
-  return method.loss({ ...input, teacherLogits: input.teacherLogits ?? input.studentLogits, studentFeatures: [], teacherFeatures: [], epoch: 0 });
+  return eagerObjective(method, { ...input, teacherLogits: input.teacherLogits ?? input.studentLogits }).total;
 }
 
 const student = [

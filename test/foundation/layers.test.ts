@@ -6,6 +6,11 @@
  * sources: every relative specifier of `import … from`, `export … from`,
  * `import "…"`, `import("…")` and `require("…")` in a .ts under lib/runtime/
  * must resolve inside lib/runtime/.
+ *
+ * lib/graph/ (the TensorFlow graph builder, model graphs, the loss ops)
+ * sits on lib/runtime/ and below lib/distill/: it imports only itself and
+ * lib/runtime/, so distillation (whose compiled train step is
+ * lib/distill/compiled/) builds on it without a loop.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -15,6 +20,7 @@ import { test } from "node:test";
 const ROOT = path.resolve(__dirname, "..", "..");
 const LIB = path.join(ROOT, "lib");
 const RUNTIME = path.join(LIB, "runtime");
+const GRAPH = path.join(LIB, "graph");
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\(\s*)(["'])([^"']+)\1/g;
 
 function typescriptUnder(dir: string): string[] {
@@ -38,4 +44,13 @@ test("lib/runtime/ imports nothing of lib/ outside lib/runtime/", () => {
   assert.ok(fromRuntime.length > 10, `read only ${fromRuntime.length} relative imports under lib/runtime: the parser misses them`);
   const outside = fromRuntime.filter(({ target }) => !inRuntime(target)).map(({ file, specifier, target }) => `${path.relative(ROOT, file)} imports "${specifier}" (${path.relative(ROOT, target)})`);
   assert.deepEqual(outside, [], `lib/runtime/ must not import the rest of lib/:\n${outside.join("\n")}`);
+});
+
+test("lib/graph/ imports only lib/graph/ and lib/runtime/ (nothing of distillation)", () => {
+  const inside = (dir: string, file: string): boolean => file.startsWith(dir + path.sep);
+  const fromGraph = typescriptUnder(GRAPH).flatMap((file) => relativeImports(file).map((found) => ({ file, ...found })));
+  assert.ok(fromGraph.length > 10, `read only ${fromGraph.length} relative imports under lib/graph: the parser misses them`);
+  const outside = fromGraph.filter(({ target }) => !inside(GRAPH, target) && !inside(RUNTIME, target)).map(({ file, specifier, target }) => `${path.relative(ROOT, file)} imports "${specifier}" (${path.relative(ROOT, target)})`);
+  assert.deepEqual(outside, [], `lib/graph/ must import only itself and lib/runtime/:\n${outside.join("\n")}`);
+  assert.ok(!fs.existsSync(path.join(LIB, "compiled")), "lib/compiled/ is gone: graph ops live in lib/graph/, the compiled train step in lib/distill/compiled/");
 });

@@ -13,6 +13,8 @@
  *
  *   L = CE(labels, student) + β · Σ_pairs (1/(B·H·W)) Σ_b ‖a_s(b) − a_t(b)‖₂²
  *
+ * (the term "at"; the cross-entropy is the objective's, weight 1 by default)
+ *
  * The formulation followed is the authors' code (szagoruyko/attention-transfer
  * utils.at_loss, `(at(x) - at(y)).pow(2).mean()`, added as `beta * sum` with
  * β = 1e3 for CIFAR), which mdistiller's AT repeats (FEAT_WEIGHT 1000, p 2):
@@ -23,30 +25,17 @@
  * Unlike mdistiller, maps of different sizes are an error, not average-pooled.
  *
  * |f|^p: Square when p = 2; Pow of |f| otherwise (p ≥ 1, so the gradient at
- * f = 0 is 0 as in PyTorch; eager |f| is f·sign(f), since tfjs's abs has
- * gradient −1 at 0).
+ * f = 0 is 0 as in PyTorch: the loss ops' abs, lib/graph/loss-ops.ts).
  */
-import * as tf from "@tensorflow/tfjs";
-import type { OutputRef } from "../../compiled/binding";
-import type { GraphBuilder } from "../../compiled/graph";
-import { crossEntropyGraph } from "../../compiled/loss-graph";
-import { crossEntropy } from "../loss";
 import { checkFeatureCount, formatLayerPairs, tappedPairs } from "./default-layers";
-import { absGraph, l2Normalize, l2NormalizeGraph, meanAllGraph, powGraph } from "./feature-ops";
-import { describeMethod, MethodDefinition } from "./method";
+import { l2Normalize } from "./feature-ops";
+import { describeMethod, LossInput, MethodDefinition } from "./method";
 
 /** Attention maps [batch, h·w] of an NHWC feature. */
-export function attentionMap(feature: tf.Tensor, p: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const powered = p === 2 ? tf.square(feature) : tf.pow(tf.mul(feature, tf.sign(feature)), p);
-    return l2Normalize(tf.reshape(tf.mean(powered, 3), [feature.shape[0], -1])) as tf.Tensor2D;
-  });
-}
-
-export function attentionMapGraph(g: GraphBuilder, feature: OutputRef, p: number): OutputRef {
-  const [, h, w] = g.shape(feature);
-  const powered = p === 2 ? g.square(feature) : powGraph(g, absGraph(g, feature), p);
-  return l2NormalizeGraph(g, g.reshape(g.mean(powered, [3]), [-1, h * w]), 1);
+export function attentionMap<V>({ ops }: LossInput<V>, feature: V, p: number): V {
+  const [, h, w] = ops.shape(feature);
+  const powered = p === 2 ? ops.square(feature) : ops.pow(ops.abs(feature), p);
+  return l2Normalize(ops, ops.reshape(ops.mean(powered, [3]), [-1, h * w]), 1);
 }
 
 export const at: MethodDefinition = {
@@ -67,22 +56,18 @@ export const at: MethodDefinition = {
       params,
       taps: { teacher: pairs.map((x) => x.teacher), student: pairs.map((x) => x.student) },
       parts: [],
+      hardLabelWeight: 1,
       describe: () => describeMethod("at", { ...params, layers: layerText }),
-      loss: ({ studentLogits, labels, classWeights, studentFeatures, teacherFeatures }) =>
-        tf.tidy(() => {
-          checkFeatureCount("at", pairs.length, studentFeatures, teacherFeatures);
-          const terms = pairs.map((_, i) => tf.mean(tf.squaredDifference(attentionMap(studentFeatures[i], p), attentionMap(teacherFeatures[i], p))));
-          return tf.add(crossEntropy(studentLogits, labels, classWeights), tf.mul(tf.addN(terms), beta)) as tf.Scalar;
-        }),
-      lossGraph: ({ g, studentLogits, labels, classes, classWeights, studentFeatures, teacherFeatures }) => {
+      terms: (input) => {
+        const { ops, studentFeatures, teacherFeatures } = input;
         checkFeatureCount("at", pairs.length, studentFeatures, teacherFeatures);
         const terms = pairs.map((pair, i) =>
-          g.scope(`at_${pair.teacher}_${pair.student}`, () => {
-            const difference = g.sub(attentionMapGraph(g, studentFeatures[i], p), attentionMapGraph(g, teacherFeatures[i], p));
-            return meanAllGraph(g, g.square(difference));
+          ops.scope(`at_${pair.teacher}_${pair.student}`, () => {
+            const difference = ops.sub(attentionMap(input, studentFeatures[i], p), attentionMap(input, teacherFeatures[i], p));
+            return ops.meanAll(ops.square(difference));
           }),
         );
-        return g.add(crossEntropyGraph(g, studentLogits, labels, classes, classWeights), g.mul(g.addN(terms), g.scalar(beta)));
+        return { at: ops.mul(ops.addN(terms), ops.scalar(beta)) };
       },
     };
   },

@@ -18,14 +18,13 @@
  * regressor a single layer the train step optimises and checkpoints with
  * the student, and the guided and hint maps must have the same height and
  * width (an error naming both layers otherwise). It is `parts[0]`, applied in
- * training mode (eagerly `parts[0].apply`, in the graph `applyPart(0, …)`).
+ * training mode through the loss input's `applyPart(0, …)` (eagerly
+ * `parts[0].apply`, in the graph its layers as graph ops). The hint term is
+ * "fitnets"; the cross-entropy is the objective's, weight 1 by default.
  */
 import * as tf from "@tensorflow/tfjs";
-import { crossEntropyGraph } from "../../compiled/loss-graph";
-import { crossEntropy } from "../loss";
 import { checkFeatureCount, formatLayerPairs, tappedPairs } from "./default-layers";
-import { meanAllGraph } from "./feature-ops";
-import { describeMethod, DistillationMethod, MethodDefinition } from "./method";
+import { describeMethod, MethodDefinition } from "./method";
 
 /** The 1×1 convolution [h, w, cStudent] → [h, w, cTeacher]. */
 export function hintRegressor(height: number, width: number, studentChannels: number, teacherChannels: number, seed: number): tf.LayersModel {
@@ -60,26 +59,19 @@ export const fitnets: MethodDefinition = {
     const [pair] = pairs;
     const [height, width, studentChannels] = pair.studentShape;
     const regressor = hintRegressor(height, width, studentChannels, pair.teacherShape[2], seed);
-    const method: DistillationMethod = {
+    return {
       name: "fitnets",
       params,
       taps: { teacher: [pair.teacher], student: [pair.student] },
       parts: [regressor],
+      hardLabelWeight: 1,
       describe: () => describeMethod("fitnets", { ...params, layers: formatLayerPairs(pairs) }),
-      loss: ({ studentLogits, labels, classWeights, studentFeatures, teacherFeatures }) =>
-        tf.tidy(() => {
-          checkFeatureCount("fitnets", 1, studentFeatures, teacherFeatures);
-          const regressed = method.parts[0].apply(studentFeatures[0], { training: true }) as tf.Tensor;
-          const hint = tf.mean(tf.squaredDifference(regressed, teacherFeatures[0]));
-          return tf.add(crossEntropy(studentLogits, labels, classWeights), tf.mul(hint, hintWeight)) as tf.Scalar;
-        }),
-      lossGraph: ({ g, studentLogits, labels, classes, classWeights, studentFeatures, teacherFeatures, applyPart }) => {
+      terms: ({ ops, studentFeatures, teacherFeatures, applyPart }) => {
         checkFeatureCount("fitnets", 1, studentFeatures, teacherFeatures);
         const regressed = applyPart(0, studentFeatures[0]);
-        const hint = g.scope("fitnets", () => meanAllGraph(g, g.square(g.sub(regressed, teacherFeatures[0]))));
-        return g.add(crossEntropyGraph(g, studentLogits, labels, classes, classWeights), g.mul(hint, g.scalar(hintWeight)));
+        const hint = ops.scope("fitnets", () => ops.meanAll(ops.square(ops.sub(regressed, teacherFeatures[0]))));
+        return { fitnets: ops.mul(hint, ops.scalar(hintWeight)) };
       },
     };
-    return method;
   },
 };

@@ -11,13 +11,16 @@
  *   checks the layers it reads (Keras layer names: `taps`);
  * - may own extra trainable parts (FitNets' regressor): small tf.LayersModels
  *   the trainer optimises, checkpoints and resumes with the student;
- * - gives its whole loss, hard-label term included, once for the eager step
- *   (tfjs ops, `loss`) and once for the compiled graph (`lossGraph`), or says
- *   in `notCompiled` why it has no graph (then "auto" trains eagerly and says so).
+ * - gives its loss once, as named, weighted terms (`terms`, like mdistiller's
+ *   {loss_ce, loss_kd}) written against the loss ops (lib/graph/loss-ops.ts):
+ *   the eager step runs them on tfjs tensors, the compiled step as graph ops;
+ * - says how much the hard-label cross-entropy weighs beside them by default
+ *   (`hardLabelWeight`, e.g. KD's α): the objective (objective.ts) adds that
+ *   term once, and the trainer owns its weight (distillation.hardLabelWeight
+ *   overrides it, as Keras 3's Distiller(student_loss_weight=…)).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { OutputRef } from "../../compiled/binding";
-import type { GraphBuilder } from "../../compiled/graph";
+import type { LossOps } from "../../graph/loss-ops";
 
 export type ParamValue = number | string;
 
@@ -41,34 +44,25 @@ export interface MethodContext {
   seed: number;
 }
 
-/** The eager loss's inputs: tfjs tensors, features in `taps` order. */
-export interface EagerLossInput {
-  studentLogits: tf.Tensor2D;
-  teacherLogits: tf.Tensor2D;
-  studentFeatures: readonly tf.Tensor[];
-  teacherFeatures: readonly tf.Tensor[];
+/** What a loss reads, as values V of `ops` (tfjs tensors eagerly, graph outputs compiled); features in `taps` order. */
+export interface LossInput<V> {
+  ops: LossOps<V>;
+  studentLogits: V;
+  teacherLogits: V;
+  studentFeatures: readonly V[];
+  teacherFeatures: readonly V[];
   /** int32 [batch]. */
-  labels: tf.Tensor1D;
-  classWeights?: readonly number[];
-  /** 0-based epoch, for warm-ups. */
-  epoch: number;
-}
-
-/** The graph loss's inputs: the same values as graph outputs. */
-export interface GraphLossInput {
-  g: GraphBuilder;
-  studentLogits: OutputRef;
-  teacherLogits: OutputRef;
-  studentFeatures: readonly OutputRef[];
-  teacherFeatures: readonly OutputRef[];
-  labels: OutputRef;
+  labels: V;
   classes: number;
   classWeights?: readonly number[];
-  /** float32 scalar: the 0-based epoch. */
-  epoch: OutputRef;
-  /** Part `index` of `parts` applied (training mode) to `input` inside the graph; its variables are trained with the student's. */
-  applyPart(index: number, input: OutputRef): OutputRef;
+  /** float32 scalar: the 0-based epoch, for warm-ups. */
+  epoch: V;
+  /** Part `index` of `parts` applied (training mode) to `input`; its weights are trained with the student's. */
+  applyPart(index: number, input: V): V;
 }
+
+/** Named scalar terms, each weighted as it enters the total, in a stable order (history columns loss_<name>). */
+export type LossTerms<V> = Record<string, V>;
 
 export interface DistillationMethod {
   readonly name: string;
@@ -77,11 +71,10 @@ export interface DistillationMethod {
   readonly taps: MethodTaps;
   /** Extra trainable models (one input, one output each); trained, checkpointed and resumed with the student. */
   readonly parts: readonly tf.LayersModel[];
-  /** The total loss (hard-label term included), scalar. */
-  loss(input: EagerLossInput): tf.Scalar;
-  /** The same loss as graph ops; absent when `notCompiled` says why. */
-  lossGraph?(input: GraphLossInput): OutputRef;
-  readonly notCompiled?: string;
+  /** The default weight of the hard-label cross-entropy beside `terms` (≥ 0; 1 = the student's plain loss). */
+  readonly hardLabelWeight: number;
+  /** The method's own weighted terms (the hard-label term is the objective's), scalars; a weight of 0 leaves its term out. */
+  terms<V>(input: LossInput<V>): LossTerms<V>;
   /** One line for logs and reports, e.g. "kd (temperature 4, alpha 0.5)". */
   describe(): string;
 }

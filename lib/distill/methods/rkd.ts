@@ -12,6 +12,9 @@
  *   L_A = mean over the N³ (i, j, k) of smooth-L1(ψ_A^s − ψ_A^t)     (Huber, δ = 1)
  *   L   = CE(labels, student) + w_D · L_D + w_A · L_A,   w_D = 25, w_A = 50
  *
+ * (terms "rkd_distance" and "rkd_angle"; the cross-entropy is the
+ * objective's, weight 1 by default)
+ *
  * The paper's sums are taken as the authors' code takes them (lenscloth/RKD
  * metric/loss.py RkdDistance / RKdAngle, and mdistiller's RKD with the same
  * 25 / 50 for CIFAR): F.smooth_l1_loss means over all N² and N³ entries,
@@ -26,74 +29,37 @@
  *
  * A batch of one has no pairs: both terms are 0 (the code divides by zero).
  */
-import * as tf from "@tensorflow/tfjs";
-import { DT, OutputRef } from "../../compiled/binding";
-import type { GraphBuilder } from "../../compiled/graph";
-import { crossEntropyGraph } from "../../compiled/loss-graph";
-import { crossEntropy } from "../loss";
+import type { LossOps } from "../../graph/loss-ops";
 import { checkFeatureCount, formatLayerPairs, tappedPairs } from "./default-layers";
-import {
-  batchMatMulGraph,
-  batchSizeGraph,
-  expandDimsGraph,
-  eyeGraph,
-  flattenBatch,
-  flattenBatchGraph,
-  l2NormalizeGraph,
-  l2Normalize,
-  maximumGraph,
-  smoothL1Mean,
-  smoothL1MeanGraph,
-} from "./feature-ops";
-import { describeMethod, MethodDefinition } from "./method";
+import { flattenBatch, l2Normalize, smoothL1Mean } from "./feature-ops";
+import { describeMethod, LossInput, LossTerms, MethodDefinition } from "./method";
 
 /** The code's pdist clamp on squared distances. */
 const PDIST_EPSILON = 1e-12;
 
-type Relations<T> = {
+type Relations<V> = {
   /** [N, N] distances over their off-diagonal mean. */
-  distance?: T;
+  distance?: V;
   /** [N, N, N] cosines at vertex i. */
-  angle?: T;
+  angle?: V;
 };
 
-/** ψ_D and ψ_A of embeddings [N, D] (only the ones asked for). */
-export function relations(embeddings: tf.Tensor2D, want: { distance: boolean; angle: boolean }): Relations<tf.Tensor> {
-  return tf.tidy((): Relations<tf.Tensor> => {
-    const n = embeddings.shape[0];
-    const difference = tf.sub(tf.expandDims(embeddings, 1), tf.expandDims(embeddings, 0));
-    const squared = tf.sum(tf.square(difference), 2);
-    const result: Relations<tf.Tensor> = {};
-    if (want.distance) {
-      const distance = tf.mul(tf.sqrt(tf.maximum(squared, PDIST_EPSILON)), tf.sub(1, tf.eye(n)));
-      const mean = tf.div(tf.sum(distance), Math.max(n * (n - 1), 1));
-      result.distance = tf.div(distance, tf.maximum(mean, PDIST_EPSILON));
-    }
-    if (want.angle) {
-      // u_ij as −(eᵢ − eⱼ)/‖…‖: the sign cancels in ⟨u_ij, u_ik⟩.
-      const unit = l2Normalize(difference, 2);
-      result.angle = tf.matMul(unit, unit, false, true);
-    }
-    return result;
-  });
-}
-
-/** relations() as graph ops; the batch size is read at run time. */
-export function relationsGraph(g: GraphBuilder, embeddings: OutputRef, want: { distance: boolean; angle: boolean }): Relations<OutputRef> {
-  const difference = g.sub(expandDimsGraph(g, embeddings, 1), expandDimsGraph(g, embeddings, 0));
-  const squared = g.sum(g.square(difference), [2]);
-  const result: Relations<OutputRef> = {};
+/** ψ_D and ψ_A of embeddings [N, D] (only the ones asked for); the batch size N is read when the ops run. */
+export function relations<V>(ops: LossOps<V>, embeddings: V, want: { distance: boolean; angle: boolean }): Relations<V> {
+  const difference = ops.sub(ops.expandDims(embeddings, 1), ops.expandDims(embeddings, 0));
+  const squared = ops.sum(ops.square(difference), [2]);
+  const result: Relations<V> = {};
   if (want.distance) {
-    const n = batchSizeGraph(g, embeddings);
-    const count = g.cast(n, DT.int32, DT.float32);
-    const distance = g.mul(g.sqrt(maximumGraph(g, squared, g.scalar(PDIST_EPSILON))), g.sub(g.scalar(1), eyeGraph(g, n)));
-    const pairs = maximumGraph(g, g.mul(count, g.sub(count, g.scalar(1))), g.scalar(1));
-    const mean = g.div(g.sum(distance, [0, 1]), pairs);
-    result.distance = g.div(distance, maximumGraph(g, mean, g.scalar(PDIST_EPSILON)));
+    const count = ops.batchSize(embeddings);
+    const distance = ops.mul(ops.sqrt(ops.maximum(squared, ops.scalar(PDIST_EPSILON))), ops.sub(ops.scalar(1), ops.eyeLike(embeddings)));
+    const pairs = ops.maximum(ops.mul(count, ops.sub(count, ops.scalar(1))), ops.scalar(1));
+    const mean = ops.div(ops.sum(distance, [0, 1]), pairs);
+    result.distance = ops.div(distance, ops.maximum(mean, ops.scalar(PDIST_EPSILON)));
   }
   if (want.angle) {
-    const unit = l2NormalizeGraph(g, difference, 2);
-    result.angle = batchMatMulGraph(g, unit, unit, true);
+    // u_ij as −(eᵢ − eⱼ)/‖…‖: the sign cancels in ⟨u_ij, u_ik⟩.
+    const unit = l2Normalize(ops, difference, 2);
+    result.angle = ops.matMul(unit, unit, true);
   }
   return result;
 }
@@ -117,27 +83,18 @@ export const rkd: MethodDefinition = {
       params,
       taps: { teacher: [pair.teacher], student: [pair.student] },
       parts: [],
+      hardLabelWeight: 1,
       describe: () => describeMethod("rkd", { ...params, layers: formatLayerPairs(pairs) }),
-      loss: ({ studentLogits, labels, classWeights, studentFeatures, teacherFeatures }) =>
-        tf.tidy(() => {
-          checkFeatureCount("rkd", 1, studentFeatures, teacherFeatures);
-          const s = relations(flattenBatch(studentFeatures[0]), want);
-          const t = relations(flattenBatch(teacherFeatures[0]), want);
-          const terms: tf.Scalar[] = [crossEntropy(studentLogits, labels, classWeights)];
-          if (s.distance && t.distance) terms.push(tf.mul(smoothL1Mean(s.distance, t.distance), distanceWeight));
-          if (s.angle && t.angle) terms.push(tf.mul(smoothL1Mean(s.angle, t.angle), angleWeight));
-          return tf.addN(terms) as tf.Scalar;
-        }),
-      lossGraph: ({ g, studentLogits, labels, classes, classWeights, studentFeatures, teacherFeatures }) => {
+      terms<V>({ ops, studentFeatures, teacherFeatures }: LossInput<V>): LossTerms<V> {
         checkFeatureCount("rkd", 1, studentFeatures, teacherFeatures);
-        const terms: OutputRef[] = [crossEntropyGraph(g, studentLogits, labels, classes, classWeights)];
-        g.scope("rkd", () => {
-          const s = g.scope("student", () => relationsGraph(g, flattenBatchGraph(g, studentFeatures[0]), want));
-          const t = g.scope("teacher", () => relationsGraph(g, flattenBatchGraph(g, teacherFeatures[0]), want));
-          if (s.distance && t.distance) terms.push(g.mul(smoothL1MeanGraph(g, s.distance, t.distance), g.scalar(distanceWeight)));
-          if (s.angle && t.angle) terms.push(g.mul(smoothL1MeanGraph(g, s.angle, t.angle), g.scalar(angleWeight)));
+        const terms: LossTerms<V> = {};
+        ops.scope("rkd", () => {
+          const s = ops.scope("student", () => relations(ops, flattenBatch(ops, studentFeatures[0]), want));
+          const t = ops.scope("teacher", () => relations(ops, flattenBatch(ops, teacherFeatures[0]), want));
+          if (s.distance && t.distance) terms.rkd_distance = ops.mul(smoothL1Mean(ops, s.distance, t.distance), ops.scalar(distanceWeight));
+          if (s.angle && t.angle) terms.rkd_angle = ops.mul(smoothL1Mean(ops, s.angle, t.angle), ops.scalar(angleWeight));
         });
-        return g.addN(terms);
+        return terms;
       },
     };
   },

@@ -4,9 +4,10 @@ import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../../helpers/native";
 import { getMethod, resolveParams } from "../../../lib/distill/methods/index";
 import type { DistillationMethod } from "../../../lib/distill/methods/method";
-import { DT, loadGraphBinding, OutputRef } from "../../../lib/compiled/binding";
-import { GraphBuilder } from "../../../lib/compiled/graph";
-import { methodLossGraph } from "../../../lib/compiled/method-graph";
+import { DT, loadGraphBinding, OutputRef } from "../../../lib/graph/binding";
+import { GraphBuilder } from "../../../lib/graph/graph";
+import { objectiveGraph } from "../../../lib/distill/compiled/method-graph";
+import { eagerObjective } from "../../../lib/distill/objective";
 import { randomCase } from "./harness";
 import { checkThreeWay, createOn, pairModels, reportWorst, scaledError } from "./feature-helpers";
 
@@ -103,7 +104,7 @@ describe("distillation method fitnets", () => {
       epoch: 0,
     };
     const weights = method.parts[0].trainableWeights.map((w) => w.read() as tf.Variable);
-    const { grads } = tf.variableGrads(() => method.loss(tensors), weights);
+    const { grads } = tf.variableGrads(() => eagerObjective(method, tensors).total, weights);
     const eager = weights.map((w) => Array.from(grads[w.name].dataSync()));
     tf.dispose([...Object.values(grads), tensors.studentLogits, tensors.teacherLogits, tensors.labels, ...tensors.studentFeatures, ...tensors.teacherFeatures]);
 
@@ -119,7 +120,7 @@ describe("distillation method fitnets", () => {
       classes: 3,
       epoch: placeholder([], "epoch"),
     };
-    const { loss, parts } = methodLossGraph(g, method, inputs);
+    const { total: loss, parts } = objectiveGraph(g, method, inputs);
     const variables = parts[0]?.variables ?? [];
     assert.deepEqual(variables.map((v) => v.shape), [[1, 1, 2, 4], [4]]);
     const graphGrads = binding.addGradients(g.graph, "grads", [loss], variables.map((v) => v.read), null);

@@ -1,16 +1,17 @@
 /**
  * Test harness for distillation methods: one random case (logits, features,
  * labels) evaluated three ways —
- *   eager:  method.loss in tfjs, gradients w.r.t. the student's logits and features (tf.grads);
- *   graph:  method.lossGraph in a TensorFlow graph (compiled/method-graph.ts), gradients by TF_AddGradients;
+ *   eager:  the objective (lib/distill/objective.ts: hard-label term + the method's terms) on tfjs tensors, gradients w.r.t. the student's logits and features (tf.grads);
+ *   graph:  the same objective code as TensorFlow graph ops (lib/distill/compiled/method-graph.ts), gradients by TF_AddGradients;
  *   torch:  a PyTorch function written in the test from the paper's formula, gradients by autograd (float64).
  * Each returns { loss, grads } with grads = [d/d studentLogits, d/d studentFeatures[0], …], flat.
  */
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
-import { DT, loadGraphBinding, OutputRef, TensorValue } from "../../../lib/compiled/binding";
-import { GraphBuilder } from "../../../lib/compiled/graph";
-import { methodLossGraph } from "../../../lib/compiled/method-graph";
+import { DT, loadGraphBinding, OutputRef, TensorValue } from "../../../lib/graph/binding";
+import { GraphBuilder } from "../../../lib/graph/graph";
+import { objectiveGraph } from "../../../lib/distill/compiled/method-graph";
+import { eagerObjective } from "../../../lib/distill/objective";
 import type { DistillationMethod } from "../../../lib/distill/methods/method";
 import { ensureBenchRequirements } from "../../../bench/common/python-deps";
 import { projectPython } from "../../../lib/notebook/python";
@@ -65,7 +66,7 @@ export function eagerLossAndGrads(method: DistillationMethod, c: LossCase): Loss
   const teacherFeatures = c.teacherFeatures.map((f) => tf.tensor(f.data, f.shape));
   try {
     const f = (...inputs: tf.Tensor[]): tf.Scalar =>
-      method.loss({ studentLogits: inputs[0] as tf.Tensor2D, teacherLogits, studentFeatures: inputs.slice(1), teacherFeatures, labels, classWeights: c.classWeights, epoch: c.epoch });
+      eagerObjective(method, { studentLogits: inputs[0] as tf.Tensor2D, teacherLogits, studentFeatures: inputs.slice(1), teacherFeatures, labels, classWeights: c.classWeights, epoch: c.epoch }).total;
     const { value, grads } = tf.valueAndGrads(f)([studentLogits, ...studentFeatures]);
     const result = { loss: value.dataSync()[0], grads: grads.map((g) => Array.from(g.dataSync())) };
     tf.dispose([value, ...grads]);
@@ -86,7 +87,7 @@ export function graphLossAndGrads(method: DistillationMethod, c: LossCase): Loss
   const epoch = placeholder([], "epoch");
   const studentFeatures = c.studentFeatures.map((f, i) => placeholder([-1, ...f.shape.slice(1)], `student_feature_${i}`));
   const teacherFeatures = c.teacherFeatures.map((f, i) => placeholder([-1, ...f.shape.slice(1)], `teacher_feature_${i}`));
-  const { loss } = methodLossGraph(g, method, { studentLogits, teacherLogits, studentFeatures, teacherFeatures, labels, classes, classWeights: c.classWeights, epoch }, { constantParts: true });
+  const { total: loss } = objectiveGraph(g, method, { studentLogits, teacherLogits, studentFeatures, teacherFeatures, labels, classes, classWeights: c.classWeights, epoch }, { constantParts: true });
   const xs = [studentLogits, ...studentFeatures];
   const grads = binding.addGradients(g.graph, "gradients", [loss], xs, null);
   const missing = grads.findIndex((grad) => grad === null);

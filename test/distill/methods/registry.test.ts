@@ -1,34 +1,9 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs";
 import { useNativeBackend } from "../../helpers/native";
-import { crossEntropyGraph } from "../../../lib/compiled/loss-graph";
-import { crossEntropy } from "../../../lib/distill/loss";
-import { describeMethod, getMethod, MethodDefinition, methodNames, registerMethod, resolveParams } from "../../../lib/distill/methods/index";
+import { getMethod, methodNames, registerMethod, resolveParams } from "../../../lib/distill/methods/index";
+import { l2Logits } from "../toy-method";
 import { eagerLossAndGrads, graphLossAndGrads, randomCase, torchLossAndGrads, worstRelativeError } from "./harness";
-
-/** A whole new method, as a file under lib/distill/methods/ would export it: CE + w · mean((student − teacher)²) of the logits. */
-const l2Logits: MethodDefinition = {
-  name: "l2-logits",
-  reference: "logit matching (Ba & Caruana, Do Deep Nets Really Need to be Deep?, NIPS 2014), as a registry example",
-  params: {
-    weight: { kind: "number", default: 0.5, min: 0, doc: "weight w of the mean squared logit difference" },
-  },
-  create(params) {
-    const weight = params.weight as number;
-    return {
-      name: "l2-logits",
-      params,
-      taps: { teacher: [], student: [] },
-      parts: [],
-      describe: () => describeMethod("l2-logits", params),
-      loss: ({ studentLogits, teacherLogits, labels, classWeights }) =>
-        tf.tidy(() => tf.add(crossEntropy(studentLogits, labels, classWeights), tf.mul(tf.mean(tf.squaredDifference(studentLogits, teacherLogits)), weight)) as tf.Scalar),
-      lossGraph: ({ g, studentLogits, teacherLogits, labels, classes, classWeights }) =>
-        g.add(crossEntropyGraph(g, studentLogits, labels, classes, classWeights), g.mul(g.mean(g.square(g.sub(studentLogits, teacherLogits)), [0, 1]), g.scalar(weight))),
-    };
-  },
-};
 
 const TORCH_L2 = `
 def loss(s, t, y, sf, tf, epoch, w, extra):

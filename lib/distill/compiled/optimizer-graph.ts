@@ -8,10 +8,10 @@
  *   lr are fed each step.
  * Slots are resource variables, initialised and read like the model's.
  */
-import { OptimizerConfig } from "../distill/optimizers";
-import { DT, OperationHandle, OutputRef } from "./binding";
-import { attr, GraphBuilder } from "./graph";
-import { GraphVariable } from "./model-graph";
+import { OptimizerConfig } from "../optimizers";
+import { DT, OperationHandle, OutputRef } from "../../graph/binding";
+import { attr, GraphBuilder } from "../../graph/graph";
+import { GraphVariable } from "../../graph/model-graph";
 
 export interface SlotVariable {
   /** tfjs slot name: `<variable>/momentum`, `<variable>/m`, `<variable>/v`. */

@@ -11,28 +11,28 @@
  * checkpoints), so evaluation, Grad-CAM, checkpoints and notebooks keep
  * working on tfjs models, and a run can resume in either kind of step.
  *
- * With a distillation method the graph takes the teacher's logits and tapped
- * layers as inputs, reads the student's tapped layers from its own graph and
- * builds the method's loss (compiled/method-graph.ts); the method's extra
- * parts (FitNets' regressor) become variables trained with the student's.
- * A method without a graph loss makes construction fail with its reason
- * (the trainer's "auto" then runs the eager step).
+ * The loss is the objective (lib/distill/objective.ts, built as graph ops by
+ * method-graph.ts): the hard-label cross-entropy and, with a distillation
+ * method, the method's named terms; each term is fetched with the loss, so
+ * the trainer can log it. With a method the graph takes the teacher's logits
+ * and tapped layers as inputs and reads the student's tapped layers from its
+ * own graph; the method's extra parts (FitNets' regressor) become variables
+ * trained with the student's.
  */
 import * as tf from "@tensorflow/tfjs";
-import { StepBatch } from "../distill/batch";
-import { OptimizerConfig, optimizerState, OptimizerState, replaceOptimizerState } from "../distill/optimizers";
-import { isKernel, StepOptions, StepResult, TrainStep, TrainStepSpec } from "../distill/step";
-import { DT, GraphBinding, loadGraphBinding, OperationHandle, OutputRef, SessionHandle, TensorValue } from "./binding";
-import { GraphBuilder } from "./graph";
-import { correctCountGraph, crossEntropyGraph } from "./loss-graph";
-import { methodLossGraph } from "./method-graph";
-import { buildModelGraph, GraphVariable, ModelGraph } from "./model-graph";
-import { tapShape } from "../distill/methods/method";
+import { StepBatch } from "../batch";
+import { OptimizerConfig, optimizerState, OptimizerState, replaceOptimizerState } from "../optimizers";
+import { isKernel, StepOptions, StepResult, TrainStep, TrainStepSpec } from "../step";
+import { DT, GraphBinding, loadGraphBinding, OperationHandle, OutputRef, SessionHandle, TensorValue } from "../../graph/binding";
+import { attr, GraphBuilder } from "../../graph/graph";
+import { objectiveGraph } from "./method-graph";
+import { buildModelGraph, GraphVariable, ModelGraph } from "../../graph/model-graph";
+import { tapShape } from "../methods/method";
 import { buildOptimizerGraph, OptimizerGraph } from "./optimizer-graph";
-import { ComputePrecision, computePrecision } from "../runtime/precision";
-import { sessionConfig, ThreadSettings } from "./session-config";
-import { float32Value, tensorValue } from "./tensor-value";
-import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
+import { ComputePrecision, computePrecision } from "../../runtime/precision";
+import { sessionConfig, ThreadSettings } from "../../graph/session-config";
+import { float32Value, tensorValue } from "../../graph/tensor-value";
+import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "../../graph/trace";
 
 export interface CompiledStepSpec extends TrainStepSpec {
   threads?: ThreadSettings;
@@ -55,6 +55,9 @@ export class CompiledTrainStep implements TrainStep {
   private readonly epoch?: OutputRef;
   private readonly dropoutSeed: OutputRef;
   private readonly loss: OutputRef;
+  /** The objective's named terms, fetched with the loss. */
+  private readonly termNames: string[];
+  private readonly termOutputs: OutputRef[];
   private readonly correct: OutputRef;
   private readonly stepTarget: OperationHandle;
   private readonly gradients: OutputRef[];
@@ -66,7 +69,6 @@ export class CompiledTrainStep implements TrainStep {
   constructor(private readonly spec: CompiledStepSpec) {
     const { model, method, classWeights, optimizerConfig } = spec;
     if (!optimizerConfig) throw new Error("compiled step: the spec needs optimizerConfig (the graph builds its own update ops)");
-    if (method && !method.lossGraph) throw new Error(`distillation method ${method.name} has no compiled loss: ${method.notCompiled ?? "not given"}`);
     this.optimizerConfig = optimizerConfig;
     const decay = spec.weightDecay ?? 0;
     if (!(decay >= 0) || !Number.isFinite(decay)) throw new Error(`weightDecay must be ≥ 0, got ${decay}`);
@@ -83,11 +85,12 @@ export class CompiledTrainStep implements TrainStep {
     const regularization = [...this.model.regularization];
     const stateUpdates = [...this.model.stateUpdates];
     let variables = this.model.variables;
-    let mainLoss: OutputRef;
+    let teacherLogits: OutputRef | undefined;
+    let studentFeatures: OutputRef[] = [];
     if (method) {
-      const teacherLogits = (this.teacherLogits = g.placeholder(DT.float32, [-1, classes], "teacher_logits"));
+      teacherLogits = this.teacherLogits = g.placeholder(DT.float32, [-1, classes], "teacher_logits");
       this.epoch = g.placeholder(DT.float32, [], "epoch");
-      const studentFeatures = method.taps.student.map((name) => {
+      studentFeatures = method.taps.student.map((name) => {
         const value = this.model.layerOutputs.get(name);
         if (!value) throw new Error(`compiled step: ${method.name} taps student layer ${name}, which ${model.name} does not have`);
         return value;
@@ -96,23 +99,27 @@ export class CompiledTrainStep implements TrainStep {
       const teacher = spec.teacher;
       if (method.taps.teacher.length > 0 && !teacher) throw new Error(`compiled step: ${method.name} taps the teacher's layers; the spec needs the teacher (for their shapes)`);
       this.teacherFeatures = method.taps.teacher.map((name, i) => g.placeholder(DT.float32, [-1, ...tapShape(teacher as tf.LayersModel, name, "teacher", method.name)], `teacher_feature_${i}`));
-      const built = methodLossGraph(g, method, { studentLogits: this.model.output, teacherLogits, studentFeatures, teacherFeatures: this.teacherFeatures, labels: this.labels, classes, classWeights, epoch: this.epoch }, { dropoutSeed: this.dropoutSeed, evenInputChannels });
-      mainLoss = built.loss;
-      for (const part of built.parts) {
-        if (!part) continue;
-        variables = [...variables, ...part.variables];
-        regularization.push(...part.regularization);
-        stateUpdates.push(...part.stateUpdates);
-      }
-      const unused = built.parts.findIndex((part) => part === undefined);
-      if (unused >= 0) throw new Error(`compiled step: ${method.name}'s graph loss never applied its part ${unused}`);
-    } else {
-      mainLoss = crossEntropyGraph(g, this.model.output, this.labels, classes, classWeights);
     }
+    const built = objectiveGraph(
+      g,
+      method,
+      { studentLogits: this.model.output, teacherLogits: teacherLogits ?? this.model.output, studentFeatures, teacherFeatures: this.teacherFeatures, labels: this.labels, classes, classWeights, epoch: this.epoch ?? g.scalar(0) },
+      { dropoutSeed: this.dropoutSeed, evenInputChannels, hardLabelWeight: spec.hardLabelWeight },
+    );
+    for (const part of built.parts) {
+      if (!part) continue;
+      variables = [...variables, ...part.variables];
+      regularization.push(...part.regularization);
+      stateUpdates.push(...part.stateUpdates);
+    }
+    const unused = built.parts.findIndex((part) => part === undefined);
+    if (method && unused >= 0) throw new Error(`compiled step: ${method.name}'s loss never applied its part ${unused}`);
+    this.termNames = Object.keys(built.terms);
+    this.termOutputs = Object.values(built.terms);
     this.variables = variables;
     this.trainable = variables.filter((v) => v.trainable);
     if (this.trainable.length === 0) throw new Error(`model ${model.name} has no trainable weights`);
-    const terms = [mainLoss, ...regularization];
+    const terms = [built.total, ...regularization];
     if (decay > 0) {
       // Coupled L2 on kernels, as the eager step: (weightDecay / 2) · Σ‖W‖².
       const kernels = this.trainable.filter((v) => isKernel(v.weight.originalName));
@@ -199,9 +206,10 @@ export class CompiledTrainStep implements TrainStep {
   async run(batch: StepBatch, options: StepOptions): Promise<StepResult> {
     if (!this.loaded) await this.loadFromModel();
     const feeds = await this.feedsFor(batch, options);
-    const [loss, correct] = await this.binding.sessionRunAsync(this.activeSession, feeds, [this.loss, this.correct], [this.stepTarget]);
+    const [loss, correct, ...termValues] = await this.binding.sessionRunAsync(this.activeSession, feeds, [this.loss, this.correct, ...this.termOutputs], [this.stepTarget]);
     this.iterations += 1;
-    return { loss: loss.data[0] as number, correct: correct.data[0] as number, count: batch.labels.shape[0] };
+    const terms = Object.fromEntries(this.termNames.map((name, i) => [name, termValues[i].data[0] as number]));
+    return { loss: loss.data[0] as number, correct: correct.data[0] as number, count: batch.labels.shape[0], terms };
   }
 
   /**
@@ -269,6 +277,13 @@ export class CompiledTrainStep implements TrainStep {
     if (this.session) this.binding.closeSession(this.session);
     this.session = undefined;
   }
+}
+
+/** Samples whose argmax logit equals the label, as float32. */
+function correctCountGraph(g: GraphBuilder, logits: OutputRef, labels: OutputRef): OutputRef {
+  const predicted = g.op("ArgMax", [logits, g.constant({ dtype: DT.int32, shape: [], data: Int32Array.of(1) })], [attr.type("T", DT.float32), attr.type("Tidx", DT.int32), attr.type("output_type", DT.int32)]);
+  const equal = g.op("Equal", [predicted, labels], [attr.type("T", DT.int32), attr.bool("incompatible_shape_error", true)]);
+  return g.sum(g.cast(equal, DT.bool, DT.float32), [0]);
 }
 
 /** A TrainStepFactory (distill/step.ts) for the compiled step. */

@@ -9,13 +9,13 @@
  * teacher's features a distillation method reads).
  */
 import * as tf from "@tensorflow/tfjs";
-import { GraphBinding, loadGraphBinding, OutputRef, SessionHandle } from "./binding";
-import { GraphBuilder } from "./graph";
-import { buildModelGraph, ModelGraph } from "./model-graph";
-import { ComputePrecision, computePrecision } from "../runtime/precision";
-import { sessionConfig, ThreadSettings } from "./session-config";
-import { tensorValue } from "./tensor-value";
-import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "./trace";
+import { GraphBinding, loadGraphBinding, OutputRef, SessionHandle } from "../../graph/binding";
+import { GraphBuilder } from "../../graph/graph";
+import { buildModelGraph, ModelGraph } from "../../graph/model-graph";
+import { ComputePrecision, computePrecision } from "../../runtime/precision";
+import { sessionConfig, ThreadSettings } from "../../graph/session-config";
+import { tensorValue } from "../../graph/tensor-value";
+import { decodeStepStats, FULL_TRACE_RUN_OPTIONS, OpTiming } from "../../graph/trace";
 
 export interface PredictorOptions {
   threads?: ThreadSettings;
