@@ -5,6 +5,7 @@
  * the override key paths are the same for every experiment.
  */
 import type { ScheduleConfig } from "../distill/index";
+import type { TaskName } from "../data/task";
 import type { ModelName } from "../models/index";
 
 export const EXPERIMENT_NAMES = ["cifar10-teacher-student", "cifar10-student-alone", "pneumonia-model1-pretrained", "pneumonia-model2", "pneumonia-final", "pneumonia-student-alone"] as const;
@@ -20,10 +21,9 @@ export const PROFILES = ["quick", "standard", "paper", "full"] as const;
  */
 export type Profile = (typeof PROFILES)[number];
 
-export type DatasetKind = "cifar10" | "chest-xray";
-
 export interface DatasetChoice {
-  kind: DatasetKind;
+  /** The task (lib/data/task.ts): which embedded data is the default, which formats and models fit. */
+  kind: TaskName;
   /** Square side the images are resized to. */
   inputSize: number;
   /** Images used from each split (a seeded random subset); null = all. */
