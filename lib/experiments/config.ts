@@ -6,7 +6,6 @@
  */
 import type { ScheduleConfig } from "../distill/index";
 import type { TaskName } from "../data/task";
-import type { ModelName } from "../models/index";
 
 export const EXPERIMENT_NAMES = ["cifar10-teacher-student", "cifar10-student-alone", "pneumonia-model1-pretrained", "pneumonia-model2", "pneumonia-final", "pneumonia-student-alone"] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
@@ -37,8 +36,8 @@ export interface DatasetChoice {
 }
 
 export interface ModelChoice {
-  /** A name from the models registry (`kdlab models list`). */
-  model: ModelName;
+  /** A name from the models registry (`kdlab models list`), built-in or registered (registerModel). */
+  model: string;
   /** Head dropout rate; null = the model's own default. */
   dropout: number | null;
   /** A Keras .h5 file loaded into the backbone before the head (Model 1's ImageNet weights); null = random init. */

@@ -13,9 +13,10 @@ import { benchPeers, PeerBenchOptions } from "../../lib/bench/peer-runs";
 import { benchMarkdown } from "../../lib/bench/report";
 import { BenchPart, BenchResult, ParamCount, PeerFramework } from "../../lib/bench/schema";
 import { benchSettings, settingsRecord } from "../../lib/bench/settings";
+import { modelEntry } from "../../lib/models/registry";
 
 const STAND_IN = path.join(__dirname, "fixtures", "stand-in-peer.js");
-const settings = { ...benchSettings("quick", 1), models: benchSettings("quick", 1).models.filter((m) => m.model.startsWith("cifar-")) };
+const settings = { ...benchSettings("quick", 1), models: benchSettings("quick", 1).models.filter((m) => modelEntry(m.model).task === "cifar10") };
 const counts = new Map<string, ParamCount>(settings.models.map((m, i) => [m.model, { trainable: 1000 + i, total: 1100 + i }]));
 
 /** A result with no rows yet, as runBench has it when the peers start. */
