@@ -3,7 +3,7 @@
  * path, and `runExperiment`, which trains and tests them and writes the run
  * folder. Notebooks and `kdlab train` call only what this file exports.
  */
-export type { AugmentationChoice, DatasetChoice, DatasetKind, DistillationChoice, ExperimentConfig, ExperimentName, ModelChoice, OptimizerChoice, Profile } from "./experiments/config";
+export type { AugmentationChoice, DatasetChoice, DistillationChoice, ExperimentConfig, ExperimentName, ModelChoice, OptimizerChoice, Profile } from "./experiments/config";
 export { EXPERIMENT_NAMES, PROFILES } from "./experiments/config";
 export type { ExperimentSummary, SeedStudy } from "./experiments/catalog";
 export { getExperiment, isExperimentName, isProfile, listExperiments, PROFILE_SEEDS, profileSeeds, SEED_STUDIES, unknownExperimentMessage } from "./experiments/catalog";

@@ -1,38 +1,30 @@
 /**
  * `kdlab data synth|inspect|download`: generate synthetic datasets in the real
- * formats, inspect a dataset folder, download the published datasets
+ * formats (each format's generator, lib/data/formats/), inspect a dataset
+ * folder, download the published datasets
  * (`kdlab data download cifar10|chest-xray|medmnist`).
  */
 import { Command as Commander } from "commander";
 import { downloadChestXray, downloadCifar10, downloadMedmnist } from "../data/dataset-download";
 import { MEDMNIST_FLAGS } from "../data/medmnist";
+import { oneOf } from "../data/dataset";
+import { FORMATS } from "../data/formats/index";
 import { inspectDataset } from "../data/inspect";
 import { terminalProgress } from "../data/progress";
-import { synthChestXray } from "../data/synth-chest-xray";
-import { synthCifar10 } from "../data/synth-cifar10";
-import { synthDicom } from "../data/synth-dicom";
 import { argument, defineCommand, option, UsageError } from "./command";
+
+/** The formats with a synthetic generator (lib/data/formats/), in registry order. */
+function synthFormats(): string[] {
+  return FORMATS.filter((f) => f.synth).map((f) => f.name);
+}
 
 async function synth(kind: string, dir: string, seedText: string): Promise<number> {
   const seed = Number(seedText);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${seedText}`);
-  switch (kind) {
-    case "cifar10":
-      console.log(`wrote ${synthCifar10(dir, { seed })}`);
-      return 0;
-    case "chest-xray": {
-      const { images } = await synthChestXray(dir, { seed, onProgress: terminalProgress("chest-xray") });
-      console.log(`wrote ${images} images to ${dir}`);
-      return 0;
-    }
-    case "dicom": {
-      const { images } = synthDicom(dir, { seed });
-      console.log(`wrote ${images} DICOM files to ${dir}`);
-      return 0;
-    }
-    default:
-      throw new UsageError(`synth: unknown dataset "${kind}" (cifar10, chest-xray, dicom)`);
-  }
+  const entry = FORMATS.find((f) => f.name === kind);
+  if (!entry?.synth) throw new UsageError(`synth: unknown dataset "${kind}" (${synthFormats().join(", ")})`);
+  console.log(await entry.synth(dir, { seed, purpose: "command", onProgress: terminalProgress(kind) }));
+  return 0;
 }
 
 async function inspect(dir: string, options: { json?: boolean; verify: boolean; classes?: string }): Promise<number> {
@@ -49,8 +41,7 @@ async function inspect(dir: string, options: { json?: boolean; verify: boolean; 
     console.log(JSON.stringify(printed, null, 2));
     return problems();
   }
-  const about = report.medmnist ? ` (${report.medmnist.flag ?? "unnamed"}, ${report.medmnist.task}, ${report.medmnist.size}×${report.medmnist.size}, ${report.medmnist.channels === 1 ? "gray" : "RGB"}; classes: ${report.medmnist.classNames.join(", ")})` : "";
-  console.log(`${report.root}: ${report.format}${about}`);
+  console.log(`${report.root}: ${report.format}${report.about ? ` (${report.about})` : ""}`);
   for (const [split, s] of Object.entries(report.splits)) {
     const classes = Object.entries(s.classes).map(([c, n]) => `${c} ${n}`).join(", ");
     const patients = s.patients !== undefined ? `, ${s.patients} patients${s.withoutPatient ? ` (${s.withoutPatient} image${s.withoutPatient === 1 ? "" : "s"} without a patient id)` : ""}` : "";
@@ -133,7 +124,7 @@ export const dataCommand = defineCommand({
       summary: "write a small synthetic dataset in the real on-disk format (same seed, same bytes)",
       define: (cmd) =>
         cmd
-          .addArgument(argument("dataset", "cifar10, chest-xray or dicom", "synth needs a dataset: cifar10, chest-xray or dicom"))
+          .addArgument(argument("dataset", oneOf(synthFormats()), `synth needs a dataset: ${oneOf(synthFormats())}`))
           .addArgument(argument("dir", "the folder to write", "synth needs a target folder"))
           .addOption(option("--seed <N>", "the generator's seed (default 0)")),
       action: async ([kind, dir], { seed = "0" }) => synth(kind, dir, seed),

@@ -12,8 +12,9 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { patientIdFromFileName } from "./patients";
 import { Sample, SkippedFile } from "./sample";
+import { TASKS } from "./task";
 
-export const CHEST_XRAY_CLASSES = ["NORMAL", "PNEUMONIA"];
+export const CHEST_XRAY_CLASSES: string[] = TASKS["chest-xray"].classNames.slice();
 export const CHEST_XRAY_SPLITS = ["train", "val", "test"];
 const IMAGE_EXTENSIONS = new Set([".jpeg", ".jpg", ".png"]);
 
@@ -97,7 +98,7 @@ export function listChestXray(dir: string, options: ChestXrayListOptions = {}): 
           skipped.push({ file, reason: `not a .jpeg/.jpg/.png image` });
           continue;
         }
-        samples.push({ format: "image", file, label, className, patient: patientIdFromFileName(entry.name) });
+        samples.push({ format: "chest-xray", file, label, className, patient: patientIdFromFileName(entry.name) });
       }
     });
     splits[split] = samples;

@@ -7,13 +7,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { Sample } from "./sample";
+import { TASKS } from "./task";
 
 export const CIFAR_SIZE = 32;
 export const CIFAR_PIXELS = CIFAR_SIZE * CIFAR_SIZE * 3;
 export const CIFAR_RECORD_BYTES = 1 + CIFAR_PIXELS;
 export const CIFAR_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const CIFAR_TEST_FILE = "test_batch.bin";
-export const CIFAR_CLASS_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+export const CIFAR_CLASS_NAMES: string[] = TASKS.cifar10.classNames.slice();
 
 export type CifarSplit = "train" | "test";
 

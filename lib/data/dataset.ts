@@ -1,6 +1,7 @@
 /**
- * One entry point over the formats of lib/data/formats/ (CIFAR-10 binary,
- * chest X-ray folders, DICOM + labels.csv, a MedMNIST .npz file): detect the
+ * One entry point over the formats registered in lib/data/formats/ (CIFAR-10
+ * binary, chest X-ray folders, DICOM + labels.csv, a MedMNIST .npz file, and
+ * any a caller registers): detect the
  * format, list the splits, optionally verify every image (corrupt ones move
  * to `skipped`) and re-split train/val by patient. Feed a split's samples to
  * ImagePipeline.
@@ -8,11 +9,16 @@
  * CIFAR-10 and MedMNIST carry their own class names.
  */
 import * as fs from "node:fs";
-import { DatasetFormat, FORMATS, formatEntry } from "./formats/index";
+import { DatasetFormat, DatasetFormatEntry, FORMATS, formatEntry } from "./formats/index";
 import { Sample, SkippedFile } from "./sample";
 import { splitByPatient } from "./split";
 
 export type { DatasetFormat };
+
+/** "a, b or c", for messages that list formats. */
+export function oneOf(names: readonly string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}` : names.join("");
+}
 
 /** The format of a dataset folder, or of a MedMNIST `.npz` file; `classes` are the chest X-ray class folders to look for. */
 export function detectFormat(dir: string, options: { classes?: readonly string[] } = {}): DatasetFormat {
@@ -20,9 +26,12 @@ export function detectFormat(dir: string, options: { classes?: readonly string[]
   const storedAs = fs.statSync(dir).isFile() ? "file" : "folder";
   const found = FORMATS.find((format) => format.storedAs === storedAs && format.detect(dir, options.classes));
   if (found) return found.name;
-  if (storedAs === "file") throw new Error(`${dir}: a file, but not a MedMNIST .npz; a dataset is a folder (CIFAR-10, chest X-ray, DICOM) or a .npz file`);
-  const layouts = FORMATS.map((f) => f.layout);
-  throw new Error(`${dir}: not a ${layouts.slice(0, -1).join(", ")} or ${layouts[layouts.length - 1]} dataset`);
+  const kinds = (stored: "folder" | "file"): DatasetFormatEntry[] => FORMATS.filter((f) => f.storedAs === stored);
+  if (storedAs === "file") {
+    const files = oneOf(kinds("file").map((f) => f.layout));
+    throw new Error(`${dir}: a file, but not a ${files}; a dataset is a folder (${kinds("folder").map((f) => f.title).join(", ")}) or a ${files}`);
+  }
+  throw new Error(`${dir}: not a ${oneOf(FORMATS.map((f) => f.layout))} dataset`);
 }
 
 export interface OpenedDataset {
@@ -50,7 +59,9 @@ export interface OpenDatasetOptions {
 
 /** A class list given for a format that names its own classes is an error, not silently ignored. */
 export function checkClassesApply(format: DatasetFormat, classes: readonly string[] | undefined): void {
-  if (classes && formatEntry(format).ownClasses) throw new Error(`a class list applies to chest X-ray and DICOM datasets; ${format} names its own classes`);
+  if (!classes || !formatEntry(format).ownClasses) return;
+  const applies = FORMATS.filter((f) => !f.ownClasses).map((f) => f.title);
+  throw new Error(`a class list applies to ${applies.join(" and ")} datasets; ${format} names its own classes`);
 }
 
 export async function openDataset(dir: string, options: OpenDatasetOptions = {}): Promise<OpenedDataset> {

@@ -5,19 +5,19 @@
  * - CIFAR-10: the full real binary set when data/cifar-10-batches-bin is
  *   there, else the partial real copy shipped as data/cifar-10-partial
  *   (4,660 train / 846 test records of the official batches, MD5-checked);
- * and the synthetic sets in the real on-disk formats (CIFAR-10, chest X-ray
- * folders, DICOM), generated on first use under data/default/<kind>
- * (git-ignored) for tests, which ask for them by name. Generation is seeded,
- * so every machine gets the same bytes.
+ * and the synthetic sets in the real on-disk formats (each format's own
+ * generator, lib/data/formats/: CIFAR-10, chest X-ray folders, DICOM),
+ * generated on first use under data/default/<format> (git-ignored) for
+ * tests, which ask for them by name. Generation is seeded, so every machine
+ * gets the same bytes.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_DATA_DIR } from "../runtime/paths";
 import { projectDataDir } from "./data-dir";
-import { kermanyCounts, synthChestXray } from "./synth-chest-xray";
-import { synthCifar10 } from "./synth-cifar10";
-import { synthDicom } from "./synth-dicom";
 import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from "./cifar10";
+import { DatasetFormat, FORMATS, formatEntry } from "./formats/index";
+import { TaskName } from "./task";
 import { verifyMd5Sums } from "./md5sums";
 
 /** The shipped real default of the pneumonia stages (see data/README.md for its source and licence). */
@@ -30,42 +30,32 @@ export const SHIPPED_CIFAR_PARTIAL = path.join(PROJECT_DATA_DIR, "cifar-10-parti
 export const CIFAR_PARTIAL_NAME = "partial real CIFAR-10 (4,660 / 846)";
 export const SHIPPED_CIFAR_PARTIAL_DESCRIPTION = `${CIFAR_PARTIAL_NAME}: the first 932 records of each official train batch and the first 846 of the test batch, real photographs, shipped as data/cifar-10-partial (not comparable with full-CIFAR-10 figures)`;
 
-export type DefaultDataKind = "cifar10" | "chest-xray" | "dicom";
-
 export const DEFAULT_DATA_SEED = 20180222;
 /** Bump when a generator changes, so old defaults are regenerated. */
 const GENERATOR_VERSION = 1;
 const MARKER = ".kdlab-default.json";
 
-export function defaultDataPath(kind: DefaultDataKind, dataDir = projectDataDir()): string {
-  return path.join(dataDir, "default", kind);
+/** Where the synthetic default of a format (one with a generator: cifar10, chest-xray, dicom) goes. */
+export function defaultDataPath(format: DatasetFormat, dataDir = projectDataDir()): string {
+  return path.join(dataDir, "default", format);
 }
 
-async function generate(kind: DefaultDataKind, dir: string): Promise<void> {
-  switch (kind) {
-    case "cifar10":
-      synthCifar10(dir, { seed: DEFAULT_DATA_SEED, recordsPerTrainBatch: 400, testRecords: 500 });
-      return;
-    case "chest-xray":
-      // 400 train (103 : 297), 16 val, 48 test at 128 px: a quick notebook run takes seconds.
-      await synthChestXray(dir, { seed: DEFAULT_DATA_SEED, size: 128, counts: kermanyCounts(400) });
-      return;
-    case "dicom":
-      synthDicom(dir, { seed: DEFAULT_DATA_SEED });
-      return;
-  }
+async function generate(format: DatasetFormat, dir: string): Promise<void> {
+  const entry = formatEntry(format);
+  if (!entry.synth) throw new Error(`the ${format} format has no synthetic generator; formats with one: ${FORMATS.filter((f) => f.synth).map((f) => f.name).join(", ")}`);
+  await entry.synth(dir, { seed: DEFAULT_DATA_SEED, purpose: "default" });
 }
 
 /** The default dataset's path, generating it first if absent or made by an older generator. */
-export async function ensureDefaultData(kind: DefaultDataKind, options: { dataDir?: string } = {}): Promise<string> {
-  const finalPath = defaultDataPath(kind, options.dataDir);
-  const stamp = JSON.stringify({ kind, seed: DEFAULT_DATA_SEED, version: GENERATOR_VERSION });
+export async function ensureDefaultData(format: DatasetFormat, options: { dataDir?: string } = {}): Promise<string> {
+  const finalPath = defaultDataPath(format, options.dataDir);
+  const stamp = JSON.stringify({ kind: format, seed: DEFAULT_DATA_SEED, version: GENERATOR_VERSION });
   const marker = path.join(finalPath, MARKER);
   if (fs.existsSync(marker) && fs.readFileSync(marker, "utf8") === stamp) return finalPath;
   // Generate beside the final place and rename, so a crash or a concurrent run never leaves half a dataset.
   const temp = `${finalPath}.generating-${process.pid}-${Date.now()}`;
   try {
-    await generate(kind, temp);
+    await generate(format, temp);
     fs.writeFileSync(path.join(temp, MARKER), stamp);
     fs.rmSync(finalPath, { recursive: true, force: true });
     try {
@@ -101,8 +91,9 @@ function hasRealCifar(dir: string): boolean {
  * partial real copy, its MD5s checked. The synthetic CIFAR-10 is never a
  * default: tests ask for it with ensureDefaultData("cifar10").
  */
-export async function resolveDataset(kind: "cifar10" | "chest-xray", configured?: string): Promise<ResolvedDataset> {
+export async function resolveDataset(kind: TaskName, configured?: string): Promise<ResolvedDataset> {
   if (configured) return { path: configured, isDefault: false, isReal: true };
+  if (kind === "imagenet") throw new Error("kdlab ships no ImageNet images: give a dataset for the imagenet task");
   if (kind === "chest-xray") {
     if (!fs.existsSync(SHIPPED_PNEUMONIAMNIST)) throw new Error(`${SHIPPED_PNEUMONIAMNIST}: the shipped PneumoniaMNIST file is missing (restore it with git checkout data/pneumoniamnist.npz)`);
     return { path: SHIPPED_PNEUMONIAMNIST, isDefault: true, isReal: true, description: SHIPPED_PNEUMONIAMNIST_DESCRIPTION };

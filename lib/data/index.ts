@@ -1,5 +1,9 @@
-/** The datasets layer's public API: formats, splits, the streaming pipeline, augmentation, downloads, synthetic data. */
-export type { Sample, SampleFormat, SkippedFile } from "./sample";
+/** The datasets layer's public API: tasks, the format registry, splits, the streaming pipeline, augmentation, downloads, synthetic data. */
+export type { Sample, SkippedFile } from "./sample";
+export type { Task, TaskName } from "./task";
+export { isTaskName, TASK_NAMES, TASKS } from "./task";
+export type { DatasetFormat, DatasetFormatEntry, DecodedImage, DecodeOptions, FormatListing, InspectSection, SynthOptions } from "./formats/index";
+export { FORMATS, formatEntry, registerFormat } from "./formats/index";
 export { sampleName } from "./sample";
 export type { CifarSplit, CifarTensors } from "./cifar10";
 export { CIFAR_CLASS_NAMES, listCifar10, loadCifar10, readCifarClassNames, readCifarRecord } from "./cifar10";
@@ -16,7 +20,7 @@ export type { DicomListing } from "./dicom-dataset";
 export { listDicomDataset, verifyDicomFiles } from "./dicom-dataset";
 export type { DicomImageSpec } from "./dicom-writer";
 export { encodeDicom, writeDicom } from "./dicom-writer";
-export type { DatasetFormat, OpenDatasetOptions, OpenedDataset } from "./dataset";
+export type { OpenDatasetOptions, OpenedDataset } from "./dataset";
 export { detectFormat, openDataset } from "./dataset";
 export type { Batch, PipelineOptions } from "./pipeline";
 export { ImagePipeline } from "./pipeline";
@@ -32,7 +36,6 @@ export type { InspectReport, SplitSummary } from "./inspect";
 export { inspectDataset } from "./inspect";
 export type { Progress, ProgressCallback } from "./progress";
 export { terminalProgress } from "./progress";
-export type { DefaultDataKind } from "./default-data";
 export { defaultDataPath, ensureDefaultData, resolveDataset } from "./default-data";
 export type { ChestXrayCounts } from "./synth-chest-xray";
 export { kermanyCounts, synthChestXray } from "./synth-chest-xray";

@@ -20,7 +20,7 @@
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { AugmentOptions, augmentBatch } from "./augment";
-import { DecodedImage, decodeSample, decodedChannels } from "./decode";
+import { DecodedImage, decodeSample, decodedChannels, defaultInputSize } from "./decode";
 import { DecodedImageCache } from "./image-cache";
 import { Limiter } from "./limiter";
 import { mixSeed, seededRandom, shuffled } from "./random";
@@ -29,7 +29,7 @@ import { Sample, SkippedFile, sampleName } from "./sample";
 export interface PipelineOptions {
   batchSize: number;
   numClasses: number;
-  /** Output side in pixels (default 224; CIFAR-10 samples default to 32). */
+  /** Output side in pixels (default: the samples' format's, lib/data/formats/: 32 for CIFAR-10, 224 otherwise). */
   size?: number;
   /** Output channels: 3 repeats grayscale (default), 1 converts RGB to gray. */
   channels?: 1 | 3;
@@ -91,7 +91,7 @@ export class ImagePipeline {
     readonly options: PipelineOptions,
   ) {
     if (!(options.batchSize >= 1)) throw new Error(`batchSize must be at least 1, got ${options.batchSize}`);
-    this.size = options.size ?? (samples[0]?.format === "cifar10" ? 32 : 224);
+    this.size = options.size ?? defaultInputSize(samples);
     this.fit = options.fit ?? "fill";
     this.limiter = new Limiter(options.concurrency ?? os.availableParallelism());
     if (options.cacheDir) this.cache = new DecodedImageCache(options.cacheDir);

@@ -2,17 +2,18 @@
  * One labelled image on disk, whatever its format. Loaders list samples
  * without decoding them; the pipeline decodes them batch by batch.
  */
-export type SampleFormat = "cifar10" | "image" | "dicom" | "medmnist";
+import type { DatasetFormat } from "./formats/format";
 
 export interface Sample {
-  format: SampleFormat;
+  /** The dataset format whose entry (lib/data/formats/) listed it and decodes it. */
+  format: DatasetFormat;
   /** The file holding the image (for CIFAR-10, the batch file). */
   file: string;
   /** Record index inside a CIFAR-10 batch file or a MedMNIST array. */
   record?: number;
   /** The array inside an archive holding the record (MedMNIST: `train_images`, …). */
   array?: string;
-  /** Channels of the decoded image (default: 3 for CIFAR-10, 1 otherwise). */
+  /** Channels of the decoded image (default: its format's, 3 for CIFAR-10, 1 otherwise). */
   channels?: 1 | 3;
   /** Class index into the dataset's class names. */
   label: number;

@@ -8,12 +8,17 @@
  */
 import * as path from "node:path";
 import { decodeSample } from "./decode";
+import { FORMATS } from "./formats/index";
 import { Sample } from "./sample";
 
-/** The folder a class's images would be in, for a chest X-ray folder dataset (train/<class>), if the samples tell it. */
+/** The folder a class's images would be in, where a format of the samples tells it (chest X-ray folders: train/<class>). */
 function classFolder(train: readonly Sample[], className: string): string | undefined {
-  const image = train.find((s) => s.format === "image");
-  return image ? path.join(path.dirname(path.dirname(image.file)), className) : undefined;
+  const formats = new Set(train.map((s) => s.format));
+  for (const entry of FORMATS) {
+    const folder = formats.has(entry.name) ? entry.classFolder?.(train, className) : undefined;
+    if (folder) return folder;
+  }
+  return undefined;
 }
 
 /** Throws, naming the dataset, the class and where its images are, unless every class has a training image that decodes at `size`. */

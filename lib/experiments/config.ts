@@ -5,7 +5,7 @@
  * the override key paths are the same for every experiment.
  */
 import type { ScheduleConfig } from "../distill/index";
-import type { ModelName } from "../models/index";
+import type { TaskName } from "../data/task";
 
 export const EXPERIMENT_NAMES = ["cifar10-teacher-student", "cifar10-student-alone", "pneumonia-model1-pretrained", "pneumonia-model2", "pneumonia-final", "pneumonia-student-alone"] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
@@ -20,10 +20,9 @@ export const PROFILES = ["quick", "standard", "paper", "full"] as const;
  */
 export type Profile = (typeof PROFILES)[number];
 
-export type DatasetKind = "cifar10" | "chest-xray";
-
 export interface DatasetChoice {
-  kind: DatasetKind;
+  /** The task (lib/data/task.ts): which embedded data is the default, which formats and models fit. */
+  kind: TaskName;
   /** Square side the images are resized to. */
   inputSize: number;
   /** Images used from each split (a seeded random subset); null = all. */
@@ -37,8 +36,8 @@ export interface DatasetChoice {
 }
 
 export interface ModelChoice {
-  /** A name from the models registry (`kdlab models list`). */
-  model: ModelName;
+  /** A name from the models registry (`kdlab models list`), built-in or registered (registerModel). */
+  model: string;
   /** Head dropout rate; null = the model's own default. */
   dropout: number | null;
   /** A Keras .h5 file loaded into the backbone before the head (Model 1's ImageNet weights); null = random init. */

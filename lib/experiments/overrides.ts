@@ -12,7 +12,7 @@
  * `distillation.hardLabelWeight` (null: the method's own) survives a method change.
  */
 import { createSchedule, getMethod, methodNames, resolveParams, checkParam, MethodParamError } from "../distill/index";
-import { isModelName, MODEL_NAMES } from "../models/index";
+import { isModelName, modelEntry, modelNames } from "../models/index";
 import { ExperimentConfig } from "./config";
 
 /** A bad override or an inconsistent config. */
@@ -29,7 +29,8 @@ const number = (min?: number, max?: number, nullable = false): FieldType => ({ k
 /** Real and > 0 (learning rates, temperature, decay factors). */
 const positive = (max?: number): FieldType => ({ kind: "number", min: 0, max, positive: true });
 const modelFields = (role: string): [string, FieldType][] => [
-  [`${role}.model`, { kind: "enum", values: MODEL_NAMES }],
+  // Read when an override is parsed, so models registered at run time (registerModel) are valid too.
+  [`${role}.model`, { kind: "enum", get values() { return modelNames(); } }],
   [`${role}.dropout`, number(0, 0.99, true)],
   [`${role}.backboneWeights`, { kind: "string", nullable: true }],
 ];
@@ -193,13 +194,14 @@ export function validateExperiment(config: ExperimentConfig): void {
   };
   for (const role of ["teacher", "student"] as const) {
     const choice = config[role];
-    if (choice && !isModelName(choice.model)) fail(`${role}.model "${choice.model}" is not a model; known: ${MODEL_NAMES.join(", ")}`);
+    if (choice && !isModelName(choice.model)) fail(`${role}.model "${choice.model}" is not a model; known: ${modelNames().join(", ")}`);
   }
-  const cifarModel = (name: string): boolean => name.startsWith("cifar-");
+  // The model entry says which task it is built for and whether it has a backbone apart from its head.
   for (const choice of [config.teacher, config.student]) {
     if (!choice) continue;
-    if (cifarModel(choice.model) !== (config.dataset.kind === "cifar10")) fail(`${choice.model} does not fit the ${config.dataset.kind} dataset`);
-    if (choice.backboneWeights !== null && cifarModel(choice.model)) fail(`${choice.model} has no separate backbone to load weights into`);
+    const entry = modelEntry(choice.model);
+    if (entry.task !== config.dataset.kind) fail(`${choice.model} does not fit the ${config.dataset.kind} dataset`);
+    if (choice.backboneWeights !== null && !entry.head) fail(`${choice.model} has no separate backbone to load weights into`);
   }
   const method = config.distillation.method;
   if (!config.teacher && method !== "none") fail(`there is no teacher, so distillation.method must be "none" (the student alone), got "${method}"`);

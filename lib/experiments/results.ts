@@ -5,7 +5,7 @@
  */
 import type { DatasetFormat } from "../data/dataset";
 import type { ClassificationReport, EpochRecord, ThresholdChoice, ThresholdMetrics, TrainResult } from "../distill/index";
-import type { ModelName, ParamCounts } from "../models/index";
+import type { ParamCounts } from "../models/index";
 import type { ExperimentConfig, ExperimentName, Profile } from "./config";
 
 export type Role = "teacher" | "student";
@@ -30,7 +30,7 @@ export interface MetricRow {
 
 export interface ModelRun {
   role: Role;
-  model: ModelName;
+  model: string;
   params: ParamCounts;
   /** "random init (seed N)" or the .h5 file loaded into the backbone. */
   initialWeights: string;

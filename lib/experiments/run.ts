@@ -34,6 +34,7 @@ import { ExperimentConfig, ModelChoice } from "./config";
 import { buildExperimentData, ExperimentData } from "./data";
 import { ModelCache, modelKey, samplesFingerprint } from "./model-cache";
 import { precisionFromEnv } from "../runtime/precision";
+import { prepareModelConvolutions } from "../runtime/conv-routing";
 import { runProvenance } from "./provenance";
 import { epochLogger } from "./tensorboard-log";
 import { validateExperiment } from "./overrides";
@@ -121,6 +122,8 @@ async function build(config: ExperimentConfig, role: Role, choice: ModelChoice, 
     backboneWeights: choice.backboneWeights ?? undefined,
   });
   if (config.batchNormMomentum !== null) setBatchNormMomentum(model, config.batchNormMomentum);
+  // The run trains and tests it: where some convolutions crash oneDNN (lib/runtime/conv-routing.ts), probe all its shapes at once, before it runs.
+  prepareModelConvolutions(model, `model ${choice.model}`);
   return model;
 }
 

@@ -9,6 +9,7 @@ import { GradCamPanelRow } from "../report/charts/gradcam";
 import { mapAgreement, MapAgreement } from "./agreement";
 import { FeatureLayerInfo, gradCam } from "./gradcam";
 import { TrainedModel } from "./train-pair";
+import { prepareModelConvolutions } from "../runtime/conv-routing";
 
 export interface ComparedMaps {
   teacherLayer: FeatureLayerInfo;
@@ -31,6 +32,8 @@ export interface CompareOptions {
 export async function compareGradCams(teacher: TrainedModel, student: TrainedModel, images: tf.Tensor4D, labels: readonly number[], classNames: readonly string[], options: CompareOptions = {}): Promise<ComparedMaps> {
   if (labels.length !== images.shape[0]) throw new Error(`compareGradCams: ${labels.length} labels for ${images.shape[0]} images`);
   const run = async (model: TrainedModel, classIndex?: readonly number[]) => {
+    // Grad-CAM runs the model eagerly: where some convolutions crash oneDNN, probe its shapes first, all at once.
+    prepareModelConvolutions(model.model, `Grad-CAM of the ${model.role}`);
     const input = model.preprocess(images);
     try {
       return await gradCam(model.model, input, { minSize: options.minSize, classIndex });

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { classificationReport, evaluateModel, pipelineSource } from "../distill/index";
 import { buildExperimentData } from "../experiments";
 import type { Preprocess } from "../models/preprocessing";
+import { prepareModelConvolutions } from "../runtime/conv-routing";
 import { cardMetrics, ExportEvaluation } from "./model-card";
 import type { RunFolder } from "./run-folder";
 
@@ -20,6 +21,8 @@ export function testDataMissing(run: RunFolder): string | undefined {
 export async function evaluateExport(run: RunFolder, exported: tf.LayersModel, float32: tf.LayersModel, preprocess: Preprocess): Promise<ExportEvaluation> {
   const started = Date.now();
   const data = await buildExperimentData(run.config, { dataDir: run.dataset.isDefault ? undefined : run.dataset.path });
+  // Both run eagerly (the same shapes): where some convolutions crash oneDNN, probe them first, all at once.
+  prepareModelConvolutions(float32, `${run.dir}: the exported model`);
   const positiveClass = 1;
   const evaluate = (model: tf.LayersModel) => evaluateModel(model, pipelineSource(data.pipelines.test)({ epoch: 0, seed: run.config.seed }), "test", preprocess);
   const a = await evaluate(exported);

@@ -1,4 +1,4 @@
-/** kdlab's models layer: the study's networks, their heads, weights I/O and the registry by name. */
+/** kdlab's models layer: the study's networks, their heads, weights I/O and the registry by name (registerModel adds one). */
 export { cifarStudent, cifarTeacher } from "./cifar";
 export type { CifarModelOptions } from "./cifar";
 export { denseNet121, DENSENET121_BLOCKS } from "./densenet";
@@ -14,7 +14,7 @@ export { DEFAULT_SEED, LayerSeeds, regularizationLoss, weightDecayRegularizer } 
 export { loadKerasWeights } from "./keras-weights";
 export type { KerasWeightsOptions, KerasWeightsReport } from "./keras-weights";
 export { loadModelWeights, readModelWeights, saveModelWeights } from "./weights";
-export { buildModel, isModelName, MODEL_NAMES, modelEntry, MODELS } from "./registry";
-export type { ModelBuildOptions, ModelEntry, ModelName } from "./registry";
+export { buildModel, isModelName, modelEntries, modelEntry, modelNames, registerModel } from "./registry";
+export type { ModelBuildOptions, ModelEntry, ModelHead } from "./registry";
 export { countParams, formatSummary, summarizeModel } from "./summary";
 export type { ModelSummary, ParamCounts } from "./summary";

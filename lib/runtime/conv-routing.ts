@@ -91,7 +91,9 @@ export class UnroutableConvolutionError extends Error {}
  * Probes every convolution shape of `model` not yet known here, in one go
  * (before the model first runs), and checks that each crashing one has a
  * route; no-op (the layers are not even read) when routing is off. `where`
- * names the model for the error about a shape with no route.
+ * names the model for the error about a shape with no route. Whoever runs a
+ * model calls it (the experiment runner, the compiled graphs, export's
+ * evaluation, Grad-CAM); building one (lib/models) probes nothing.
  */
 export function prepareModelConvolutions(model: tf.LayersModel, where: string): void {
   if (!routingActive()) return;

@@ -14,9 +14,10 @@ import { benchMarkdown } from "../../bench/speed/report";
 import { ParamCount } from "../../bench/common/network";
 import { BenchPart, BenchResult, PeerFramework } from "../../bench/speed/schema";
 import { benchSettings, settingsRecord } from "../../bench/speed/settings";
+import { modelEntry } from "../../lib/models/registry";
 
 const STAND_IN = path.join(__dirname, "fixtures", "stand-in-peer.js");
-const settings = { ...benchSettings("quick", 1), models: benchSettings("quick", 1).models.filter((m) => m.model.startsWith("cifar-")) };
+const settings = { ...benchSettings("quick", 1), models: benchSettings("quick", 1).models.filter((m) => modelEntry(m.model).task === "cifar10") };
 const counts = new Map<string, ParamCount>(settings.models.map((m, i) => [m.model, { trainable: 1000 + i, total: 1100 + i }]));
 
 /** A result with no rows yet, as runBench has it when the peers start. */

@@ -84,7 +84,7 @@ describe("kdlab export: the student classifies in the browser", () => {
       const { pixels } = await decodeSample(sample, { size, fit: "fill" });
       const png = path.join(work, `${sample.className}-${i}.png`);
       await sharp(Buffer.from(pixels), { raw: { width: size, height: size, channels: 1 } }).png().toFile(png);
-      samples.push({ format: "image", file: png, label: sample.label, className: sample.className });
+      samples.push({ format: "chest-xray", file: png, label: sample.label, className: sample.className });
       if (i === 0) {
         // MONOCHROME1 (bright = low values) in 12 of 16 bits with a VOI window that maps 0…4080 onto 0…1: windowed back, the same gray bytes.
         const dcm = path.join(work, `${sample.className}-${i}.dcm`);

@@ -27,6 +27,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/runtime/backend";
 import { buildModel } from "../../lib/models/registry";
 import { modelConvShapes } from "../../lib/runtime/conv-model-shapes";
+import { prepareModelConvolutions } from "../../lib/runtime/conv-routing";
 import { convShapeKey } from "../../lib/runtime/conv-shape";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
 import { createEagerTrainStep, TrainStep } from "../../lib/distill/step";
@@ -84,8 +85,12 @@ function tinyNet(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: logits, name: "tiny_pointwise" });
 }
 
+/** The model, its convolutions probed up front as every runner of a model asks (building one probes nothing). */
 async function build(tiny: boolean): Promise<tf.LayersModel> {
-  return tiny ? tinyNet() : buildModel("pneumonia-student-final", { inputSize: 32 });
+  if (tiny) return tinyNet();
+  const model = await buildModel("pneumonia-student-final", { inputSize: 32 });
+  prepareModelConvolutions(model, "model pneumonia-student-final");
+  return model;
 }
 
 type Batches = ReturnType<typeof fixedBatches>;

@@ -94,7 +94,7 @@ describe("MedMNIST .npz format", () => {
     const file = writeNpz(path.join(dir, "bloodmnist_64.npz"), layout([16, 8, 8], 64, 8, true, "np.int64"), { compressed: true });
     const report = await inspectDataset(file);
     assert.equal(report.format, "medmnist");
-    assert.deepEqual(report.medmnist && { flag: report.medmnist.flag, task: report.medmnist.task, size: report.medmnist.size, channels: report.medmnist.channels }, { flag: "bloodmnist", task: "multi-class", size: 64, channels: 3 });
+    assert.deepEqual(report.details && { flag: report.details.flag, task: report.details.task, size: report.details.size, channels: report.details.channels }, { flag: "bloodmnist", task: "multi-class", size: 64, channels: 3 });
     assert.equal(report.splits.train.classes.basophil, 2);
     assert.equal(Object.keys(report.splits.train.classes).length, 8);
     const sample = listMedmnist(file).splits.test[0];

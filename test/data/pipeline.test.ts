@@ -156,7 +156,7 @@ describe("streaming pipeline", () => {
     const dir = tempDir("pipe-bad");
     const bad = path.join(dir, "person1_bacteria_1.jpeg");
     fs.writeFileSync(bad, "not an image");
-    const withBad: Sample[] = [...samples.slice(0, 9), { format: "image", file: bad, label: 1, className: "PNEUMONIA", patient: "person1" }];
+    const withBad: Sample[] = [...samples.slice(0, 9), { format: "chest-xray", file: bad, label: 1, className: "PNEUMONIA", patient: "person1" }];
     const reported: SkippedFile[] = [];
     const pipeline = new ImagePipeline(withBad, { batchSize: 4, numClasses: 2, size: 32, seed: 2, onSkip: (s) => reported.push(s) });
     assert.equal((await collect(pipeline, 0)).files.length, 9);

@@ -26,7 +26,7 @@ describe("notebook 06's teacher and distilled student", () => {
   });
 
   test("test images alternate between classes in folder order", () => {
-    const sample = (label: number, i: number): Sample => ({ format: "image", file: `${label}-${i}`, label, className: String(label) });
+    const sample = (label: number, i: number): Sample => ({ format: "chest-xray", file: `${label}-${i}`, label, className: String(label) });
     const test = [sample(0, 0), sample(0, 1), sample(0, 2), sample(1, 0)];
     assert.deepEqual(pickTestSamples(test, 3).map((s) => s.file), ["0-0", "1-0", "0-1"]);
     assert.equal(pickTestSamples(test, 10).length, 4);

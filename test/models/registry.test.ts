@@ -3,7 +3,7 @@ import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { UsageError } from "../../lib/commands/command";
 import { modelsCommand } from "../../lib/commands/models";
-import { buildModel, MODEL_NAMES, modelEntry } from "../../lib/models/registry";
+import { buildModel, modelEntry, modelNames } from "../../lib/models/registry";
 import { ModelSummary } from "../../lib/models/summary";
 import { useNativeBackend } from "../helpers/native";
 import { forwardBackward } from "./train-step";
@@ -27,11 +27,11 @@ describe("model registry", () => {
     await useNativeBackend();
   });
 
-  for (const name of MODEL_NAMES) {
+  for (const name of modelNames()) {
     const entry = modelEntry(name);
     const size = entry.inputSize === 32 ? 32 : 64;
     test(`${name}: forward and backward pass on the native backend at ${size}×${size}`, () => {
-      const model = entry.build({ inputSize: size, seed: 1, classes: name.startsWith("cifar") || name.startsWith("pneumonia") ? undefined : 5 });
+      const model = entry.build({ inputSize: size, seed: 1, classes: entry.task === "imagenet" ? 5 : undefined });
       const step = forwardBackward(model, 2);
       assert.ok(step.allFinite, "finite loss and gradients");
       assert.ok(step.loss > 0);
@@ -73,7 +73,13 @@ describe("model registry", () => {
     assert.deepEqual(small.layers.at(-1), { name: "logits", class: "Dense", outputShape: [null, 2], params: 1026 });
 
     const list = await captureStdout(() => modelsCommand.run(["list"]));
-    for (const name of MODEL_NAMES) assert.match(list.out, new RegExp(`^${name} `, "m"));
+    for (const name of modelNames()) assert.match(list.out, new RegExp(`^${name} `, "m"));
+    const listed = JSON.parse((await captureStdout(() => modelsCommand.run(["list", "--json"]))).out) as { name: string; task: string }[];
+    assert.deepEqual(
+      ["cifar-student", "densenet121", "pneumonia-student-final"].map((name) => listed.find((e) => e.name === name)?.task),
+      ["cifar10", "imagenet", "chest-xray"],
+      "each model's task, from its entry",
+    );
 
     await assert.rejects(modelsCommand.run(["summary", "vgg16"]), UsageError);
     await assert.rejects(modelsCommand.run(["summary", "cifar-student", "--input", "abc"]), /--input must be a positive integer/);
