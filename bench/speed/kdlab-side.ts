@@ -12,14 +12,18 @@ import { countParams } from "../../lib/models/summary";
 import { forwardFlops, TRAIN_FLOPS_PER_FORWARD } from "./flops";
 import { inferenceRow, matmulRow, throughputRow } from "./rows";
 import { Framework } from "../common/framework";
+import { prepareModelConvolutions } from "../../lib/runtime/conv-routing";
 import { ParamCount } from "../common/network";
 import { BenchPart, KdlabSideResult } from "./schema";
 import { BenchModel, BenchSettings } from "./settings";
 import { timeCalls, Timing } from "../common/timing";
 import { KdlabVariant } from "../common/variants";
 
+/** A bench model, its convolutions probed (and routed where they crash here) before any variant runs it. */
 export function buildBenchModel(spec: BenchModel, seed: number): tf.LayersModel {
-  return modelEntry(spec.model).build({ inputSize: spec.inputSize, classes: spec.classes, seed });
+  const model = modelEntry(spec.model).build({ inputSize: spec.inputSize, classes: spec.classes, seed });
+  prepareModelConvolutions(model, `bench model ${spec.model}`);
+  return model;
 }
 
 /** Parameter counts and forward FLOPs of a kdlab model. */
