@@ -6,7 +6,7 @@ const { register } = require(require.resolve("tsx/cjs/api", { paths: [path.join(
 register();
 // A sweep's trial (spawned with an IPC channel) ends with its sweep, even one killed by SIGKILL: watch from
 // the first moment, before lib/ and TensorFlow load for seconds, while the parent pid is still the owner's.
-require(path.join(__dirname, "..", "lib", "process-tree.ts")).exitWithOwner(`kdlab ${process.argv[2] ?? ""}`.trim());
+require(path.join(__dirname, "..", "lib", "runtime", "process-tree.ts")).exitWithOwner(`kdlab ${process.argv[2] ?? ""}`.trim());
 
 // `kdlab ... | head` closes the pipe early; that is not an error.
 process.stdout.on("error", (error) => {

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { initBackend } from "../lib/runtime/backend";
-import { formatPercentSpread, runExperiment, runSeedStudy, summariseSeedStudy } from "../lib/experiments";
+import { formatPercentSpread, runExperiment, runSeedStudy, summariseSeedStudy } from "../lib/experiments/index";
 
 /** The quick profile with 3× the training images, 3 epochs and the whole test split. */
 const QUICK_VARIANT = ["dataset.trainLimit=48", "dataset.validationLimit=16", "dataset.testLimit=null", "batchSize=16", "epochs=3"];

@@ -1,5 +1,5 @@
 /** `kdlab doctor`: the backend (and why the ones tried before it were not chosen), TensorFlow, Node, tslab, Jupyter and kernel kdlab runs on, the convolutions routed as MatMul, and whether bf16 runs here; exit 1 when Jupyter or the kernel is missing. */
-import { bf16Line, doctor } from "../doctor";
+import { bf16Line, doctor } from "./doctor-report";
 import { defineCommand } from "./command";
 
 export const doctorCommand = defineCommand<{ json?: boolean }>({

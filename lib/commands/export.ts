@@ -1,6 +1,6 @@
 /** `kdlab export <run-dir | latest>`: a run's finished model as a static web page that classifies chest X-rays in the browser (lib/export). */
 import { initBackend } from "../runtime/backend";
-import { defaultRunsRoot, Role } from "../experiments";
+import { defaultRunsRoot, Role } from "../experiments/index";
 import { exportRun, Quantization, QUANTIZATIONS } from "../export/index";
 import { argument, defineCommand, option, UsageError } from "./command";
 

@@ -7,8 +7,8 @@
 import { spawn } from "node:child_process";
 import { pythonTool } from "../notebook/python";
 import { PROJECT_ROOT } from "../runtime/paths";
-import { labArgs, LAB_STOP_GRACE_MS } from "../lab";
-import { killGroup, onStopSignals } from "../process-tree";
+import { labArgs, LAB_STOP_GRACE_MS } from "../notebook/lab";
+import { killGroup, onStopSignals } from "../runtime/process-tree";
 import { defineCommand, option, UsageError } from "./command";
 
 export const labCommand = defineCommand<{ port?: string; ip?: string; browser: boolean }>({

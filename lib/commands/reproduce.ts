@@ -1,6 +1,6 @@
 /** `kdlab reproduce`: every notebook in order, headless, with HTML reports and reports/index.html. */
-import { reproduce } from "../reproduce";
-import { isProfile, PROFILES } from "../experiments";
+import { reproduce } from "../reproduce/index";
+import { isProfile, PROFILES } from "../experiments/index";
 import { parseParameterAssignments } from "../notebook/parameters";
 import { defineCommand, option, repeatable, UsageError } from "./command";
 

@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { initBackend } from "../runtime/backend";
-import { OVERRIDE_KEYS } from "../experiments";
+import { OVERRIDE_KEYS } from "../experiments/index";
 import { formatChoice, runSweep, SweepSpecError, writeSweepReport } from "../sweep/index";
 import { argument, defineCommand, option, repeatable, UsageError } from "./command";
 import { experimentArgument } from "./experiment-argument";

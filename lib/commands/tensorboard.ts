@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { defaultRunsRoot } from "../experiments";
+import { defaultRunsRoot } from "../experiments/index";
 import { projectPython } from "../notebook/python";
 import { PROJECT_ROOT } from "../runtime/paths";
 import { ensureRequirements, PythonRequirements } from "../notebook/python-requirements";

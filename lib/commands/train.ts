@@ -1,6 +1,6 @@
 /** `kdlab train <experiment>`: trains an experiment's teacher and student, prints progress and the test metrics. */
 import { initBackend } from "../runtime/backend";
-import { applyOverrides, ConfigError, defaultRunsRoot, formatMetricsTable, getExperiment, isExperimentName, isProfile, latestExperimentRun, OVERRIDE_KEYS, PROFILES, runExperiment, unknownExperimentMessage } from "../experiments";
+import { applyOverrides, ConfigError, defaultRunsRoot, formatMetricsTable, getExperiment, isExperimentName, isProfile, latestExperimentRun, OVERRIDE_KEYS, PROFILES, runExperiment, unknownExperimentMessage } from "../experiments/index";
 import { defineCommand, option, repeatable, UsageError } from "./command";
 import { experimentArgument } from "./experiment-argument";
 

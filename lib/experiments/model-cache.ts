@@ -23,7 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Sample, sampleName } from "../data/sample";
 import { loadModelWeights, writeModel } from "../distill/index";
 import { contentProblem, firstNonFinite, float32View, writeContentHashes } from "../distill/content-hash";
-import { removingStagingOnFailure, stagingPath } from "../staging";
+import { removingStagingOnFailure, stagingPath } from "../runtime/staging";
 import { ExperimentConfig } from "./config";
 import { ModelRun, Role } from "./results";
 import { ComputePrecision, precisionFromEnv } from "../runtime/precision";

@@ -38,7 +38,7 @@ import { prepareModelConvolutions } from "../runtime/conv-routing";
 import { runProvenance } from "./provenance";
 import { epochLogger } from "./tensorboard-log";
 import { validateExperiment } from "./overrides";
-import { removeStaleStaging } from "../staging";
+import { removeStaleStaging } from "../runtime/staging";
 import { PROJECT_ROOT } from "../runtime/paths";
 import { ensureWritableFolder, writeProblem } from "./writable";
 import { curveRows, ExperimentResult, metricRows, ModelRun, Role } from "./results";

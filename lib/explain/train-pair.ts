@@ -18,7 +18,7 @@ import { ClassificationReport } from "../distill/metrics";
 import { ProgressListener } from "../distill/progress";
 import { Preprocess } from "../models/preprocessing";
 import { modelEntry } from "../models/registry";
-import { applyOverrides, buildExperimentData, DistillationChoice, ExperimentConfig, getExperiment, ModelRun, runExperimentWithModels } from "../experiments";
+import { applyOverrides, buildExperimentData, DistillationChoice, ExperimentConfig, getExperiment, ModelRun, runExperimentWithModels } from "../experiments/index";
 
 export type PairProfile = "quick" | "standard" | "paper" | "full";
 

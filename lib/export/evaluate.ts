@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { classificationReport, evaluateModel, pipelineSource } from "../distill/index";
-import { buildExperimentData } from "../experiments";
+import { buildExperimentData } from "../experiments/index";
 import type { Preprocess } from "../models/preprocessing";
 import { prepareModelConvolutions } from "../runtime/conv-routing";
 import { cardMetrics, ExportEvaluation } from "./model-card";

@@ -13,11 +13,11 @@
  * (evaluate.ts), and the card says how they compare. The folder is written
  * beside its final place and renamed, so a failed export leaves no half folder.
  */
-import { removeStaleStaging, stagingPath } from "../staging";
+import { removeStaleStaging, stagingPath } from "../runtime/staging";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { defaultRunsRoot, ModelRun, Role } from "../experiments";
+import { defaultRunsRoot, ModelRun, Role } from "../experiments/index";
 import { pickFeatureLayer } from "../explain/gradcam";
 import { modelEntry } from "../models/index";
 import { PROJECT_ROOT } from "../runtime/paths";

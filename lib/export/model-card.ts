@@ -8,7 +8,7 @@
  * sampling spread: 95 % Wilson intervals for accuracy, sensitivity and
  * specificity, and the Hanley–McNeil (1982) standard error for the AUC.
  */
-import type { ModelRun, Role, TestReport } from "../experiments";
+import type { ModelRun, Role, TestReport } from "../experiments/index";
 import type { PreprocessorName } from "./preprocessors";
 import type { RunFolder } from "./run-folder";
 import type { Quantization, WebModelFiles } from "./web-model";

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ExperimentConfig, ModelRun, Role } from "../experiments";
+import type { ExperimentConfig, ModelRun, Role } from "../experiments/index";
 
 export interface RunDataset {
   path: string;

@@ -3,7 +3,7 @@
  * the parameters cell, train it with live progress, and show its data,
  * curves and test charts. Keeps the notebooks to parameters, calls and prose.
  */
-import { ExperimentConfig, ExperimentName, ExperimentResult, ModelRun, PROFILES, Profile, applyOverrides, defaultRunsRoot, getExperiment, isProfile, latestExperimentRun, runExperiment } from "../experiments";
+import { ExperimentConfig, ExperimentName, ExperimentResult, ModelRun, PROFILES, Profile, applyOverrides, defaultRunsRoot, getExperiment, isProfile, latestExperimentRun, runExperiment } from "../experiments/index";
 import { ProgressListener, liveProgress } from "../distill/progress";
 import { confusionMatrixChart, rocChart, teacherVsStudent, trainingCurves, trainingRowsOf } from "./charts";
 import { displayBundle, inNotebook, showChart } from "./display";

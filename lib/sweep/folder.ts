@@ -18,7 +18,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { ExperimentResult } from "../experiments";
+import type { ExperimentResult } from "../experiments/index";
 import { expandTrials, SweepSpec, Trial } from "./spec";
 
 export const SWEEP_FILE = "sweep.json";

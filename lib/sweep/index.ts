@@ -13,7 +13,7 @@
  */
 import * as path from "node:path";
 import { initBackend } from "../runtime/backend";
-import { defaultRunsRoot } from "../experiments";
+import { defaultRunsRoot } from "../experiments/index";
 import { createSweepFolder, latestSweep, prepareTrialDir, readSweep, trialDir, trialStatus } from "./folder";
 import { runLocal } from "./local";
 import { liveOwner } from "./owner";

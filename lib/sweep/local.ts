@@ -16,7 +16,7 @@ import { spawn, ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { killGroup } from "../process-tree";
+import { killGroup } from "../runtime/process-tree";
 import { TrialExit } from "./folder";
 import { clearOwner, writeOwner } from "./owner";
 import { TrialLaunch } from "./plan";

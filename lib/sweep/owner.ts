@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { processRecord, ProcessRecord, stillRunning } from "../process-tree";
+import { processRecord, ProcessRecord, stillRunning } from "../runtime/process-tree";
 
 export const OWNER_FILE = "owner.json";
 

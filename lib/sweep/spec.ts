@@ -9,8 +9,8 @@
  * typo fails the sweep at once, not in trial 7.
  */
 import { mixSeed, seededRandom } from "../data/random";
-import { applyOverrides, ConfigError, getExperiment, isExperimentName, isProfile, PROFILES, unknownExperimentMessage } from "../experiments";
-import type { ExperimentConfig, ExperimentName, Profile } from "../experiments";
+import { applyOverrides, ConfigError, getExperiment, isExperimentName, isProfile, PROFILES, unknownExperimentMessage } from "../experiments/index";
+import type { ExperimentConfig, ExperimentName, Profile } from "../experiments/index";
 
 /** A swept key and the values given for it, as `--set` would take them. */
 export interface GridAxis {

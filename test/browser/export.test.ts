@@ -25,7 +25,7 @@ import { writeDicom } from "../../lib/data/dicom-writer";
 import { ImagePipeline } from "../../lib/data/pipeline";
 import { Sample } from "../../lib/data/sample";
 import { evaluateModel, pipelineSource } from "../../lib/distill/index";
-import { buildExperimentData, getExperiment, runExperiment } from "../../lib/experiments";
+import { buildExperimentData, getExperiment, runExperiment } from "../../lib/experiments/index";
 import { exportRun, loadFinishedModel, readRunFolder, serveStatic, StaticServer, webModelFromDisk } from "../../lib/export/index";
 import { modelEntry } from "../../lib/models/index";
 import { launchChromium } from "../helpers/chromium";

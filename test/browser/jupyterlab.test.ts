@@ -14,7 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Browser, Page } from "playwright-core";
-import { RunningLab, startLab } from "../../lib/lab";
+import { RunningLab, startLab } from "../../lib/notebook/lab";
 import { readNotebook, writeNotebook } from "../../lib/notebook/notebook-file";
 import { injectParameters } from "../../lib/notebook/parameters";
 import { launchChromium } from "../helpers/chromium";

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, test } from "node:test";
-import { applyOverrides, getExperiment, runExperiment } from "../../lib/experiments";
+import { applyOverrides, getExperiment, runExperiment } from "../../lib/experiments/index";
 import { writeProblem } from "../../lib/experiments/writable";
 import { projectPython } from "../../lib/notebook/python";
 import { useNativeBackend } from "../helpers/native";

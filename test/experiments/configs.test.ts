@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { applyOverrides, ConfigError, EXPERIMENT_NAMES, getExperiment, listExperiments, OVERRIDE_KEYS, parseOverrideValue } from "../../lib/experiments";
+import { applyOverrides, ConfigError, EXPERIMENT_NAMES, getExperiment, listExperiments, OVERRIDE_KEYS, parseOverrideValue } from "../../lib/experiments/index";
 
 describe("experiment configs", () => {
   test("every experiment has a quick and a full profile naming its data, models and training", () => {

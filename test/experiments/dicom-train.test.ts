@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { synthDicom } from "../../lib/data/synth-dicom";
-import { applyOverrides, getExperiment, runExperiment } from "../../lib/experiments";
+import { applyOverrides, getExperiment, runExperiment } from "../../lib/experiments/index";
 import { useNativeBackend } from "../helpers/native";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-dicom-train-"));

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { applyOverrides, getExperiment } from "../../lib/experiments";
+import { applyOverrides, getExperiment } from "../../lib/experiments/index";
 
 describe("distillation overrides: combined methods and the hard-label weight", () => {
   const base = getExperiment("pneumonia-final", "quick");

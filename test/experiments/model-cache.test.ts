@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { applyOverrides, getExperiment, runExperiment, runExperimentWithModels, runSeedStudy, seedResultRows, summariseSeedStudy } from "../../lib/experiments";
+import { applyOverrides, getExperiment, runExperiment, runExperimentWithModels, runSeedStudy, seedResultRows, summariseSeedStudy } from "../../lib/experiments/index";
 import { spawnSync } from "node:child_process";
 import { SHIPPED_PNEUMONIAMNIST } from "../../lib/data/default-data";
 import { projectPython } from "../../lib/notebook/python";

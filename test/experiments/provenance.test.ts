@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { tensorboardArgs } from "../../lib/commands/tensorboard";
 import { crc32c } from "../../lib/experiments/tensorboard-log";
-import { applyOverrides, getExperiment, runExperiment } from "../../lib/experiments";
+import { applyOverrides, getExperiment, runExperiment } from "../../lib/experiments/index";
 import { projectPython } from "../../lib/notebook/python";
 import { useNativeBackend } from "../helpers/native";
 

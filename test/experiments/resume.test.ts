@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { seededRandom } from "../../lib/data/random";
-import { latestExperimentRun } from "../../lib/experiments";
+import { latestExperimentRun } from "../../lib/experiments/index";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const EPOCHS = 24;

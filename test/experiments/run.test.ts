@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { applyOverrides, EXPERIMENT_NAMES, ExperimentResult, getExperiment, runExperiment } from "../../lib/experiments";
+import { applyOverrides, EXPERIMENT_NAMES, ExperimentResult, getExperiment, runExperiment } from "../../lib/experiments/index";
 import { useNativeBackend } from "../helpers/native";
 import { ensureKerasWeightFixtures } from "../models/keras-fixtures";
 

@@ -15,7 +15,7 @@ import { detectFormat, openDataset } from "../../lib/data/dataset";
 import { registerFormat } from "../../lib/data/formats/index";
 import { inspectDataset } from "../../lib/data/inspect";
 import { ImagePipeline } from "../../lib/data/pipeline";
-import { applyOverrides, getExperiment, runExperiment } from "../../lib/experiments";
+import { applyOverrides, getExperiment, runExperiment } from "../../lib/experiments/index";
 import { stripesFormat } from "../fixtures/toy/stripes-format";
 import { useNativeBackend } from "../helpers/native";
 

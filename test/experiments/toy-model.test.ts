@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { applyOverrides, getExperiment, runExperiment } from "../../lib/experiments";
+import { applyOverrides, getExperiment, runExperiment } from "../../lib/experiments/index";
 import { countParams, modelNames, registerModel } from "../../lib/models/index";
 import { tinyModel } from "../fixtures/toy/tiny-model";
 import { useNativeBackend } from "../helpers/native";

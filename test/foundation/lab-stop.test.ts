@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { killGroup, pidAlive } from "../../lib/process-tree";
+import { killGroup, pidAlive } from "../../lib/runtime/process-tree";
 import { freePort, within } from "../helpers/wait";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, test } from "node:test";
-import { expectationLine, expectedTimes, recordNotebookTime } from "../../lib/reproduce-times";
+import { expectationLine, expectedTimes, recordNotebookTime } from "../../lib/reproduce/times";
 import { PROFILE_SEEDS, profileSeeds } from "../../lib/experiments/catalog";
 
 const NAMES = ["00-environment", "04-pneumonia-final-regularised", "05-student-alone-vs-distilled", "09-new-notebook"];

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { cpuHasBf16Kernels } from "../../lib/runtime/cpu";
-import { bf16Line } from "../../lib/doctor";
+import { bf16Line } from "../../lib/commands/doctor-report";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

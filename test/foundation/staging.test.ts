@@ -1,5 +1,5 @@
 /**
- * `<target>.writing-<pid>` staging (lib/staging.ts): a failed write removes
+ * `<target>.writing-<pid>` staging (lib/runtime/staging.ts): a failed write removes
  * its own staging; stale ones of dead pids are removed, live ones (this
  * process's, another running process's) are kept.
  */
@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { removeStaleStaging, removingStagingOnFailure, stagingPath } from "../../lib/staging";
+import { removeStaleStaging, removingStagingOnFailure, stagingPath } from "../../lib/runtime/staging";
 
 test("a failed write removes its staging; stale stagings of dead pids go, live ones stay", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-staging-"));

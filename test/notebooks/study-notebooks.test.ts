@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import { outputsOf, readNotebook } from "../../lib/notebook/notebook-file";
 import { errorOutputs, mimeText } from "../../lib/notebook/runner";
-import { StageOutcome, listNotebooks, reproduce } from "../../lib/reproduce";
+import { StageOutcome, listNotebooks, reproduce } from "../../lib/reproduce/index";
 import { VEGA_LITE_MIME } from "../../lib/report/display";
 import { parseSvg } from "../report/svg-check";
 

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { ExperimentResult } from "../../lib/experiments";
+import type { ExperimentResult } from "../../lib/experiments/index";
 import { testedValidation } from "../../lib/experiments/results";
 import { chooseOnValidation, formatChoice } from "../../lib/sweep/best";
 import type { SweepRow } from "../../lib/sweep/table";

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
-import { pidAlive } from "../../lib/process-tree";
+import { pidAlive } from "../../lib/runtime/process-tree";
 import { within } from "../helpers/wait";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -1,8 +1,8 @@
 /** Starts JupyterLab from the project's Python environment, on the notebooks folder. */
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
-import { pythonTool } from "./notebook/python";
-import { PROJECT_ROOT } from "./runtime/paths";
+import { pythonTool } from "./python";
+import { PROJECT_ROOT } from "../runtime/paths";
 
 /** How long Jupyter gets to shut down (its kernels too) after SIGTERM before SIGKILL. */
 export const LAB_STOP_GRACE_MS = 10_000;

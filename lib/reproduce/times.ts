@@ -8,8 +8,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Profile } from "./experiments/config";
-import { PROFILE_SEEDS, SeedStudy } from "./experiments/catalog";
+import type { Profile } from "../experiments/config";
+import { PROFILE_SEEDS, SeedStudy } from "../experiments/catalog";
 
 const TIMES_FILE = "timings.json";
 

@@ -5,23 +5,23 @@
  * distillation figure per task (teacher, alone, distilled over seeds; from
  * the results tables' figure data), and reports/results.md, the same
  * headline numbers as Markdown for the README. Before it starts it says how
- * long each notebook is expected to take, and the total (reproduce-times.ts).
+ * long each notebook is expected to take, and the total (times.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBackend } from "./runtime/backend";
-import { cellSource, cellTags, outputsOf, readNotebook } from "./notebook/notebook-file";
-import { PARAMETERS_TAG, Parameters, declaredNames } from "./notebook/parameters";
-import { NotebookCellError, runNotebook } from "./notebook/runner";
-import { PROJECT_ROOT } from "./runtime/paths";
-import { RESULTS_MIME, Results, escapeHtml, resultsHtml } from "./report/results";
-import { chartOutput } from "./report/display";
-import { distillationChart } from "./report/charts/distillation";
-import { canonicalFigures } from "./report/distillation-figure";
-import { resultsMarkdown } from "./report/results-markdown";
-import { expectationLine, expectedTimes, formatDuration, recordNotebookTime } from "./reproduce-times";
+import { initBackend } from "../runtime/backend";
+import { cellSource, cellTags, outputsOf, readNotebook } from "../notebook/notebook-file";
+import { PARAMETERS_TAG, Parameters, declaredNames } from "../notebook/parameters";
+import { NotebookCellError, runNotebook } from "../notebook/runner";
+import { PROJECT_ROOT } from "../runtime/paths";
+import { RESULTS_MIME, Results, escapeHtml, resultsHtml } from "../report/results";
+import { chartOutput } from "../report/display";
+import { distillationChart } from "../report/charts/distillation";
+import { canonicalFigures } from "../report/distillation-figure";
+import { resultsMarkdown } from "../report/results-markdown";
+import { expectationLine, expectedTimes, formatDuration, recordNotebookTime } from "./times";
 
-import type { Profile } from "./experiments/config";
+import type { Profile } from "../experiments/config";
 
 export type { Profile };
 

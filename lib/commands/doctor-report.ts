@@ -2,12 +2,12 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBackend } from "./runtime/backend";
-import { BF16_VARIABLE, bf16Unavailable } from "./runtime/precision";
-import { routedShapeKeys } from "./runtime/conv-routing";
-import { routingActive } from "./runtime/onednn";
-import { projectPython } from "./notebook/python";
-import { PROJECT_ROOT } from "./runtime/paths";
+import { initBackend } from "../runtime/backend";
+import { BF16_VARIABLE, bf16Unavailable } from "../runtime/precision";
+import { routedShapeKeys } from "../runtime/conv-routing";
+import { routingActive } from "../runtime/onednn";
+import { projectPython } from "../notebook/python";
+import { PROJECT_ROOT } from "../runtime/paths";
 
 export interface DoctorReport {
   backend: string;
