@@ -12,8 +12,7 @@ import { CompiledPredictor } from "../../lib/distill/compiled/predictor";
 import { CompiledTrainStep } from "../../lib/distill/compiled/step";
 import { timeByOpType } from "../../lib/graph/trace";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
-import { buildModel, modelEntry } from "../../lib/models/registry";
-import { prepareModelConvolutions } from "../../lib/runtime/conv-routing";
+import { profiledModel } from "./profile-model";
 import { median } from "../../lib/stats/summary";
 import { timeCalls } from "../common/timing";
 
@@ -25,9 +24,7 @@ async function medianMs(run: () => Promise<unknown>, warmup: number, repeats: nu
 async function main(): Promise<void> {
   const [name = "pneumonia-teacher-model2", sizeArg, batchArg, topArg] = process.argv.slice(2);
   console.log((await initBackend()).line);
-  const cifar = modelEntry(name).task === "cifar10";
-  const model = await buildModel(name, cifar ? {} : { inputSize: Number(sizeArg ?? 224) });
-  prepareModelConvolutions(model, `model ${name}`);
+  const { model, cifar } = await profiledModel(name, sizeArg);
   const [, h, w, c] = model.inputs[0].shape as number[];
   const classes = model.outputs[0].shape[1] as number;
   const images = (n: number): tf.Tensor4D => tf.randomUniform([n, h, w, c], 0, 1, "float32", n) as tf.Tensor4D;

@@ -10,15 +10,12 @@ import { initBackend } from "../../lib/runtime/backend";
 import { CompiledTrainStep } from "../../lib/distill/compiled/step";
 import { timeByOpType } from "../../lib/graph/trace";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
-import { buildModel, modelEntry } from "../../lib/models/registry";
-import { prepareModelConvolutions } from "../../lib/runtime/conv-routing";
+import { profiledModel } from "./profile-model";
 
 async function main(): Promise<void> {
   const [name = "cifar-student", sizeArg, batchArg, topArg] = process.argv.slice(2);
   console.log((await initBackend()).line);
-  const cifar = modelEntry(name).task === "cifar10";
-  const model = await buildModel(name, cifar ? {} : { inputSize: Number(sizeArg ?? 224) });
-  prepareModelConvolutions(model, `model ${name}`);
+  const { model, cifar } = await profiledModel(name, sizeArg);
   const batchSize = Number(batchArg ?? (cifar ? 64 : 16));
   const [, h, w, c] = model.inputs[0].shape as number[];
   const classes = model.outputs[0].shape[1] as number;

@@ -367,7 +367,7 @@ class ModelGraphBuilder {
    * Whether a frozen BatchNorm becomes Mul + AddV2 (frozenBatchNorm). Every
    * one when oneDNN is capped below AVX2: there its batch norm has no JIT
    * kernel (capped at AVX it took 55 % of DenseNet121's inference pass; with
-   * the pair the pass ran 1.5× faster, bench/profile-predictor.ts). Else the
+   * the pair the pass ran 1.5× faster, bench/speed/profile-predictor.ts). Else the
    * form timed faster on this machine for its place (batch-norm-form.ts):
    * right after a convolution, where Grappler can fuse FusedBatchNormV3 into
    * it, or standing alone.

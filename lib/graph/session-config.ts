@@ -9,7 +9,7 @@
  * XLA is not offered: on CPU it needs TF_XLA_FLAGS=--tf_xla_cpu_global_jit
  * before TensorFlow loads, and measured on the AVX2 EPYC it was 1.4× slower
  * on the CIFAR student and 1.15× faster on the teacher, after a 5 s compile;
- * on the AVX-512 Xeon (2026-12-01, bench/profile-step.ts cifar-teacher) 0.74×
+ * on the AVX-512 Xeon (2026-12-01, bench/speed/profile-step.ts cifar-teacher) 0.74×
  * on the teacher too.
  */
 import { BF16_REWRITE_CONFIG, checkPrecisionAvailable, ComputePrecision, computePrecision } from "../runtime/precision";

@@ -69,7 +69,7 @@ export class CompiledPredictor {
     return values.map((value) => tf.tensor(value.data as Float32Array, value.shape, "float32"));
   }
 
-  /** One traced inference pass (TensorFlow's step stats), for bench/profile-predictor.ts. */
+  /** One traced inference pass (TensorFlow's step stats), for bench/speed/profile-predictor.ts. */
   async traceRun(xs: tf.Tensor4D): Promise<OpTiming[]> {
     const metadata = this.binding.sessionRunTraced(this.activeSession(), [[this.model.input, await tensorValue(xs)]], [this.model.output], [], FULL_TRACE_RUN_OPTIONS);
     return decodeStepStats(metadata);
