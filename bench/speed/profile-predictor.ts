@@ -3,12 +3,15 @@
  * predictor (frozen weights as graph constants) at batch 1 and 32, tfjs's
  * eager predict at the same batches, and the compiled train step; then the
  * predictor's traced pass by op type. Issue 18: inference must never be
- * slower than training. Usage:
- *   node --import tsx bench/speed/profile-predictor.ts <model> [inputSize=224] [trainBatch=16] [top=12]
+ * slower than training. `all` (what the README names for the next person on
+ * a new machine) prints this machine's frozen-BatchNorm form verdicts, then
+ * profiles the bench's four models in turn. Usage:
+ *   node --import tsx bench/speed/profile-predictor.ts <model|all> [inputSize=224] [trainBatch=16] [top=12]
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/runtime/backend";
 import { CompiledPredictor } from "../../lib/distill/compiled/predictor";
+import { batchNormTiming } from "../../lib/graph/batch-norm-form";
 import { CompiledTrainStep } from "../../lib/distill/compiled/step";
 import { timeByOpType } from "../../lib/graph/trace";
 import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/distill/optimizers";
@@ -21,9 +24,22 @@ async function medianMs(run: () => Promise<unknown>, warmup: number, repeats: nu
   return median((await timeCalls(run, { warmup, timed: repeats })).seconds) * 1000;
 }
 
+/** The bench's four models, smallest first. */
+const BENCH_MODELS = ["cifar-student", "cifar-teacher", "pneumonia-student-model2", "pneumonia-teacher-model2"];
+
 async function main(): Promise<void> {
   const [name = "pneumonia-teacher-model2", sizeArg, batchArg, topArg] = process.argv.slice(2);
   console.log((await initBackend()).line);
+  if (name !== "all") return profile(name, sizeArg, batchArg, topArg);
+  const timing = batchNormTiming();
+  for (const place of ["standalone", "afterConvolution"] as const) {
+    const t = timing[place];
+    console.log(`frozen BatchNorm ${place}: oneDNN fused ${t.fusedMs.toFixed(2)} ms, Mul + AddV2 ${t.mulAddMs.toFixed(2)} ms → ${t.mulAdd ? "Mul + AddV2" : "fused"}`);
+  }
+  for (const model of BENCH_MODELS) await profile(model, sizeArg, batchArg, topArg);
+}
+
+async function profile(name: string, sizeArg: string | undefined, batchArg: string | undefined, topArg: string | undefined): Promise<void> {
   const { model, cifar } = await profiledModel(name, sizeArg);
   const [, h, w, c] = model.inputs[0].shape as number[];
   const classes = model.outputs[0].shape[1] as number;
