@@ -3,6 +3,13 @@
  * Runs every test/**\/*.test.ts on node's built-in test runner (TypeScript via
  * tsx), with native TensorFlow required: a fallback to pure JS is an error.
  * Extra arguments filter test files by substring: `npm test -- notebook`.
+ *
+ * Two test files run side by side (KDLAB_TEST_CONCURRENCY overrides; 1 on a
+ * one-core machine): a single file leaves about 40 % of 2 cores idle while it
+ * waits on Python, Jupyter, Chromium and child processes. Files that share
+ * the checkout's folders (runs/, test/artifacts/) are safe side by side: run
+ * folders, model-cache entries and fixtures are claimed or renamed into place.
+ * The slowest files start first, so the run does not end on one of them alone.
  */
 "use strict";
 const { spawnSync } = require("node:child_process");
@@ -10,6 +17,29 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
+
+/**
+ * Files that take a minute or more (clean-clone run on 2 cores of the Zen 5
+ * VM, 2026-12-06, one file at a time), slowest first; the rest follow in
+ * path order. Only the order depends on this list.
+ */
+const SLOWEST_FIRST = [
+  "test/notebooks/study-notebooks.test.ts", // 380 s
+  "test/sweep/sweep.test.ts", // 100 s
+  "test/models/keras-weights.test.ts", // 120 s with an empty convolution-probe cache
+  "test/experiments/resume.test.ts", // 86 s
+  "test/experiments/run.test.ts", // 85 s
+  "test/bench/end-to-end.test.ts", // 84 s
+  "test/browser/export.test.ts", // 84 s
+  "test/bench/same-networks.test.ts", // 70 s
+  "test/conv-route/routing.test.ts", // 64 s
+  "test/compiled/equivalence.test.ts", // 64 s
+  "test/browser/jupyterlab.test.ts", // 46 s
+  "test/experiments/model-cache.test.ts", // 45 s
+  "test/sweep/sweep-kill.test.ts", // 43 s
+  "test/explain/pair.test.ts", // 37 s
+  "test/explain/gradcam.test.ts", // 37 s
+];
 const filters = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 
 function findTests(dir) {
@@ -31,7 +61,14 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(", ")}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], {
+const rank = (f) => (SLOWEST_FIRST.includes(f) ? SLOWEST_FIRST.indexOf(f) : SLOWEST_FIRST.length);
+files.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+const concurrency = Number(process.env.KDLAB_TEST_CONCURRENCY ?? Math.min(2, require("node:os").availableParallelism()));
+if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+  console.error(`KDLAB_TEST_CONCURRENCY must be a whole number ≥ 1, got ${process.env.KDLAB_TEST_CONCURRENCY}`);
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...files], {
   cwd: ROOT,
   stdio: "inherit",
   env: { ...process.env, KDLAB_REQUIRE_NATIVE: "1", TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? "2" },

@@ -249,13 +249,24 @@ function timestamp(date: Date): string {
   return `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}-${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`;
 }
 
-/** runs/<experiment>-<YYYYMMDD-HHMMSS UTC>/ (created). */
+/**
+ * runs/<experiment>-<YYYYMMDD-HHMMSS UTC>/ (created), or -2, -3 … after it
+ * when that second's folder exists. Each name is claimed by creating it
+ * (mkdir fails on an existing folder), so two processes starting the same
+ * experiment in the same second get two folders.
+ */
 export function newRunDirectory(runsRoot: string, experiment: string, now = new Date()): string {
   if (!/^[A-Za-z0-9._-]+$/.test(experiment)) throw new Error(`experiment name "${experiment}" may only use letters, digits, . _ -`);
-  let dir = path.join(runsRoot, `${experiment}-${timestamp(now)}`);
-  for (let n = 2; fs.existsSync(dir); n++) dir = path.join(runsRoot, `${experiment}-${timestamp(now)}-${n}`);
-  fs.mkdirSync(dir, { recursive: true });
-  return dir;
+  fs.mkdirSync(runsRoot, { recursive: true });
+  for (let n = 1; ; n++) {
+    const dir = path.join(runsRoot, `${experiment}-${timestamp(now)}${n === 1 ? "" : `-${n}`}`);
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
 }
 
 /** The newest run folder of an experiment that has a `last/` checkpoint, if any. */

@@ -12,7 +12,8 @@
  * never serves a model trained by the old code. It holds the final weights (writeModel's format)
  * and the ModelRun (history, test report) as JSON, and content.sha256 over
  * those files, written last (lib/distill/content-hash.ts). Written beside its
- * final place and renamed, so a crash never leaves half an entry. An entry
+ * final place and renamed, so a crash never leaves half an entry (and of two
+ * processes saving one key side by side, the first rename wins). An entry
  * whose hash is missing or wrong, whose files do not parse, or whose weights
  * hold NaN or Infinity is said, deleted and trained again: never loaded.
  */
@@ -23,7 +24,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Sample, sampleName } from "../data/sample";
 import { loadModelWeights, writeModel } from "../distill/index";
 import { contentProblem, firstNonFinite, float32View, writeContentHashes } from "../distill/content-hash";
-import { removingStagingOnFailure, stagingPath } from "../runtime/staging";
+import { removingStagingOnFailure, renameFolderIntoPlace, stagingPath } from "../runtime/staging";
 import { ExperimentConfig } from "./config";
 import { ModelRun, Role } from "./results";
 import { ComputePrecision, precisionFromEnv } from "../runtime/precision";
@@ -179,6 +180,8 @@ export class ModelCache {
       writeContentHashes(staging, ENTRY_FILES);
     });
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(staging, dir);
+    // Another process (a second notebook, a parallel test) may have saved the same key since the rm: its entry was
+    // trained from the same config, data and code, so it stays and ours goes.
+    renameFolderIntoPlace(staging, dir);
   }
 }

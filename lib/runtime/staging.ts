@@ -4,7 +4,8 @@
  * of it (model-cache entries, a run's <role>/final, `kdlab export`). A write
  * that fails (a full disk, EFBIG) removes its own; one left by a process
  * that was killed is removed by the next start of the same command, once
- * its pid is no longer alive on this machine.
+ * its pid is no longer alive on this machine. Of two processes renaming
+ * onto one target side by side, the first keeps it (renameFolderIntoPlace).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -49,4 +50,22 @@ export function removeStaleStaging(folder: string, name?: string): string[] {
     removed.push(stale);
   }
   return removed;
+}
+
+/**
+ * Renames a written folder onto `target`. Where another process renamed its
+ * own folder onto `target` first (two notebooks or test files writing the
+ * same thing side by side), theirs stays, ours is removed, and the answer is
+ * false. Callers remove an old `target` they mean to replace beforehand.
+ */
+export function renameFolderIntoPlace(staging: string, target: string): boolean {
+  try {
+    fs.renameSync(staging, target);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+    fs.rmSync(staging, { recursive: true, force: true });
+    return false;
+  }
 }

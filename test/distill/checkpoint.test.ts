@@ -36,6 +36,31 @@ describe("checkpoints", () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
+  test("processes starting the same experiment in the same second each get their own run folder", async () => {
+    // Two test files (or two notebooks) may start runs side by side: a name is claimed by creating it.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-runs-"));
+    // Each child spins until the same moment, then claims 100 folders: their claims overlap.
+    const startAt = Date.now() + 3000;
+    const script = `const { newRunDirectory } = require(${JSON.stringify(path.resolve(__dirname, "../../lib/distill/checkpoint.ts"))});
+      const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+      while (Date.now() < ${startAt});
+      const dirs = []; for (let i = 0; i < 100; i++) dirs.push(newRunDirectory(${JSON.stringify(root)}, "pneumonia-final", at));
+      console.log(JSON.stringify(dirs));`;
+    const { spawn } = await import("node:child_process");
+    const runOne = (): Promise<string[]> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+        child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out) as string[]) : reject(new Error(`child exited ${code}`))));
+      });
+    const claimed = (await Promise.all([runOne(), runOne(), runOne()])).flat();
+    assert.equal(claimed.length, 300);
+    assert.equal(new Set(claimed).size, 300, "no folder was handed to two callers");
+    assert.equal(fs.readdirSync(root).length, 300);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
   test("round trip restores weights and optimizer slots into freshly built objects", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-ckpt-"));
     const model = tinyConvNet(2);

@@ -14,6 +14,8 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { applyOverrides, getExperiment, runExperiment, runExperimentWithModels, runSeedStudy, seedResultRows, summariseSeedStudy } from "../../lib/experiments/index";
+import { ModelCache } from "../../lib/experiments/model-cache";
+import type { ModelRun } from "../../lib/experiments/results";
 import { spawnSync } from "node:child_process";
 import { SHIPPED_PNEUMONIAMNIST } from "../../lib/data/default-data";
 import { projectPython } from "../../lib/notebook/python";
@@ -104,5 +106,36 @@ np.savez(sys.argv[2], **{f"{s}_{k}": d[f"{s}_{k}"][::step][:n] for s, step, n in
     assert.deepEqual([summary.teachers, summary.teacherSeeds, summary.accuracy.alone.n, summary.accuracy.teacher.n], [1, [7], 2, 1]);
     assert.equal(seedResultRows(runs).filter((r) => r.metric === "test accuracy").length, 6);
     assert.equal(runs[0].alone.dataset.counts.train, 24);
+  });
+  test("two processes saving the same key: the entry already in place stays, the second write is dropped, no staging is left", async () => {
+    const tiny = (value: number): tf.LayersModel => {
+      const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], kernelInitializer: tf.initializers.constant({ value }) })] });
+      return model;
+    };
+    const otherDir = path.join(runsRoot, "other-process-cache");
+    const sharedDir = path.join(runsRoot, "shared-cache");
+    const theirs = tiny(1);
+    const ours = tiny(2);
+    await new ModelCache(otherDir).save("k", theirs, { written: "by the other process" } as unknown as ModelRun);
+    // The other process's rename lands between our rm and our rename.
+    const nodeFs = (await import("node:fs")).default; // the module object itself, which the cache's fs reads through
+    const rename = nodeFs.renameSync;
+    let raced = 0;
+    nodeFs.renameSync = ((from: fs.PathLike, to: fs.PathLike): void => {
+      if (String(to) === path.join(sharedDir, "k") && raced++ === 0) fs.cpSync(path.join(otherDir, "k"), String(to), { recursive: true });
+      rename(from, to);
+    }) as typeof fs.renameSync;
+    try {
+      await new ModelCache(sharedDir).save("k", ours, { written: "by us" } as unknown as ModelRun);
+    } finally {
+      nodeFs.renameSync = rename;
+    }
+    assert.equal(raced, 1, "the save renamed its staging onto the entry");
+    assert.deepEqual(fs.readdirSync(sharedDir), ["k"], "no .writing-<pid> folder is left");
+    const loadInto = tiny(0);
+    const run = new ModelCache(sharedDir).load("k", loadInto) as unknown as { written: string };
+    assert.equal(run.written, "by the other process");
+    assert.deepEqual(Array.from(loadInto.getWeights()[0].dataSync()), new Array(6).fill(1));
+    for (const model of [theirs, ours, loadInto]) model.dispose();
   });
 });

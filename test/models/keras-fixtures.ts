@@ -2,13 +2,14 @@
  * Keras reference fixtures for the backbone tests: written on demand by
  * test/fixtures/keras/make_backbones.py (keras from pip's index, in .venv)
  * into test/artifacts/keras/ (git-ignored), and rewritten when the script
- * changes. The layer-name lists are committed beside the script.
+ * changes (written aside and renamed into place: test files run side by side). The layer-name lists are committed beside the script.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { withH5File } from "../../lib/models/hdf5";
+import { renameFolderIntoPlace, stagingPath } from "../../lib/runtime/staging";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const FIXTURE_SCRIPT = path.join(ROOT, "test", "fixtures", "keras", "make_backbones.py");
@@ -33,16 +34,34 @@ export function kerasLayerListing(model: "densenet121" | "mobilenetv2"): KerasLa
   return JSON.parse(fs.readFileSync(path.join(path.dirname(FIXTURE_SCRIPT), `${model}-layers.json`), "utf8")) as KerasLayerListing;
 }
 
-/** Writes the weight fixtures unless they exist and are newer than the script (about 25 s). */
-export function ensureKerasWeightFixtures(): string {
+function fixturesFresh(): boolean {
   const stamp = path.join(KERAS_ARTIFACTS, "stamp");
-  const fresh = fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(FIXTURE_SCRIPT).mtimeMs;
-  if (fresh) return KERAS_ARTIFACTS;
+  return fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(FIXTURE_SCRIPT).mtimeMs;
+}
+
+/**
+ * Writes the weight fixtures unless they exist and are newer than the script
+ * (about 25 s). They are written beside their place and renamed into it, so
+ * test files running side by side never read a half-written set: a process
+ * that finds a fresh set in place when it finishes drops its own.
+ */
+export function ensureKerasWeightFixtures(): string {
+  if (fixturesFresh()) return KERAS_ARTIFACTS;
   if (!fs.existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: the Keras fixtures need the project's Python venv (npm run setup)`);
+  const staging = stagingPath(KERAS_ARTIFACTS);
+  fs.rmSync(staging, { recursive: true, force: true });
+  const run = spawnSync(PYTHON, [FIXTURE_SCRIPT, staging, "--weights-only"], { encoding: "utf8", env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" } });
+  if (run.status !== 0) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw new Error(`${FIXTURE_SCRIPT} failed (exit ${run.status}):\n${run.stderr}`);
+  }
+  fs.writeFileSync(path.join(staging, "stamp"), new Date().toISOString());
+  if (fixturesFresh()) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    return KERAS_ARTIFACTS;
+  }
   fs.rmSync(KERAS_ARTIFACTS, { recursive: true, force: true });
-  const run = spawnSync(PYTHON, [FIXTURE_SCRIPT, KERAS_ARTIFACTS, "--weights-only"], { encoding: "utf8", env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" } });
-  if (run.status !== 0) throw new Error(`${FIXTURE_SCRIPT} failed (exit ${run.status}):\n${run.stderr}`);
-  fs.writeFileSync(stamp, new Date().toISOString());
+  renameFolderIntoPlace(staging, KERAS_ARTIFACTS);
   return KERAS_ARTIFACTS;
 }
 
