@@ -1,7 +1,8 @@
 /**
  * Resume after a crash, with real SIGKILLs: a `kdlab train` child is killed
  * at 10 seeded-random moments (during start-up, an epoch, or a checkpoint
- * write) and resumed with `--resume` each time; the run it finally completes
+ * write; timed from the uninterrupted run's start-up and epoch on this
+ * machine, so a loaded machine kills as late in the work) and resumed with `--resume` each time; the run it finally completes
  * ends with the same weights as an uninterrupted one (1e-5), its history has
  * every epoch once, no unfinished checkpoint folder is left, and no kill lost
  * more than the epoch in progress.
@@ -39,14 +40,36 @@ function epochsDone(runDir: string): number {
   return fs.existsSync(state) ? (JSON.parse(fs.readFileSync(state, "utf8")) as { epochsDone: number }).epochsDone : 0;
 }
 
+/** epochsDone while the child may be replacing its checkpoint: a folder caught mid-rename reads as no progress yet. */
+function epochsDoneWhileRunning(runsRoot: string): number {
+  try {
+    const run = latestExperimentRun(runsRoot, "pneumonia-student-alone");
+    return run ? epochsDone(run) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 describe("resume after SIGKILL", () => {
   test("10 kills at random moments, each resumed: same final weights as an uninterrupted run", async () => {
     const plain = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-resume-plain-"));
     const killed = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-resume-killed-"));
     try {
-      const reference = await exited(start([...ARGS, "--runs", plain]));
+      // The uninterrupted run also times this machine, as loaded now: start-up to the first epoch's checkpoint, then per epoch.
+      const started = Date.now();
+      const referenceChild = start([...ARGS, "--runs", plain]);
+      const referenceDone = exited(referenceChild);
+      let firstEpochAt = 0;
+      const watch = setInterval(() => {
+        if (firstEpochAt === 0 && epochsDoneWhileRunning(plain) >= 1) firstEpochAt = Date.now() - started;
+      }, 50);
+      const reference = await referenceDone;
+      clearInterval(watch);
       assert.equal(reference.code, 0, reference.stderr);
       const referenceRun = latestExperimentRun(plain, "pneumonia-student-alone") as string;
+      assert.ok(firstEpochAt > 0, "the reference run's first checkpoint was seen");
+      const startUpMs = firstEpochAt;
+      const epochMs = Math.max(50, (Date.now() - started - firstEpochAt) / (EPOCHS - 1));
 
       const random = seededRandom(20261201);
       let kills = 0;
@@ -62,10 +85,25 @@ describe("resume after SIGKILL", () => {
         const child = start([...ARGS, "--runs", killed, ...(resuming ? ["--resume"] : [])]);
         const done = exited(child);
         if (kills < 10) {
-          // Start-up takes a few seconds; an epoch with its checkpoints about one: kill anywhere in between.
-          const delay = 2500 + random() * 5000;
-          const timer = setTimeout(() => child.kill("SIGKILL"), delay);
+          // Timed from this machine's measured start-up and epoch, not from wall-clock guesses (a loaded machine starts
+          // slower): even kills land at a random moment of start-up; odd ones wait until a further epoch is
+          // checkpointed, then land at a random moment of the next epoch or its checkpoint write, so every other round
+          // makes progress however slow the machine is.
+          let timer: NodeJS.Timeout | undefined;
+          let poll: NodeJS.Timeout | undefined;
+          if (kills % 2 === 0) timer = setTimeout(() => child.kill("SIGKILL"), random() * startUpMs);
+          else {
+            const moment = random() * epochMs;
+            const before = lastDone;
+            poll = setInterval(() => {
+              if (epochsDoneWhileRunning(killed) > before) {
+                clearInterval(poll);
+                timer = setTimeout(() => child.kill("SIGKILL"), moment);
+              }
+            }, 20);
+          }
           const outcome = await done;
+          clearInterval(poll);
           clearTimeout(timer);
           if (outcome.signal === "SIGKILL") kills++;
           else {
