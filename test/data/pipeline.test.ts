@@ -92,7 +92,7 @@ describe("streaming pipeline", () => {
     const first = await batches.next();
     assert.equal(first.done, false);
     // The consumer "trains" for a while without asking for more.
-    for (let i = 0; i < 50 && pipeline.decodedCount < 4 * 8; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 500 && pipeline.decodedCount < 4 * 8; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(pipeline.decodedCount, 4 * 8, "the first batch plus 3 prefetched ones, and no more");
     if (!first.done) first.value.dispose();
