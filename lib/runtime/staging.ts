@@ -55,17 +55,15 @@ export function removeStaleStaging(folder: string, name?: string): string[] {
 /**
  * Renames a written folder onto `target`. Where another process renamed its
  * own folder onto `target` first (two notebooks or test files writing the
- * same thing side by side), theirs stays, ours is removed, and the answer is
- * false. Callers remove an old `target` they mean to replace beforehand.
+ * same thing side by side), theirs stays and ours is removed. Callers
+ * remove an old `target` they mean to replace beforehand.
  */
-export function renameFolderIntoPlace(staging: string, target: string): boolean {
+export function renameFolderIntoPlace(staging: string, target: string): void {
   try {
     fs.renameSync(staging, target);
-    return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
     fs.rmSync(staging, { recursive: true, force: true });
-    return false;
   }
 }

@@ -2,10 +2,11 @@
  * Resume after a crash, with real SIGKILLs: a `kdlab train` child is killed
  * at 10 seeded-random moments (during start-up, an epoch, or a checkpoint
  * write; timed from the uninterrupted run's start-up and epoch on this
- * machine, so a loaded machine kills as late in the work) and resumed with `--resume` each time; the run it finally completes
- * ends with the same weights as an uninterrupted one (1e-5), its history has
- * every epoch once, no unfinished checkpoint folder is left, and no kill lost
- * more than the epoch in progress.
+ * machine, so a loaded machine kills as late in the work) and resumed with
+ * `--resume` each time; the run it finally completes ends with the same
+ * weights as an uninterrupted one (1e-5), its history has every epoch once,
+ * no unfinished checkpoint folder is left, and no kill lost more than the
+ * epoch in progress.
  */
 import assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
@@ -68,7 +69,6 @@ describe("resume after SIGKILL", () => {
       assert.equal(reference.code, 0, reference.stderr);
       const referenceRun = latestExperimentRun(plain, "pneumonia-student-alone") as string;
       assert.ok(firstEpochAt > 0, "the reference run's first checkpoint was seen");
-      const startUpMs = firstEpochAt;
       const epochMs = Math.max(50, (Date.now() - started - firstEpochAt) / (EPOCHS - 1));
 
       const random = seededRandom(20261201);
@@ -91,7 +91,7 @@ describe("resume after SIGKILL", () => {
           // makes progress however slow the machine is.
           let timer: NodeJS.Timeout | undefined;
           let poll: NodeJS.Timeout | undefined;
-          if (kills % 2 === 0) timer = setTimeout(() => child.kill("SIGKILL"), random() * startUpMs);
+          if (kills % 2 === 0) timer = setTimeout(() => child.kill("SIGKILL"), random() * firstEpochAt);
           else {
             const moment = random() * epochMs;
             const before = lastDone;

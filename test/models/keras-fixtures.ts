@@ -2,7 +2,8 @@
  * Keras reference fixtures for the backbone tests: written on demand by
  * test/fixtures/keras/make_backbones.py (keras from pip's index, in .venv)
  * into test/artifacts/keras/ (git-ignored), and rewritten when the script
- * changes (written aside and renamed into place: test files run side by side). The layer-name lists are committed beside the script.
+ * changes (written aside and renamed into place: test files run side by
+ * side). The layer-name lists are committed beside the script.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
