@@ -136,11 +136,13 @@ export class TeacherOutputCache {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const index: CacheIndex = { key: this.file.key, layout: [...this.layout], ids, sha256: sha256(bytes) };
     // The rows first, the index (with their hash) last: an interrupted write leaves no index that vouches for them.
+    // Written aside under this process's id: processes sharing the cache (sweep trials, side-by-side runs) never write one file together.
+    const aside = `.writing-${process.pid}`;
     fs.rmSync(files.index, { force: true });
-    fs.writeFileSync(`${files.data}.writing`, bytes);
-    fs.renameSync(`${files.data}.writing`, files.data);
-    fs.writeFileSync(`${files.index}.writing`, JSON.stringify(index));
-    fs.renameSync(`${files.index}.writing`, files.index);
+    fs.writeFileSync(`${files.data}${aside}`, bytes);
+    fs.renameSync(`${files.data}${aside}`, files.data);
+    fs.writeFileSync(`${files.index}${aside}`, JSON.stringify(index));
+    fs.renameSync(`${files.index}${aside}`, files.index);
     this.dirty = false;
   }
 

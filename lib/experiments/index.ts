@@ -7,7 +7,9 @@ export type { AugmentationChoice, DatasetChoice, DistillationChoice, ExperimentC
 export { EXPERIMENT_NAMES, PROFILES } from "./config";
 export type { ExperimentSummary, SeedStudy } from "./catalog";
 export { getExperiment, isExperimentName, isProfile, listExperiments, PROFILE_SEEDS, profileSeeds, SEED_STUDIES, unknownExperimentMessage } from "./catalog";
-export { applyOverrides, ConfigError, OVERRIDE_KEYS, parseOverrideValue, validateExperiment } from "./overrides";
+export { applyOverrides, ConfigError, OVERRIDE_KEYS, overridesOf, parseOverrideValue, validateExperiment } from "./overrides";
+export type { StudyTrainer, TrainAll, TrainOne } from "./study-trainer";
+export { trainStudyRuns } from "./study-trainer";
 export type { ExperimentData, ExperimentDataOptions, SplitName } from "./data";
 export { buildExperimentData } from "./data";
 export type { CurveRow, ExperimentResult, MetricRow, ModelRun, Role, TestReport, ValidationMetrics } from "./results";

@@ -11,6 +11,7 @@ import { getExperiment, isProfile } from "./catalog";
 import { ExperimentConfig, ExperimentName, PROFILES } from "./config";
 import { applyOverrides } from "./overrides";
 import { ExperimentResult } from "./results";
+import { StudyTrainer, trainStudyRuns } from "./study-trainer";
 import { PairedDifference, pairedDifference } from "../stats/paired";
 import { Spread, spreadOf } from "../stats/summary";
 
@@ -79,15 +80,20 @@ export function methodStudyConfig(options: MethodStudyOptions, method: string, s
   return applyOverrides(getExperiment(task.distilled, options.profile), [...shared, `teacherSeed=${options.firstSeed}`, `distillation.method=${method}`, ...(options.params?.[method] ?? [])]);
 }
 
-/** Trains the student alone and each method's student, seed by seed, with `train` (the notebook's runner). */
-export async function runMethodStudy(options: MethodStudyOptions, train: (config: ExperimentConfig) => Promise<ExperimentResult>): Promise<MethodRun[]> {
+/**
+ * Trains the student alone and each method's student, seed by seed, with
+ * `train`: the notebook's runner, one at a time, or side by side
+ * (study-trainer.ts), the first distilled run first (every method shares its
+ * teacher).
+ */
+export async function runMethodStudy(options: MethodStudyOptions, train: StudyTrainer): Promise<MethodRun[]> {
   if (!(Number.isInteger(options.seeds) && options.seeds >= 1)) throw new Error(`seeds must be a positive integer, got ${options.seeds}`);
   if (options.methods.length === 0) throw new Error("name at least one distillation method");
   // Every config is built (and so checked) before anything trains.
   const plan = Array.from({ length: options.seeds }, (_, i) => options.firstSeed + i).flatMap((seed) => ["alone", ...options.methods].map((method) => ({ seed, method, config: methodStudyConfig(options, method, seed) })));
-  const runs: MethodRun[] = [];
-  for (const { seed, method, config } of plan) runs.push({ seed, method, result: await train(config) });
-  return runs;
+  const firstDistilled = plan.findIndex((run) => run.method !== "alone");
+  const results = await trainStudyRuns(train, plan.map((run) => run.config), firstDistilled >= 0 ? [firstDistilled] : []);
+  return plan.map(({ seed, method }, i) => ({ seed, method, result: results[i] }));
 }
 
 function describeRun(run: MethodRun): string {

@@ -10,9 +10,15 @@
  * order they were given in. A method may be several joined by "+" (kd+at,
  * parameters `distillation.params.<method>.<name>`); the trainer's
  * `distillation.hardLabelWeight` (null: the method's own) survives a method change.
+ *
+ * `overridesOf` goes the other way: the overrides that turn a profile's
+ * config into a given one, so a config can be handed to `kdlab train --set`
+ * in a child process (lib/sweep/side-by-side.ts).
  */
+import { isDeepStrictEqual } from "node:util";
 import { createSchedule, getMethod, methodNames, resolveParams, checkParam, MethodParamError } from "../distill/index";
 import { isModelName, modelEntry, modelNames } from "../models/index";
+import { getExperiment } from "./catalog";
 import { ExperimentConfig } from "./config";
 
 /** A bad override or an inconsistent config. */
@@ -224,4 +230,40 @@ export function validateExperiment(config: ExperimentConfig): void {
   } catch (error) {
     fail((error as Error).message);
   }
+}
+
+function valueAt(config: ExperimentConfig, key: string): unknown {
+  return key.split(".").reduce<unknown>((node, part) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined), config);
+}
+
+function overrideText(value: unknown): string {
+  return value === null ? "null" : String(value);
+}
+
+/**
+ * The `key=value` overrides that turn `config`'s profile config (getExperiment
+ * of its name and profile) into `config`: a changed method first, then every
+ * other settable key that differs, then the method's parameters. Checked by
+ * applying them: a config that differs where no override reaches (its
+ * description, say) throws ConfigError naming what differs.
+ */
+export function overridesOf(config: ExperimentConfig): string[] {
+  const base = getExperiment(config.name, config.profile);
+  const overrides: string[] = [];
+  if (config.distillation.method !== base.distillation.method) overrides.push(`distillation.method=${config.distillation.method}`);
+  for (const key of FIELDS.keys()) {
+    if (key === "distillation.method") continue;
+    const value = valueAt(config, key);
+    if (value !== undefined && !isDeepStrictEqual(value, valueAt(base, key))) overrides.push(`${key}=${overrideText(value)}`);
+  }
+  const withMethod = applyOverrides(base, overrides.filter((o) => o.startsWith("distillation.method=")));
+  for (const [name, value] of Object.entries(config.distillation.params)) {
+    if (!isDeepStrictEqual(value, withMethod.distillation.params[name])) overrides.push(`${PARAMS_PREFIX}${name}=${overrideText(value)}`);
+  }
+  const rebuilt = applyOverrides(base, overrides);
+  if (!isDeepStrictEqual(rebuilt, config)) {
+    const differing = [...new Set([...Object.keys(config), ...Object.keys(rebuilt)])].filter((key) => !isDeepStrictEqual((config as unknown as Record<string, unknown>)[key], (rebuilt as unknown as Record<string, unknown>)[key]));
+    throw new ConfigError(`${config.name}: this config differs from its ${config.profile} profile where no override reaches (${differing.join(", ")}), so it cannot be given to kdlab train as --set overrides`);
+  }
+  return overrides;
 }

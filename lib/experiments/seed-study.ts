@@ -10,6 +10,7 @@ import { getExperiment, isProfile } from "./catalog";
 import { applyOverrides } from "./overrides";
 import { ExperimentConfig, PROFILES } from "./config";
 import { ExperimentResult } from "./results";
+import { StudyTrainer, trainStudyRuns } from "./study-trainer";
 import { PairedDifference, pairedDifference } from "../stats/paired";
 import { Spread, spreadOf } from "../stats/summary";
 
@@ -62,18 +63,22 @@ export function seedConfigs(options: SeedStudyOptions, seed: number): { alone: E
   };
 }
 
-/** Trains both students per seed with `train` (the notebook's runner, which shows progress). */
-export async function runSeedStudy(options: SeedStudyOptions, train: (config: ExperimentConfig) => Promise<ExperimentResult>): Promise<SeedRun[]> {
+/**
+ * Trains both students per seed with `train`: the notebook's runner, one at a
+ * time (alone, then distilled, seed by seed), or side by side
+ * (study-trainer.ts), the first seed's distilled run first when every seed
+ * shares its teacher.
+ */
+export async function runSeedStudy(options: SeedStudyOptions, train: StudyTrainer): Promise<SeedRun[]> {
   if (!(Number.isInteger(options.seeds) && options.seeds >= 1)) throw new Error(`seeds must be a positive integer, got ${options.seeds}`);
-  const runs: SeedRun[] = [];
-  for (let i = 0; i < options.seeds; i++) {
-    const seed = options.firstSeed + i;
-    const configs = seedConfigs(options, seed);
-    const alone = await train(configs.alone);
-    const distilled = await train(configs.distilled);
-    runs.push({ seed, alone, distilled });
-  }
-  return runs;
+  const seeds = Array.from({ length: options.seeds }, (_, i) => options.firstSeed + i);
+  // Every config is built (and so checked) before anything trains.
+  const configs = seeds.flatMap((seed) => {
+    const pair = seedConfigs(options, seed);
+    return [pair.alone, pair.distilled];
+  });
+  const results = await trainStudyRuns(train, configs, options.teacherPerSeed ? [] : [1]);
+  return seeds.map((seed, i) => ({ seed, alone: results[2 * i], distilled: results[2 * i + 1] }));
 }
 
 function metricSummary(runs: readonly SeedRun[], pick: (result: ExperimentResult, role: "teacher" | "student") => number | undefined): MetricSummary {

@@ -7,6 +7,9 @@
  *                              exit.json (exit code, seconds, host, runner), written by whoever
  *                              launched it (local.ts or ray_driver.py) when it ended
  *   trials/<id>/owner.json     the sweep's and the trial's pids while it runs (owner.ts)
+ *   model-cache, teacher-outputs  links to the runs folder's own (../../model-cache, …), so a sweep
+ *                              loads the teacher a notebook or `kdlab train --model-cache` trained
+ *                              with the same settings, and they load the sweep's
  *   trials/<id>/model-cache    links to ../../model-cache, so every trial shares trained models
  *   trials/<id>/teacher-outputs  and the teacher's cached outputs (../../teacher-outputs)
  *   results.{csv,json}, charts/   the table and charts (table.ts, report.ts)
@@ -61,6 +64,10 @@ export function createSweepFolder(runsRoot: string, name: string, spec: SweepSpe
   let dir = path.join(root, `${name}-${timestamp(now)}`);
   for (let n = 2; fs.existsSync(dir); n++) dir = path.join(root, `${name}-${timestamp(now)}-${n}`);
   fs.mkdirSync(dir, { recursive: true });
+  for (const shared of SHARED) {
+    fs.mkdirSync(path.join(runsRoot, shared), { recursive: true });
+    fs.symlinkSync(path.join("..", "..", shared), path.join(dir, shared));
+  }
   const record: SweepRecord = { name, spec, trials: expandTrials(spec), data, created: now.toISOString() };
   fs.writeFileSync(path.join(dir, SWEEP_FILE), `${JSON.stringify(record, null, 1)}\n`);
   return dir;
@@ -130,13 +137,31 @@ export function trialStatus(sweepDir: string, record: SweepRecord, trial: Trial)
   return { state: "pending" };
 }
 
+/** The folder a sweep's shared cache is: the runs folder's, where the sweep links it (a sweep folder made before those links has its own). */
+function sharedTarget(sweepDir: string, shared: (typeof SHARED)[number]): string {
+  const entry = path.join(sweepDir, shared);
+  let link: string | undefined;
+  try {
+    link = fs.readlinkSync(entry);
+  } catch {
+    link = undefined;
+  }
+  return link === undefined ? entry : path.resolve(sweepDir, link);
+}
+
+/** Whether the trial's teacher is in place: its run folder holds teacher/final (written by a rename, after training or loading it). */
+export function trialTeacherReady(sweepDir: string, record: SweepRecord, trial: Pick<Trial, "id">): boolean {
+  const runDir = runFolderOf(trialDir(sweepDir, trial), record.spec.experiment);
+  return runDir !== undefined && fs.existsSync(path.join(runDir, "teacher", "final"));
+}
+
 /** Empties a trial's folder for a fresh start and links the sweep's shared caches into it. */
 export function prepareTrialDir(sweepDir: string, trial: Pick<Trial, "id">): string {
   const dir = trialDir(sweepDir, trial);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   for (const shared of SHARED) {
-    fs.mkdirSync(path.join(sweepDir, shared), { recursive: true });
+    fs.mkdirSync(sharedTarget(sweepDir, shared), { recursive: true });
     fs.symlinkSync(path.join("..", "..", shared), path.join(dir, shared));
   }
   return dir;

@@ -14,7 +14,7 @@
 import * as path from "node:path";
 import { initBackend } from "../runtime/backend";
 import { defaultRunsRoot } from "../experiments/index";
-import { createSweepFolder, latestSweep, prepareTrialDir, readSweep, trialDir, trialStatus } from "./folder";
+import { createSweepFolder, latestSweep, prepareTrialDir, readSweep, trialDir, trialStatus, trialTeacherReady } from "./folder";
 import { runLocal } from "./local";
 import { liveOwner } from "./owner";
 import { localCores, planLaunches, splitCores } from "./plan";
@@ -26,6 +26,8 @@ import { expandTrials, SpecOptions, sweepSpec, SweepSpecError, Trial } from "./s
 export { SweepSpecError, sweepSpec, expandTrials, sweptKeys, shortKey } from "./spec";
 export type { SweepSpec, Trial, GridAxis, RangeAxis } from "./spec";
 export { readSweep, latestSweep, trialStatus } from "./folder";
+export { sideBySideTrainer, studyTrainer } from "./side-by-side";
+export type { SideBySideOptions } from "./side-by-side";
 export type { SweepRecord, TrialStatus, TrialExit } from "./folder";
 export { sweepRows, sweepFrame, writeSweepTable } from "./table";
 export type { SweepRow } from "./table";
@@ -117,6 +119,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepOutcome> {
       ({ interrupted } = await runLocal(launches, {
         parallel,
         prepare: (launch) => prepareTrialDir(dir, launch),
+        ready: (id) => trialTeacherReady(dir, record, { id }),
         onStart: (launch) => log(`trial ${launch.id}: started`),
         onEnd: ({ id, exit }) => {
           finished += 1;

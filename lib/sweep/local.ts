@@ -1,7 +1,8 @@
 /**
  * Runs a sweep's trials on this machine: each `kdlab train` a child process
  * in its own process group, `parallel` at a time, a trial that waits for its
- * teacher's leader started once the leader has ended. A trial's exit
+ * teacher's leader started once the leader has its teacher in place (`ready`,
+ * polled each second) or has ended. A trial's exit
  * (code, signal, seconds) goes into its exit.json; a failure does not stop
  * the others. SIGINT or SIGTERM to the sweep stops every running trial (their
  * folders stay unfinished, to be rerun) and resolves as interrupted.
@@ -33,7 +34,12 @@ export interface LocalRunOptions {
   onEnd?: (outcome: LaunchOutcome) => void;
   /** Clears and links the trial's folder before it starts (folder.ts prepareTrialDir). */
   prepare: (launch: TrialLaunch) => void;
+  /** Whether a leader has what its followers wait for (its teacher in place: folder.ts trialTeacherReady); without it they wait for its end. */
+  ready?: (id: string) => boolean;
 }
+
+/** How often a waiting follower's leader is looked at again. */
+const READY_POLL_MS = 1000;
 
 /** Writes exit.json the way ray_driver.py does: beside, then renamed. */
 export function writeExit(dir: string, exit: TrialExit): void {
@@ -88,7 +94,7 @@ export async function runLocal(launches: readonly TrialLaunch[], options: LocalR
   try {
     while (!interrupted && (waiting.length > 0 || running.size > 0)) {
       while (!interrupted && running.size < options.parallel) {
-        const next = waiting.findIndex((l) => l.after === null || ended.has(l.after) || !launches.some((o) => o.id === l.after));
+        const next = waiting.findIndex((l) => l.after === null || ended.has(l.after) || !launches.some((o) => o.id === l.after) || (running.has(l.after) && options.ready?.(l.after) === true));
         if (next < 0) break;
         const [launch] = waiting.splice(next, 1);
         options.prepare(launch);
@@ -109,7 +115,11 @@ export async function runLocal(launches: readonly TrialLaunch[], options: LocalR
         });
       }
       if (running.size === 0 && waiting.length > 0 && !interrupted) throw new Error(`kdlab sweep: trials ${waiting.map((l) => l.id).join(", ")} wait for trials that never run`);
+      // A follower may be released by its leader's teacher before the leader ends: look again each second.
+      const following = options.ready !== undefined && running.size < options.parallel && waiting.some((l) => l.after !== null && running.has(l.after));
+      const poll = following ? setTimeout(() => wake(), READY_POLL_MS) : undefined;
       await new Promise<void>((resolve) => (wake = resolve));
+      clearTimeout(poll);
     }
     await Promise.all([...running.values()].map((r) => r.ended));
   } finally {

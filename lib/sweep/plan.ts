@@ -5,10 +5,11 @@
  * waits for.
  *
  * Trials that train the same teacher (same teacher settings and seed: a
- * T × α grid on one seed, say) share it through the sweep's model cache.
- * Started together they would all train it, so the first pending trial of
- * each such group leads and the others wait until it has ended; groups run
- * side by side.
+ * T × α grid on one seed, say) share it through the model cache (the runs
+ * folder's, folder.ts). Started together they would all train it, so the
+ * first pending trial of each such group leads and the others wait until
+ * its teacher is in place (locally: local.ts `ready`) or it has ended (Ray);
+ * groups run side by side.
  */
 import * as os from "node:os";
 import * as path from "node:path";

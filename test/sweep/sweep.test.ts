@@ -5,7 +5,9 @@
  * starts on 127.0.0.1 with 2 CPUs — stopped midway by SIGTERM to the Ray
  * driver, rerun to the end without repeating a finished trial — and the same
  * sweep locally without Ray, which must give the same metrics (same seeds,
- * one thread a trial in both).
+ * one thread a trial in both), its followers started once the leader's
+ * teacher is in place, and a later sweep in the same runs folder loading
+ * that teacher from the runs folder's model cache.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -34,6 +36,7 @@ interface Row {
   accuracy: number;
   val_accuracy: number;
   teacher_accuracy: number;
+  teacher_reused: string;
   runner: string;
   run_dir: string;
   "distillation.params.temperature": number;
@@ -169,17 +172,35 @@ describe("kdlab sweep through Ray and locally", () => {
     assert.equal(readSweep(rayDir).trials.length, 4);
   });
 
-  test("the same sweep locally, without Ray, gives the same metrics", async () => {
+  test("the same sweep locally, without Ray, gives the same metrics; followers start once the leader's teacher is in place", async () => {
     assert.ok(rayDir, "the Ray sweep ran");
-    const local = await sweep([...SWEEP, "--name", "local"]);
-    assert.equal(local.code, 0, local.err);
-    const localDir = local.out.match(/sweep folder: (.+)/)![1];
-    const [ray, here] = [rowsOf(rayDir), rowsOf(localDir)];
-    assert.deepEqual(here.map((r) => r.runner), ["local", "local", "local", "local"]);
-    assert.deepEqual(
-      here.map((r) => [r.trial, r.accuracy, r.teacher_accuracy]),
-      ray.map((r) => [r.trial, r.accuracy, r.teacher_accuracy]),
-    );
+    // A runs folder of its own: in the Ray sweep's, every model would load from the model cache the two sweeps share.
+    const localRoot = fs.mkdtempSync(path.join(os.tmpdir(), "kdlab-sweep-local-"));
+    try {
+      const local = await sweep([...SWEEP.map((arg) => (arg === runsRoot ? localRoot : arg)), "--name", "local"]);
+      assert.equal(local.code, 0, local.err);
+      const localDir = local.out.match(/sweep folder: (.+)/)![1];
+      const [ray, here] = [rowsOf(rayDir), rowsOf(localDir)];
+      assert.deepEqual(here.map((r) => r.runner), ["local", "local", "local", "local"]);
+      assert.deepEqual(here.map((r) => r.teacher_reused), ["false", "true", "true", "true"], "the first trial trains the teacher, the others load it");
+      assert.deepEqual(
+        here.map((r) => [r.trial, r.accuracy, r.teacher_accuracy]),
+        ray.map((r) => [r.trial, r.accuracy, r.teacher_accuracy]),
+      );
+      const said = local.err.split("\n");
+      const line = (pattern: RegExp) => said.findIndex((l) => pattern.test(l));
+      assert.ok(line(/trial 002-\S+: started/) >= 0 && line(/trial 002-\S+: started/) < line(/trial 001-\S+: done/), `trial 002 started while 001 still trained its student:\n${local.err}`);
+
+      // A second sweep in the same runs folder loads the teacher the first one trained (the runs folder's model cache).
+      const again = await sweep(["cifar10-teacher-student", "--grid", "distillation.params.alpha=0.5", "--set", "epochs=1", "--runs", localRoot, "--threads", "1", "--name", "again"]);
+      assert.equal(again.code, 0, again.err);
+      const [row] = rowsOf(again.out.match(/sweep folder: (.+)/)![1]);
+      assert.equal(row.teacher_reused, "true", again.err);
+      assert.equal(row.teacher_accuracy, here[0].teacher_accuracy);
+      assert.ok(fs.lstatSync(path.join(localDir, "model-cache")).isSymbolicLink() && fs.readdirSync(path.join(localRoot, "model-cache")).length >= 5, "the sweeps' models are in the runs folder's model cache");
+    } finally {
+      fs.rmSync(localRoot, { recursive: true, force: true });
+    }
   });
 
   test("kdlab sweep report rebuilds the table and charts from the folder", () => {
