@@ -12,7 +12,7 @@ export const reproduceCommand = defineCommand<{ profile?: string; data?: string;
       .addOption(
         option(
           "--profile <standard|quick|paper|full>",
-          "standard (default): every image of the embedded real PneumoniaMNIST at 32 px, trained to convergence, selection on val, 3 seeds in the seed studies (05, 07, 08); paper: standard with 10 seeds there; quick: tiny sizes and few epochs (a minute a notebook; for tests); full: the study's settings (224 px, 25 epochs)",
+          "standard (default): every image of the embedded real PneumoniaMNIST at 32 px, trained to convergence, selection on val, 3 seeds in the alone-vs-distilled study (05), 1 in the method study (07) and the sweep (08); paper: standard with 10 seeds in all three; quick: tiny sizes and few epochs (a minute a notebook; for tests); full: the study's settings (224 px, 25 epochs)",
         ),
       )
       .addOption(option("--data <DIR|FILE.npz>", "a dataset folder or MedMNIST .npz, for the notebooks that take one"))

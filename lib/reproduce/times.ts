@@ -19,14 +19,11 @@ const SEED_STUDY_OF: Readonly<Record<string, SeedStudy>> = { "05": "alone-vs-dis
 /**
  * Seconds per notebook (by its two-digit prefix), standard profile, from
  * `npm run reproduce` on a clean clone (empty model cache), 2 cores of the
- * cache-hiding AMD EPYC Zen 5 VM, nothing else running, 2026-12-06 (54 min),
- * with 07 and 08 then at 3 seeds: here scaled to standard's 1 seed (07:
- * 12 method runs → 4; 08: 12 trials → 4, its student-alone baselines
- * cached). An estimate until the next clean run replaces it; it overstates,
- * since the pipeline no longer decodes every epoch (a pneumonia epoch
- * 10–11 s → 7–8 s on a Zen 4).
+ * cache-hiding AMD EPYC Zen 5 VM, nothing else running, 2026-12-06 (26 min
+ * of notebooks): 05 and 07 train their runs side by side, 08 loads 04's
+ * teacher.
  */
-const STANDARD_REFERENCE: Readonly<Record<string, number>> = { "00": 11, "01": 406, "02": 128, "03": 266, "04": 261, "05": 386, "06": 32, "07": 335, "08": 256 };
+const STANDARD_REFERENCE: Readonly<Record<string, number>> = { "00": 10, "01": 337, "02": 125, "03": 221, "04": 212, "05": 223, "06": 27, "07": 242, "08": 168 };
 
 /** Reference seconds for a profile: standard's, each seed study scaled by its seed count for paper; none for quick and full. */
 function referenceSeconds(profile: Profile, prefix: string): number | undefined {
