@@ -6,6 +6,7 @@
  * are only worded. Notebook 08's sweep table is lib/sweep/results-table.ts.
  */
 import { MethodRun, MethodStudyTask, PairedDifference, SeedRun, SeedStudySummary, formatPairedPoints, formatPairedValue, formatPercentSpread, summariseMethodStudy } from "../experiments/index";
+import { teacherIdentityOf } from "../experiments/seed-study";
 import { methodStudyFigure, seedStudyFigure } from "./distillation-figure";
 import { Results } from "./results";
 import { dataDescription, dataName } from "./stage";
@@ -65,6 +66,17 @@ export function seedStudyResults(runs: readonly SeedRun[], summary: SeedStudySum
   };
 }
 
+/**
+ * How many teachers the distilled runs learned from. Teacher seed 42 for every
+ * seed is one teacher only where the data is the same: a val split drawn per
+ * seed (CIFAR-10's) gives each seed a teacher of its own (model-cache keys).
+ */
+export function teachersSaid(runs: readonly MethodRun[], teacherSeed: number): string {
+  const teachers = new Set(runs.filter((r) => r.result.teacher).map((r) => teacherIdentityOf(r.result)));
+  if (teachers.size <= 1) return `one teacher (seed ${teacherSeed})`;
+  return `${teachers.size} teachers, each initialised from seed ${teacherSeed} (each seed's val split differs, so each seed trains its own)`;
+}
+
 /** Notebook 07: one task's methods, each against the student alone (paired over seeds). */
 export function methodStudyResults(task: MethodStudyTask, runs: readonly MethodRun[], teacherSeed: number): Results {
   const summary = summariseMethodStudy(runs);
@@ -72,7 +84,7 @@ export function methodStudyResults(task: MethodStudyTask, runs: readonly MethodR
   return {
     stage: `07 distillation methods (${task}: ${dataName(runs[0].result)})`,
     figure: methodStudyFigure(task, runs, dataName(runs[0].result)),
-    data: `${dataDescription(runs[0].result)}; seeds ${[...new Set(runs.map((r) => r.seed))].join(", ")}; one teacher (seed ${teacherSeed})`,
+    data: `${dataDescription(runs[0].result)}; seeds ${[...new Set(runs.map((r) => r.seed))].join(", ")}; ${teachersSaid(runs, teacherSeed)}`,
     rows: summary.flatMap((m) => [
       { metric: `${m.method}: test accuracy`, value: formatPercentSpread(m.accuracy) },
       { metric: `${m.method}: − alone (paired)`, value: m.accuracyDifference === null ? "—" : formatPairedPoints(m.accuracyDifference) },
