@@ -103,6 +103,17 @@ export async function showTestCharts(result: ExperimentResult): Promise<void> {
 
 const percent = (value: number): string => (Number.isFinite(value) ? `${(value * 100).toFixed(2)} %` : "n/a");
 
+/**
+ * A number to `digits` places, or what stands for it when it is not finite.
+ * A run loaded from the model cache or a result.json went through JSON,
+ * which writes Infinity and NaN as null: a val threshold of +Infinity (Youden's
+ * J at the ROC's first point, "no image positive") comes back as null.
+ */
+function fixed(value: number | null, digits: number, whenNull: string): string {
+  if (value === null) return whenNull;
+  return Number.isFinite(value) ? value.toFixed(digits) : value > 0 ? "∞" : value < 0 ? "−∞" : "n/a";
+}
+
 /** Test rows for a model: accuracy, loss and, for two classes, AUC, sensitivity, specificity. One run: accuracy and AUC say "n = 1". */
 export function testRows(run: ModelRun, reference: { accuracy?: string } = {}, source = "STUDY.md"): ResultRow[] {
   const label = runLabel(run);
@@ -111,14 +122,14 @@ export function testRows(run: ModelRun, reference: { accuracy?: string } = {}, s
     { metric: `${label} test loss`, value: run.test.loss },
   ];
   if (run.test.binary) {
-    rows.push({ metric: `${label} ROC AUC`, value: `${run.test.binary.auc.toFixed(4)} (n = 1)` });
+    rows.push({ metric: `${label} ROC AUC`, value: `${fixed(run.test.binary.auc, 4, "n/a")} (n = 1)` });
     rows.push({ metric: `${label} sensitivity`, value: percent(run.test.binary.sensitivity) });
     rows.push({ metric: `${label} specificity`, value: percent(run.test.binary.specificity) });
   }
   if (run.valThreshold) {
     const { val, test } = run.valThreshold;
     rows.push({
-      metric: `${label} at the threshold chosen on val (p ≥ ${val.threshold.toFixed(3)}, Youden's J ${val.youdenJ.toFixed(3)}) instead of 0.5`,
+      metric: `${label} at the threshold chosen on val (p ≥ ${fixed(val.threshold, 3, "∞")}, Youden's J ${fixed(val.youdenJ, 3, "n/a")}) instead of 0.5`,
       value: `test accuracy ${percent(test.accuracy)}, sensitivity ${percent(test.sensitivity)}, specificity ${percent(test.specificity)}, balanced ${percent(test.balancedAccuracy)}`,
     });
   }
