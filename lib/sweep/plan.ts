@@ -52,21 +52,13 @@ export function threadEnv(threads: number): Record<string, string> {
   return { ...passed, TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: "1", OMP_NUM_THREADS: String(threads), TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? "2" };
 }
 
+/** `node bin/kdlab.js train` of one experiment with its overrides, writing under `runs` with that folder's model cache (sweep trials, side-by-side runs). */
+export function kdlabTrainArgv(experiment: string, profile: string, data: string | null, overrides: readonly string[], runs: string): string[] {
+  return [process.execPath, KDLAB_BIN, "train", experiment, "--profile", profile, ...(data ? ["--data", data] : []), ...overrides.flatMap((o) => ["--set", o]), "--runs", runs, "--model-cache"];
+}
+
 export function trainArgv(record: SweepRecord, trial: Trial, dir: string): string[] {
-  const { spec } = record;
-  return [
-    process.execPath,
-    KDLAB_BIN,
-    "train",
-    spec.experiment,
-    "--profile",
-    spec.profile,
-    ...(record.data ? ["--data", record.data] : []),
-    ...trial.overrides.flatMap((o) => ["--set", o]),
-    "--runs",
-    dir,
-    "--model-cache",
-  ];
+  return kdlabTrainArgv(record.spec.experiment, record.spec.profile, record.data, trial.overrides, dir);
 }
 
 /** The key of the teacher a trial trains (null without one); trials with the same key share it. */

@@ -7,7 +7,7 @@
  * machine: on 2 cores a 32 px pneumonia student trains in about the same
  * time on one thread as on two, so two side by side take about half the
  * time of two in turn. Each child's output goes to
- * <runs>/side-by-side/<stamp>/<nn>-<experiment>-seed<seed>/train.log; a run
+ * <runs>/side-by-side/batch-<stamp>/<nn>-<experiment>-seed<seed>/train.log; a run
  * that fails makes the batch throw, naming its log and its last lines, once
  * the others have ended (what they trained is in the model cache, so a rerun
  * loads it).
@@ -16,7 +16,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { defaultRunsRoot, ExperimentConfig, ExperimentResult, overridesOf, StudyTrainer, TrainAll, TrainOne } from "../experiments/index";
 import { runLocal } from "./local";
-import { KDLAB_BIN, localCores, splitCores, threadEnv, TrialLaunch } from "./plan";
+import { kdlabTrainArgv, localCores, splitCores, threadEnv, TrialLaunch } from "./plan";
+import { newRunDirectory } from "../distill/index";
 import { PROJECT_ROOT } from "../runtime/paths";
 
 export interface SideBySideOptions {
@@ -28,25 +29,6 @@ export interface SideBySideOptions {
   parallel?: number;
   /** One line as each run starts and ends. */
   log?: (line: string) => void;
-}
-
-function stamp(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-}
-
-/** A new folder for one batch's logs, claimed by mkdir (two batches in the same second get two). */
-function batchFolder(runsRoot: string): string {
-  const root = path.join(runsRoot, "side-by-side");
-  fs.mkdirSync(root, { recursive: true });
-  for (let n = 1; ; n++) {
-    const dir = path.join(root, n === 1 ? stamp(new Date()) : `${stamp(new Date())}-${n}`);
-    try {
-      fs.mkdirSync(dir);
-      return dir;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-  }
 }
 
 /** The run folder `kdlab train` named on its last "run folder: …" line, and its result.json. */
@@ -70,21 +52,11 @@ export function sideBySideTrainer(options: SideBySideOptions = {}): TrainAll {
     async trainAll(configs: readonly ExperimentConfig[]): Promise<ExperimentResult[]> {
       if (configs.length === 0) return [];
       // Every config is said as overrides before anything starts: one that cannot be throws here.
-      const argvs = configs.map((config) => [
-        process.execPath,
-        KDLAB_BIN,
-        "train",
-        config.name,
-        "--profile",
-        config.profile,
-        ...(options.dataDir ? ["--data", path.resolve(options.dataDir)] : []),
-        ...overridesOf(config).flatMap((o) => ["--set", o]),
-        "--runs",
-        runsRoot,
-        "--model-cache",
-      ]);
+      const data = options.dataDir ? path.resolve(options.dataDir) : null;
+      const argvs = configs.map((config) => kdlabTrainArgv(config.name, config.profile, data, overridesOf(config), runsRoot));
       const { parallel, threads } = splitCores(configs.length, localCores(), options.parallel);
-      const folder = batchFolder(runsRoot);
+      // Claimed by mkdir, as run folders are: two batches in the same second get two.
+      const folder = newRunDirectory(path.join(runsRoot, "side-by-side"), "batch");
       const launches: TrialLaunch[] = configs.map((config, i) => {
         const id = `${String(i + 1).padStart(2, "0")}-${config.name}-seed${config.seed}`;
         return { id, dir: path.join(folder, id), argv: argvs[i], cwd: PROJECT_ROOT, env: threadEnv(threads), cpus: threads, after: null };
