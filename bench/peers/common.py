@@ -5,6 +5,9 @@ object on stdout (logs go to stderr). The request (bench/speed/peer-protocol.ts
 writes it) lists models, each with the measurements to make, and optionally a
 matmul; the protocol (warm-up calls, then timed calls, each
 timed call waiting for its result) is the same as kdlab's side in bench/speed/.
+A model's request may also ask for a kernel profile of its train step
+(`profile`: {tracedSteps}); each peer traces with its framework's own
+profiler and answers kernel_rows() (bench/speed/step-profile.ts reads them).
 """
 import json
 import os
@@ -81,6 +84,18 @@ def time_calls(call, warmup, timed):
         call()
         timed_seconds.append(time.perf_counter() - started)
     return {"warmupSeconds": warmup_seconds, "seconds": timed_seconds}
+
+
+def kernel_rows(totals, steps):
+    """{(node, op): milliseconds over `steps` traced steps} as the answer's kernels, per step, slowest first.
+
+    node: what the kernel ran for (TensorFlow's graph node; PyTorch's outermost
+    profiler scope); op: the kernel (a TensorFlow op type such as
+    _MklNativeFusedConv2D, a PyTorch aten op)."""
+    if not totals:
+        fail("the profiler trace held no kernel events")
+    rows = [{"node": node, "op": op, "ms": ms / steps} for (node, op), ms in totals.items()]
+    return sorted(rows, key=lambda row: -row["ms"])
 
 
 def median(values):

@@ -6,6 +6,9 @@ idiomatic Keras path: compile() with SGD momentum and sparse categorical
 cross-entropy on logits, then train_on_batch (the compiled train function;
 Keras's default jit_compile, "auto", is kept unless the request says
 otherwise, and the resolved value is reported). Inference is predict_on_batch.
+A profile request traces train_on_batch with TensorFlow's profiler and reads
+each kernel's time from the trace (XPlane): the same op types kdlab's own
+FULL_TRACE step stats name.
 With request["precision"] == "bf16" every graph (train step, predict, the
 matmul) gets TensorFlow's oneDNN bf16 rewrite, the one kdlab's KDLAB_BF16=1
 turns on (auto_mixed_precision_onednn_bfloat16): bf16 convolutions and
@@ -13,11 +16,15 @@ matmuls, float32 variables.
 
     python bench/peers/keras_peer.py '<request JSON>'   (see common.py)
 """
+import glob
 import os
+import re
+import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import check_params, log, read_request, run_peer, time_calls  # noqa: E402
+from common import check_params, fail, kernel_rows, log, read_request, run_peer, time_calls  # noqa: E402
 
 request = read_request()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -35,6 +42,41 @@ if BF16:
 
 import keras  # noqa: E402
 from keras_models import build, param_counts  # noqa: E402
+from tensorflow.tsl.profiler.protobuf import xplane_pb2  # noqa: E402
+
+# A kernel's event in the host trace is "<node>:<OpType>"; the profiler's own events ("ThreadpoolListener::Record", "EagerExecute: X") are not.
+KERNEL_EVENT = re.compile(r"^([^:\s][^:]*):([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def profile_kernels(call, steps):
+    """Each kernel's time over `steps` calls of `call`, from TensorFlow's profiler trace of this process's host threads."""
+    logdir = tempfile.mkdtemp(prefix="kdlab-keras-profile-")
+    try:
+        tf.profiler.experimental.start(logdir)
+        try:
+            for _ in range(steps):
+                call()
+        finally:
+            tf.profiler.experimental.stop()
+        files = glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True)
+        if len(files) != 1:
+            fail(f"the profiler wrote {len(files)} trace files under {logdir}, expected 1")
+        space = xplane_pb2.XSpace()
+        with open(files[0], "rb") as trace:
+            space.ParseFromString(trace.read())
+    finally:
+        shutil.rmtree(logdir, ignore_errors=True)
+    totals = {}
+    for plane in space.planes:
+        if not plane.name.startswith("/host:"):
+            continue
+        for line in plane.lines:
+            for event in line.events:
+                match = KERNEL_EVENT.match(plane.event_metadata[event.metadata_id].name)
+                if match:
+                    key = (match.group(1), match.group(2))
+                    totals[key] = totals.get(key, 0.0) + event.duration_ps / 1e9
+    return kernel_rows(totals, steps)
 
 
 def measure_model(spec):
@@ -59,6 +101,10 @@ def measure_model(spec):
         ys = tf.constant(rng.integers(0, classes, batch).astype("int32"))
         log(f"keras: training {spec['model']} (batch {batch}, {size}×{size}, jit_compile={model.jit_compile})")
         result["train"] = {"batch": batch, **time_calls(lambda: model.train_on_batch(xs, ys), train["warmup"], train["timed"])}
+        profile = spec.get("profile")
+        if profile:
+            log(f"keras: profiling {profile['tracedSteps']} train steps of {spec['model']}")
+            result["profile"] = {"tracedSteps": profile["tracedSteps"], "kernels": profile_kernels(lambda: model.train_on_batch(xs, ys), profile["tracedSteps"])}
     inference = spec.get("inference")
     if inference:
         result["inference"] = {}

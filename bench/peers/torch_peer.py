@@ -5,7 +5,9 @@ padding as padding=1, which gives TensorFlow's output sizes); the pneumonia
 Model 2 nets as torchvision's densenet121 / mobilenet_v2 feature extractors
 (random init) with the heads of lib/models/heads.ts. Training: SGD momentum,
 cross-entropy on logits, zero_grad / backward / step, loss.item() to wait.
-Inference: eval mode under torch.inference_mode(). With request["precision"]
+Inference: eval mode under torch.inference_mode(). A profile request traces
+the train step with torch.profiler and answers each aten op's self CPU time.
+With request["precision"]
 == "bf16" the forward pass and loss (training), the forward pass (inference)
 and the matmul run under torch.autocast("cpu", torch.bfloat16): PyTorch's
 own bf16 mixed precision, float32 parameters and gradients.
@@ -22,7 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (  # noqa: E402
-    CIFAR_CONVS, TEACHER_DROPOUT, TEACHER_POOL_SIZE, check_params, emit, feature_map_side, log, read_request, run_peer, time_calls,
+    CIFAR_CONVS, TEACHER_DROPOUT, TEACHER_POOL_SIZE, check_params, emit, feature_map_side, kernel_rows, log, read_request, run_peer, time_calls,
 )
 
 request = read_request()
@@ -123,6 +125,25 @@ def build(name, size, classes):
     return TeacherModel2(classes, feature_map_side(size))
 
 
+def profile_kernels(call, steps):
+    """Each op's self CPU time over `steps` calls of `call` (torch.profiler), keyed by its outermost scope (the optimizer's step, autograd's backward function, or the forward op itself)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as trace:
+        for _ in range(steps):
+            call()
+    totals = {}
+    for event in trace.events():
+        if event.self_cpu_time_total <= 0:
+            continue
+        scope = event
+        while scope.cpu_parent is not None:
+            scope = scope.cpu_parent
+        key = (scope.name, event.name)
+        totals[key] = totals.get(key, 0.0) + event.self_cpu_time_total / 1000
+    return kernel_rows(totals, steps)
+
+
 def param_counts(model):
     """Trainable parameters; total adds the float buffers (BatchNorm running mean/var), as Keras counts its moving statistics."""
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -157,6 +178,10 @@ def measure_model(spec):
 
         log(f"torch: training {spec['model']} (batch {batch}, {size}×{size})")
         result["train"] = {"batch": batch, **time_calls(step, train["warmup"], train["timed"])}
+        profile = spec.get("profile")
+        if profile:
+            log(f"torch: profiling {profile['tracedSteps']} train steps of {spec['model']}")
+            result["profile"] = {"tracedSteps": profile["tracedSteps"], "kernels": profile_kernels(step, profile["tracedSteps"])}
     inference = spec.get("inference")
     if inference:
         model.eval()

@@ -20,6 +20,8 @@ export interface PeerModelRequest {
   /** kdlab's counts: the peer refuses to time a network whose counts differ. */
   expectParams?: ParamCount;
   train?: StepPlan & { learningRate: number; momentum: number };
+  /** With `train`: trace this many more train steps with the framework's own profiler and answer each kernel's time (step-profile.ts). */
+  profile?: { tracedSteps: number };
   inference?: StepPlan & { latencyBatch: number; throughputBatch: number };
 }
 
@@ -34,6 +36,13 @@ export interface PeerRequest {
 /** One timed measurement as a peer reports it: every call's seconds, at this batch. */
 const timingSchema = z.object({ batch: z.number(), warmupSeconds: z.array(z.number()), seconds: z.array(z.number()) });
 
+/** One kernel's time per traced step: `op` is the kernel (a TensorFlow op type, a PyTorch aten op), `node` what it ran for (TensorFlow's graph node; PyTorch's outermost profiler scope). */
+export const kernelTimeSchema = z.object({ node: z.string(), op: z.string(), ms: z.number() });
+export type KernelTime = z.infer<typeof kernelTimeSchema>;
+
+export const kernelProfileSchema = z.object({ tracedSteps: z.number(), kernels: z.array(kernelTimeSchema) });
+export type KernelProfile = z.infer<typeof kernelProfileSchema>;
+
 const peerModelResultSchema = z.object({
   model: z.string(),
   params: paramCountSchema,
@@ -41,6 +50,7 @@ const peerModelResultSchema = z.object({
   /** The peer process's peak RSS once this model was done (models run in order, so it includes earlier ones). */
   peakRssMiB: omittable(z.number()),
   train: omittable(timingSchema),
+  profile: omittable(kernelProfileSchema),
   inference: omittable(z.object({ latency: timingSchema, throughput: timingSchema })),
 });
 export type PeerModelResult = z.infer<typeof peerModelResultSchema>;
