@@ -18,6 +18,7 @@ import * as tf from "@tensorflow/tfjs";
 import { EpochRecord } from "./history";
 import { optimizerState, OptimizerState, restoreOptimizerState } from "./optimizers";
 import { ScheduleState } from "./schedules";
+import { losslessJson, parseLosslessJson } from "../runtime/lossless-json";
 
 export interface TrainerState {
   /** Epochs completed; training resumes at this 0-based epoch. */
@@ -79,7 +80,7 @@ function readBinary(file: string): Buffer {
 function readJson<T>(file: string): T {
   if (!fs.existsSync(file)) throw new Error(`${file}: missing`);
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+    return parseLosslessJson<T>(fs.readFileSync(file, "utf8"));
   } catch (error) {
     throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
   }
@@ -181,7 +182,7 @@ export async function saveCheckpoint(dir: string, parts: CheckpointParts): Promi
     await writeModel(part, partDir(staging, i));
   }
   writeOptimizer(await optimizerState(parts.optimizer), staging);
-  fs.writeFileSync(path.join(staging, STATE), `${JSON.stringify(parts.state, null, 1)}\n`);
+  fs.writeFileSync(path.join(staging, STATE), losslessJson(parts.state, 1));
   for (const entry of fs.readdirSync(staging, { recursive: true, encoding: "utf8" })) fsyncPath(path.join(staging, entry));
   fsyncPath(staging);
   const old = `${dir}.old`;

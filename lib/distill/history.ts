@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as Danfo from "danfojs-node";
 import { ClassificationReport } from "./metrics";
+import { losslessJson } from "../runtime/lossless-json";
 
 /**
  * One epoch: `epoch` (1-based), `lr`, train `loss` and `accuracy`, `seconds`;
@@ -79,7 +80,7 @@ export function writeFrame(frame: Danfo.DataFrame, dir: string, name: string): {
   fs.writeFileSync(csv, String(danfo().toCSV(frame)));
   const columns = frame.columns;
   const records = (frame.values as unknown[][]).map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])));
-  fs.writeFileSync(json, `${JSON.stringify(records, null, 1)}\n`);
+  fs.writeFileSync(json, losslessJson(records, 1));
   return { csv, json };
 }
 

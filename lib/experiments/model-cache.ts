@@ -29,6 +29,7 @@ import { ExperimentConfig } from "./config";
 import { ModelRun, Role } from "./results";
 import { ComputePrecision, precisionFromEnv } from "../runtime/precision";
 import { PROJECT_ROOT } from "../runtime/paths";
+import { losslessJson, readLosslessJson } from "../runtime/lossless-json";
 
 const CACHE_VERSION = 1;
 const RUN_FILE = "run.json";
@@ -155,7 +156,7 @@ export class ModelCache {
       try {
         problem = nonFiniteWeight(dir);
         if (problem === undefined) {
-          const run = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILE), "utf8")) as ModelRun;
+          const run = readLosslessJson<ModelRun>(path.join(dir, RUN_FILE));
           loadModelWeights(model, dir);
           return run;
         }
@@ -176,7 +177,7 @@ export class ModelCache {
       fs.rmSync(staging, { recursive: true, force: true });
       fs.mkdirSync(staging, { recursive: true });
       await writeModel(model, staging);
-      fs.writeFileSync(path.join(staging, RUN_FILE), `${JSON.stringify(run)}\n`);
+      fs.writeFileSync(path.join(staging, RUN_FILE), losslessJson(run));
       writeContentHashes(staging, ENTRY_FILES);
     });
     fs.rmSync(dir, { recursive: true, force: true });

@@ -42,6 +42,7 @@ import { removeStaleStaging } from "../runtime/staging";
 import { PROJECT_ROOT } from "../runtime/paths";
 import { ensureWritableFolder, writeProblem } from "./writable";
 import { curveRows, ExperimentResult, metricRows, ModelRun, Role } from "./results";
+import { losslessJson } from "../runtime/lossless-json";
 
 export interface RunOptions {
   /** A dataset folder or .npz file for the experiment's task; default: the embedded one (see lib/data/default-data.ts). */
@@ -360,7 +361,7 @@ async function runInFolder(config: ExperimentConfig, options: RunOptions, data: 
       notes: notesFor(config, data, runs),
       seconds: { data: dataSeconds, teacher: teacherSeconds, student: studentSeconds, total: (Date.now() - started) / 1000 },
     };
-    fs.writeFileSync(path.join(runDir, "result.json"), `${JSON.stringify(result, null, 1)}\n`);
+    fs.writeFileSync(path.join(runDir, "result.json"), losslessJson(result, 1));
     for (const note of result.notes) log(`note: ${note}`);
     return { result, models: { teacher: teacherModel, student, dispose: disposeAll } };
   } catch (error) {

@@ -27,6 +27,7 @@ import { ModelCard, modelCard, modelCardMarkdown } from "./model-card";
 import { preprocessorName } from "./preprocessors";
 import { finishedModelDir, latestRun, readModelRun, readRunFolder, RunFolder } from "./run-folder";
 import { Quantization, webModelFromDisk, WebModelFiles, writeWebModel } from "./web-model";
+import { losslessJson, readLosslessJson } from "../runtime/lossless-json";
 
 /** Grad-CAM's feature map: the last one at least this many cells a side (as notebook 06), else the last at least 2. */
 export const GRADCAM_MIN_SIZE = 4;
@@ -80,7 +81,7 @@ function teacherRunOf(run: RunFolder): ModelRun | undefined {
     return readModelRun(run, "teacher");
   } catch {
     const file = path.join(run.dir, "result.json");
-    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as { teacher?: ModelRun }).teacher : undefined;
+    return fs.existsSync(file) ? readLosslessJson<{ teacher?: ModelRun }>(file).teacher : undefined;
   }
 }
 
@@ -141,7 +142,7 @@ export async function exportRun(options: ExportOptions): Promise<ExportResult> {
       log(`not scoring the export on the test split: ${notEvaluated}`);
     }
     const card = modelCard({ run, role, modelRun, description: entry.description, teacherRun: teacherRunOf(run), files, preprocessing, gradcam, evaluation, kdlabVersion: kdlabVersion() });
-    fs.writeFileSync(path.join(staging, "model-card.json"), `${JSON.stringify(card, null, 1)}\n`);
+    fs.writeFileSync(path.join(staging, "model-card.json"), losslessJson(card, 1));
     fs.writeFileSync(path.join(staging, "model-card.md"), modelCardMarkdown(card));
     fs.rmSync(out, { recursive: true, force: true });
     fs.renameSync(staging, out);

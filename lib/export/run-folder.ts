@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ExperimentConfig, ModelRun, Role } from "../experiments/index";
+import { readLosslessJson } from "../runtime/lossless-json";
 
 export interface RunDataset {
   path: string;
@@ -75,5 +76,5 @@ export function finishedModelDir(run: RunFolder, role: Role): string {
 
 /** The role's ModelRun (history, test report) stored beside its weights. */
 export function readModelRun(run: RunFolder, role: Role): ModelRun {
-  return JSON.parse(fs.readFileSync(path.join(finishedModelDir(run, role), "run.json"), "utf8")) as ModelRun;
+  return readLosslessJson<ModelRun>(path.join(finishedModelDir(run, role), "run.json"));
 }

@@ -105,9 +105,10 @@ const percent = (value: number): string => (Number.isFinite(value) ? `${(value *
 
 /**
  * A number to `digits` places, or what stands for it when it is not finite.
- * A run loaded from the model cache or a result.json went through JSON,
- * which writes Infinity and NaN as null: a val threshold of +Infinity (Youden's
- * J at the ROC's first point, "no image positive") comes back as null.
+ * Runs are stored in lossless JSON (lib/runtime/lossless-json.ts), but a
+ * model-cache entry or result.json written before that holds null where it
+ * had +Infinity (Youden's threshold at the ROC's first point, "no image
+ * positive") or NaN, so null is said too.
  */
 function fixed(value: number | null, digits: number, whenNull: string): string {
   if (value === null) return whenNull;

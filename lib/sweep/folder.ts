@@ -23,6 +23,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ExperimentResult } from "../experiments/index";
 import { expandTrials, SweepSpec, Trial } from "./spec";
+import { readLosslessJson } from "../runtime/lossless-json";
 
 export const SWEEP_FILE = "sweep.json";
 const SHARED = ["model-cache", "teacher-outputs"] as const;
@@ -98,9 +99,10 @@ export function trialDir(sweepDir: string, trial: Pick<Trial, "id">): string {
   return path.join(sweepDir, "trials", trial.id);
 }
 
+/** A trial's file (exit.json, result.json) in lossless JSON, or undefined where it is missing or half-written. */
 function readJson<T>(file: string): T | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+    return readLosslessJson<T>(file);
   } catch {
     return undefined;
   }

@@ -15,6 +15,7 @@ import { saveChart } from "../report/save";
 import type { VegaLiteSpec } from "../report/svg";
 import { chooseOnValidation, SweepChoice } from "./best";
 import { readSweep, SweepRecord } from "./folder";
+import { losslessJson } from "../runtime/lossless-json";
 import { shortKey, sweptKeys, SweepSpec } from "./spec";
 import { SweepRow, writeSweepTable } from "./table";
 
@@ -88,7 +89,7 @@ export async function writeSweepReport(sweepDir: string, options: { png?: boolea
   }
   const choice = chooseOnValidation(rows, sweptKeys(record.spec), "accuracy");
   const bestFile = path.join(sweepDir, "best.json");
-  if (choice) fs.writeFileSync(bestFile, `${JSON.stringify(choice, null, 1)}\n`);
+  if (choice) fs.writeFileSync(bestFile, losslessJson(choice, 1));
   else fs.rmSync(bestFile, { force: true });
   const count = (state: string) => rows.filter((r) => r.state === state).length;
   return { record, rows, csv, json, charts, counts: { done: count("done"), failed: count("failed"), pending: count("pending") }, choice };

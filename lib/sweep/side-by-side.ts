@@ -19,6 +19,7 @@ import { runLocal } from "./local";
 import { kdlabTrainArgv, localCores, splitCores, threadEnv, TrialLaunch } from "./plan";
 import { newRunDirectory } from "../distill/index";
 import { PROJECT_ROOT } from "../runtime/paths";
+import { readLosslessJson } from "../runtime/lossless-json";
 
 export interface SideBySideOptions {
   /** A dataset folder or .npz; null or absent: each experiment's embedded data. */
@@ -36,7 +37,7 @@ function resultOf(logFile: string): ExperimentResult | undefined {
   const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
   const runDir = [...log.matchAll(/^run folder: (.+)$/gm)].at(-1)?.[1];
   const file = runDir && path.join(runDir, "result.json");
-  return file && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as ExperimentResult) : undefined;
+  return file && fs.existsSync(file) ? readLosslessJson<ExperimentResult>(file) : undefined;
 }
 
 function lastLines(logFile: string, count = 3): string {

@@ -1,4 +1,8 @@
-/** A run's test rows survive JSON: a model loaded from the model cache has its +Infinity val threshold (and a NaN AUC) back as null. */
+/**
+ * A run's test rows survive older files: a model-cache entry or result.json
+ * written before lossless JSON (test/foundation/lossless-json.test.ts) has
+ * null where its val threshold was +Infinity and its AUC NaN.
+ */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ModelRun } from "../../lib/experiments/index";
@@ -7,7 +11,7 @@ import { testRows } from "../../lib/report/stage";
 function run(threshold: number, auc: number): ModelRun {
   const metrics = { accuracy: 0.8, sensitivity: 1, specificity: 0.5, balancedAccuracy: 0.75 };
   const fresh = { role: "student", distilled: true, params: { total: 1000 }, test: { accuracy: 0.8, loss: 0.5, binary: { auc, sensitivity: 1, specificity: 0.5 } }, valThreshold: { val: { threshold, youdenJ: 0.4 }, test: metrics } };
-  // Through JSON, as the model cache and result.json store it.
+  // Through plain JSON, as the model cache and result.json stored it before lossless JSON.
   return JSON.parse(JSON.stringify(fresh)) as ModelRun;
 }
 
