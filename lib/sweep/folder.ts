@@ -24,6 +24,7 @@ import * as path from "node:path";
 import type { ExperimentResult } from "../experiments/index";
 import { expandTrials, SweepSpec, Trial } from "./spec";
 import { readLosslessJson } from "../runtime/lossless-json";
+import { trainLogError } from "./train-log";
 
 export const SWEEP_FILE = "sweep.json";
 const SHARED = ["model-cache", "teacher-outputs"] as const;
@@ -115,18 +116,10 @@ function runFolderOf(dir: string, experiment: string): string | undefined {
   return runs.length > 0 ? path.join(dir, runs.sort()[runs.length - 1]) : undefined;
 }
 
-/** The last lines of train.log that say what went wrong (kdlab train's own message when it printed one). */
+/** How the trial ended and what its train.log says went wrong. */
 function errorOf(dir: string, exit: TrialExit): string {
   const how = exit.signal ? `killed by ${exit.signal}` : `exit ${exit.exitCode}`;
-  let log = "";
-  try {
-    log = fs.readFileSync(path.join(dir, "train.log"), "utf8");
-  } catch {
-    return `${how}; no train.log`;
-  }
-  const lines = log.split("\n").map((l) => l.trim()).filter(Boolean);
-  const said = lines.filter((l) => /^kdlab( train)?[^:]*: /.test(l)).at(-1);
-  return `${how}: ${said ?? lines.slice(-3).join(" / ")}`;
+  return `${how}: ${trainLogError(path.join(dir, "train.log"))}`;
 }
 
 export function trialStatus(sweepDir: string, record: SweepRecord, trial: Trial): TrialStatus {

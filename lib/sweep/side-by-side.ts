@@ -20,6 +20,7 @@ import { kdlabTrainArgv, localCores, splitCores, threadEnv, TrialLaunch } from "
 import { newRunDirectory } from "../distill/index";
 import { PROJECT_ROOT } from "../runtime/paths";
 import { readLosslessJson } from "../runtime/lossless-json";
+import { trainLogError } from "./train-log";
 
 export interface SideBySideOptions {
   /** A dataset folder or .npz; null or absent: each experiment's embedded data. */
@@ -38,11 +39,6 @@ function resultOf(logFile: string): ExperimentResult | undefined {
   const runDir = [...log.matchAll(/^run folder: (.+)$/gm)].at(-1)?.[1];
   const file = runDir && path.join(runDir, "result.json");
   return file && fs.existsSync(file) ? readLosslessJson<ExperimentResult>(file) : undefined;
-}
-
-function lastLines(logFile: string, count = 3): string {
-  const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
-  return log.split("\n").map((line) => line.trim()).filter(Boolean).slice(-count).join(" / ");
 }
 
 /** A study trainer (experiments/study-trainer.ts) that runs each batch of configs side by side in child processes. */
@@ -72,13 +68,13 @@ export function sideBySideTrainer(options: SideBySideOptions = {}): TrainAll {
           const launch = launches.find((l) => l.id === id)!;
           const result = exit.exitCode === 0 ? resultOf(path.join(launch.dir, "train.log")) : undefined;
           const loaded = result && [result.teacher, result.student].some((run) => run?.cache?.reused) ? ` (${[result.teacher, result.student].filter((run) => run?.cache?.reused).map((run) => run!.role).join(" and ")} from the model cache)` : "";
-          log(result ? `✔ ${label(launch)}: test accuracy ${(100 * result.student.test.accuracy).toFixed(2)} % in ${exit.seconds.toFixed(0)} s${loaded}` : `✘ ${label(launch)} failed after ${exit.seconds.toFixed(0)} s: ${lastLines(path.join(launch.dir, "train.log"))}`);
+          log(result ? `✔ ${label(launch)}: test accuracy ${(100 * result.student.test.accuracy).toFixed(2)} % in ${exit.seconds.toFixed(0)} s${loaded}` : `✘ ${label(launch)} failed after ${exit.seconds.toFixed(0)} s: ${trainLogError(path.join(launch.dir, "train.log"))}`);
         },
       });
       if (interrupted) throw new Error(`side-by-side runs stopped by ${interrupted}; what finished is in the model cache (logs in ${folder})`);
       const results = launches.map((launch) => resultOf(path.join(launch.dir, "train.log")));
       const failed = launches.filter((_, i) => results[i] === undefined);
-      if (failed.length > 0) throw new Error(`${failed.length} of ${launches.length} side-by-side runs failed: ${failed.map((launch) => `${path.join(launch.dir, "train.log")}: ${lastLines(path.join(launch.dir, "train.log"))}`).join("; ")}`);
+      if (failed.length > 0) throw new Error(`${failed.length} of ${launches.length} side-by-side runs failed: ${failed.map((launch) => `${path.join(launch.dir, "train.log")}: ${trainLogError(path.join(launch.dir, "train.log"))}`).join("; ")}`);
       return results as ExperimentResult[];
     },
   };
