@@ -148,7 +148,9 @@ async function load(): Promise<Loaded> {
 function describeModel(card: ModelCard): void {
   const t = card.training;
   const accuracy = `${(100 * card.test.accuracy.value).toFixed(1)} %`;
-  const auc = card.test.auc ? `, AUC ${card.test.auc.value.toFixed(3)}` : "";
+  // A test split with one class has no AUC: the card stores it as "NaN" (lossless JSON), older cards as null.
+  const aucValue: unknown = card.test.auc?.value;
+  const auc = typeof aucValue === "number" && Number.isFinite(aucValue) ? `, AUC ${aucValue.toFixed(3)}` : "";
   element("model-name").textContent = card.title;
   element("model-summary").textContent =
     `${card.model.architecture}, ${card.input.size}×${card.input.size} px input, ` +
