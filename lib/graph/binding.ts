@@ -1,6 +1,6 @@
 /**
  * The typed face of native/graph/graph_binding.cc: TensorFlow's C graph API
- * (build ops, add gradients, run a session) as plain functions over opaque
+ * (build ops, add gradients and rewire their ReLUs, run a session) as plain functions over opaque
  * handles. Built by `npm run setup` against the same libtensorflow_cc.so.2 as
  * tfjs-node; `loadGraphBinding` says why when it is not there.
  */
@@ -48,6 +48,8 @@ export interface GraphBinding {
   operationInfo(op: OperationHandle): { name: string; type: string; numOutputs: number };
   outputShape(graph: GraphHandle, output: OutputRef): { dtype: number; shape: number[] | null };
   addGradients(graph: GraphHandle, prefix: string, ys: readonly OutputRef[], xs: readonly OutputRef[], dys: readonly OutputRef[] | null): (OutputRef | null)[];
+  /** Rewires each ReluGrad that reads its Relu's input to read the Relu's output (same values; lets Grappler fuse the Relu into its convolution); returns how many. */
+  reluGradsFromOutputs(graph: GraphHandle): number;
   newSession(graph: GraphHandle, configProto: Uint8Array | null): SessionHandle;
   sessionRun(session: SessionHandle, feeds: readonly (readonly [OutputRef, TensorValue])[], fetches: readonly OutputRef[], targets: readonly OperationHandle[]): TensorValue[];
   sessionRunAsync(session: SessionHandle, feeds: readonly (readonly [OutputRef, TensorValue])[], fetches: readonly OutputRef[], targets: readonly OperationHandle[]): Promise<TensorValue[]>;

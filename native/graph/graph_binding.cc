@@ -1,7 +1,7 @@
 // kdlab's graph binding: a thin Node-API layer over TensorFlow's C graph API
-// (TF_NewOperation, TF_AddGradients, TF_SessionRun), linked against the same
+// (TF_NewOperation, TF_AddGradients, TF_UpdateEdge, TF_SessionRun), linked against the same
 // libtensorflow_cc.so.2 that tfjs-node loads. It knows nothing about models:
-// lib/compiled/ builds the train-step graph op by op through it, then runs the
+// lib/graph and lib/distill/compiled build the train-step graph op by op through it, then run the
 // step with one call (sessionRun / sessionRunAsync) per batch.
 //
 // Handles passed to JavaScript are napi externals: a Graph (owns TF_Graph), an
@@ -496,6 +496,47 @@ napi_value AddGradients(napi_env env, napi_callback_info info) {
 }
 
 // newSession(graph, configProto: Uint8Array | null) → Session
+// reluGradsFromOutputs(graph) → how many ReluGrad ops now read their Relu's output.
+// TensorFlow's C++ gradient of Relu (cc/gradients/nn_grad.cc) feeds ReluGrad the
+// Relu's input, where Python's feeds its output. ReluGrad gives the same values
+// from either (features > 0 exactly where relu(features) > 0), but a second
+// reader of the pre-activation stops Grappler fusing Conv2D + BiasAdd + Relu
+// into one oneDNN kernel, as Keras's graphs get. Each ReluGrad whose features
+// are a Relu's input is rewired to that Relu's output.
+napi_value ReluGradsFromOutputs(napi_env env, napi_callback_info info) {
+  std::vector<napi_value> args = Args(env, info, 1);
+  Graph* graph = static_cast<Graph*>(Unwrap(env, args[0], kGraph, "graph"));
+  if (graph == nullptr) return nullptr;
+  std::vector<TF_Operation*> grads;
+  size_t position = 0;
+  for (TF_Operation* op; (op = TF_GraphNextOperation(graph->graph, &position)) != nullptr;) {
+    if (std::string(TF_OperationOpType(op)) == "ReluGrad") grads.push_back(op);
+  }
+  int rewired = 0;
+  TF_Status* status = TF_NewStatus();
+  for (TF_Operation* grad : grads) {
+    TF_Output features = TF_OperationInput(TF_Input{grad, 1});
+    int count = TF_OperationOutputNumConsumers(features);
+    std::vector<TF_Input> consumers(count);
+    TF_OperationOutputConsumers(features, consumers.data(), count);
+    for (const TF_Input& consumer : consumers) {
+      if (consumer.index != 0 || std::string(TF_OperationOpType(consumer.oper)) != "Relu") continue;
+      TF_UpdateEdge(graph->graph, TF_Output{consumer.oper, 0}, TF_Input{grad, 1}, status);
+      if (TF_GetCode(status) != TF_OK) {
+        std::string message = std::string("reluGradsFromOutputs: ") + TF_Message(status);
+        TF_DeleteStatus(status);
+        return Throw(env, message);
+      }
+      ++rewired;
+      break;
+    }
+  }
+  TF_DeleteStatus(status);
+  napi_value result;
+  napi_create_int32(env, rewired, &result);
+  return result;
+}
+
 napi_value NewSession(napi_env env, napi_callback_info info) {
   std::vector<napi_value> args = Args(env, info, 2);
   Graph* graph = static_cast<Graph*>(Unwrap(env, args[0], kGraph, "graph"));
@@ -705,6 +746,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"operationInfo", nullptr, OperationInfo, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"outputShape", nullptr, OutputShape, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addGradients", nullptr, AddGradients, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluGradsFromOutputs", nullptr, ReluGradsFromOutputs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"newSession", nullptr, NewSession, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sessionRun", nullptr, SessionRun, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sessionRunAsync", nullptr, SessionRunAsync, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,7 +1,8 @@
 /**
  * The compiled train step's behaviour beyond numerical agreement with the
  * eager step (that is equivalence.test.ts): frozen layers, dropout seeds,
- * checkpoints across step kinds, leaks, fallbacks, session settings. Runs
+ * checkpoints across step kinds, leaks, fallbacks, session settings, ReLU
+ * gradients read from the ReLU's output (so the ReLU fuses). Runs
  * under the oneDNN setting kdlab chose for this machine (or the user set).
  */
 import { before, describe, test } from "node:test";
@@ -16,6 +17,7 @@ import { createOptimizer, disposeOptimizer, OptimizerConfig } from "../../lib/di
 import { CompiledTrainStep } from "../../lib/distill/compiled/step";
 import { createTrainStep, trainModel, TrainerConfig } from "../../lib/distill/trainer";
 import { sessionConfig } from "../../lib/graph/session-config";
+import { timeByOpType } from "../../lib/graph/trace";
 import { fixedBatches } from "./equivalence";
 import { maxAbsDifference, syntheticTask, taskSource, tinyConvNet, weightsOf } from "../distill/fixtures";
 
@@ -136,6 +138,48 @@ describe("compiled train step", () => {
       model.dispose();
     }
   });
+
+  /** One step (lock-step: both from the same weights) with TensorFlow's own ReLU gradient and with the rewired one. */
+  async function reluGradientStep(name: string, reluGradsFromOutputs: boolean, inputSize?: number) {
+    const config: OptimizerConfig = { kind: "sgd", lr: 0.05, momentum: 0.9 };
+    const model = await buildModel(name, { seed: 5, ...(inputSize ? { inputSize } : {}) });
+    const optimizer = createOptimizer(config);
+    const step = new CompiledTrainStep({ model, optimizer, optimizerConfig: config, reluGradsFromOutputs });
+    const [batch] = fixedBatches(model, 1, 8, 7);
+    try {
+      const initial = weightsOf(model);
+      const { loss } = await step.run(batch, { learningRate: 0.05, seed: 1 });
+      await step.syncToModel({ optimizer: false });
+      const weights = weightsOf(model);
+      const relus = timeByOpType(await step.traceStep(batch, { learningRate: 0.05, seed: 2 })).find((t) => t.opType === "Relu")?.count ?? 0;
+      return { rewired: step.reluGradsRewired, loss, weights, update: maxAbsDifference(weights, initial), relus };
+    } finally {
+      step.dispose();
+      disposeOptimizer(optimizer);
+      model.dispose();
+      tf.dispose([batch.xs, batch.labels, batch.teacherLogits]);
+    }
+  }
+
+  // Same values (features > 0 exactly where relu(features) > 0); bounds from the step's own size, not from this CPU's rounding.
+  const reluCases: { name: string; inputSize?: number; relus: number; what: string }[] = [
+    { name: "cifar-student", relus: 4, what: "conv + ReLU ×3 and dense + ReLU" },
+    { name: "pneumonia-teacher-model2", inputSize: 32, relus: 122, what: "DenseNet121's BatchNorm + ReLU ×120, the head's conv and dense" },
+  ];
+  for (const c of reluCases) {
+    test(`ReLU gradients read each ReLU's output (${c.name}: ${c.what}): the step TensorFlow's own gradient takes, and no ReLU left apart`, async () => {
+      const own = await reluGradientStep(c.name, false, c.inputSize);
+      const rewired = await reluGradientStep(c.name, true, c.inputSize);
+      assert.equal(own.rewired, 0);
+      assert.equal(rewired.rewired, c.relus, "one ReluGrad per ReLU the loss reaches");
+      assert.ok(Math.abs(rewired.loss - own.loss) <= 1e-5 * Math.abs(own.loss), `loss ${rewired.loss} vs ${own.loss}`);
+      const differ = maxAbsDifference(rewired.weights, own.weights);
+      assert.ok(differ <= 1e-3 * own.update, `weights after the step differ by ${differ}, the step moved them by up to ${own.update}`);
+      assert.equal(own.relus, c.relus, "TensorFlow's own gradient keeps every ReLU apart (its ReluGrad reads the pre-activation)");
+      // With oneDNN on, Grappler folds each ReLU into its convolution, matmul or BatchNorm once nothing else reads the pre-activation.
+      if (process.env.TF_ENABLE_ONEDNN_OPTS !== "0") assert.ok(rewired.relus <= 1, `ReLUs left apart: ${rewired.relus}`);
+    });
+  }
 
   test("session thread settings serialise as ConfigProto varints", () => {
     assert.equal(sessionConfig(), null);

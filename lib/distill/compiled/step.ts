@@ -38,10 +38,14 @@ export interface CompiledStepSpec extends TrainStepSpec {
   threads?: ThreadSettings;
   /** Default: KDLAB_BF16's (lib/runtime/precision.ts). */
   precision?: ComputePrecision;
+  /** Default true: each ReluGrad reads its Relu's output (same values, and the Relu fuses into its convolution or BatchNorm); false keeps TensorFlow's C++ gradient as it comes (tests compare the two). */
+  reluGradsFromOutputs?: boolean;
 }
 
 export class CompiledTrainStep implements TrainStep {
   readonly description: string;
+  /** How many ReluGrad ops read their Relu's output instead of its input (reluGradsFromOutputs): one per ReLU the loss reaches. */
+  readonly reluGradsRewired: number = 0;
   private readonly binding: GraphBinding;
   private readonly builder: GraphBuilder;
   private readonly model: ModelGraph;
@@ -130,6 +134,8 @@ export class CompiledTrainStep implements TrainStep {
     const gradients = this.binding.addGradients(g.graph, "gradients", [this.loss], this.trainable.map((v) => v.read), null);
     const missing = gradients.findIndex((grad) => grad === null);
     if (missing >= 0) throw new Error(`compiled step: ${this.trainable[missing].weight.name} does not reach the loss`);
+    // Same gradients, but the pre-activation no longer has a second reader, so Conv2D + BiasAdd + Relu fuse (binding.ts).
+    if (spec.reluGradsFromOutputs ?? true) this.reluGradsRewired = this.binding.reluGradsFromOutputs(g.graph);
     // Every write waits for every read of the step, so the forward pass sees this step's weights.
     const readsDone = g.noOp(
       this.variables.map((v) => v.read[0]),
