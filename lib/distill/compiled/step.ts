@@ -1,6 +1,7 @@
 /**
  * The compiled train step: forward pass, loss, gradients (TensorFlow's
- * gradient registry through TF_AddGradients) and optimizer update built once
+ * gradient registry through TF_AddGradients, each ReluGrad then rewired to
+ * read its Relu's output so the Relu fuses) and optimizer update built once
  * as one TensorFlow graph, its variables living in a TensorFlow session, run
  * with one native call per batch. It implements distill/step.ts's TrainStep,
  * so the trainer drives it like the eager step.
