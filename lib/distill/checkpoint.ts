@@ -18,7 +18,7 @@ import * as tf from "@tensorflow/tfjs";
 import { EpochRecord } from "./history";
 import { optimizerState, OptimizerState, restoreOptimizerState } from "./optimizers";
 import { ScheduleState } from "./schedules";
-import { losslessJson, parseLosslessJson } from "../runtime/lossless-json";
+import { losslessJson, readLosslessJson } from "../runtime/lossless-json";
 
 export interface TrainerState {
   /** Epochs completed; training resumes at this 0-based epoch. */
@@ -79,11 +79,7 @@ function readBinary(file: string): Buffer {
 
 function readJson<T>(file: string): T {
   if (!fs.existsSync(file)) throw new Error(`${file}: missing`);
-  try {
-    return parseLosslessJson<T>(fs.readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
-  }
+  return readLosslessJson<T>(file);
 }
 
 function typedView(bytes: Buffer, offset: number, length: number, dtype: string, file: string): Float32Array | Int32Array {

@@ -8,7 +8,8 @@
  * time on one thread as on two, so two side by side take about half the
  * time of two in turn. Each child's output goes to
  * <runs>/side-by-side/batch-<stamp>/<nn>-<experiment>-seed<seed>/train.log; a run
- * that fails makes the batch throw, naming its log and its last lines, once
+ * that fails makes the batch throw, naming its log and what it said
+ * (train-log.ts: kdlab train's error line, else its last lines), once
  * the others have ended (what they trained is in the model cache, so a rerun
  * loads it).
  */
@@ -60,22 +61,24 @@ export function sideBySideTrainer(options: SideBySideOptions = {}): TrainAll {
       });
       log(`${configs.length} run${configs.length > 1 ? "s" : ""} side by side, ${parallel} at a time × ${threads} thread${threads > 1 ? "s" : ""}; logs in ${folder}`);
       const label = (launch: TrialLaunch) => launch.id.slice(3);
+      // Each run's log and result.json are read once, as it ends.
+      const results = new Map<string, ExperimentResult | undefined>();
       const { interrupted } = await runLocal(launches, {
         parallel,
         prepare: (launch) => fs.mkdirSync(launch.dir, { recursive: true }),
         onStart: (launch) => log(`▶ ${label(launch)}`),
         onEnd: ({ id, exit }) => {
           const launch = launches.find((l) => l.id === id)!;
-          const result = exit.exitCode === 0 ? resultOf(path.join(launch.dir, "train.log")) : undefined;
+          results.set(id, resultOf(path.join(launch.dir, "train.log")));
+          const result = exit.exitCode === 0 ? results.get(id) : undefined;
           const loaded = result && [result.teacher, result.student].some((run) => run?.cache?.reused) ? ` (${[result.teacher, result.student].filter((run) => run?.cache?.reused).map((run) => run!.role).join(" and ")} from the model cache)` : "";
           log(result ? `✔ ${label(launch)}: test accuracy ${(100 * result.student.test.accuracy).toFixed(2)} % in ${exit.seconds.toFixed(0)} s${loaded}` : `✘ ${label(launch)} failed after ${exit.seconds.toFixed(0)} s: ${trainLogError(path.join(launch.dir, "train.log"))}`);
         },
       });
       if (interrupted) throw new Error(`side-by-side runs stopped by ${interrupted}; what finished is in the model cache (logs in ${folder})`);
-      const results = launches.map((launch) => resultOf(path.join(launch.dir, "train.log")));
-      const failed = launches.filter((_, i) => results[i] === undefined);
+      const failed = launches.filter((launch) => results.get(launch.id) === undefined);
       if (failed.length > 0) throw new Error(`${failed.length} of ${launches.length} side-by-side runs failed: ${failed.map((launch) => `${path.join(launch.dir, "train.log")}: ${trainLogError(path.join(launch.dir, "train.log"))}`).join("; ")}`);
-      return results as ExperimentResult[];
+      return launches.map((launch) => results.get(launch.id) as ExperimentResult);
     },
   };
 }
